@@ -1,0 +1,32 @@
+"""Tiếp Đón backend: `create_app(config=None)` builds the Flask app around the composition root."""
+import logging
+from datetime import timedelta
+
+from flask import Flask
+
+log = logging.getLogger("tiepdon")
+
+
+def create_app(config: dict | None = None) -> Flask:
+    from .api import register_api
+    from .bootstrap import build_container
+    from .settings import Settings
+
+    settings = Settings.from_env(config)
+    container = build_container(settings)
+    app = Flask(__name__, static_folder=None)
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        SESSION_COOKIE_NAME="tiepdon_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.secure_cookies,
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
+        MAX_CONTENT_LENGTH=64 * 1024,
+        JSON_SORT_KEYS=False,
+    )
+    app.json.ensure_ascii = False
+    app.json.sort_keys = False
+    app.extensions["tiepdon"] = container
+    register_api(app)
+    return app

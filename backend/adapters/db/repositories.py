@@ -1,0 +1,277 @@
+"""Repositories over one connection. Core statements: the ticket path runs hundreds of times a second."""
+from datetime import date, datetime
+
+from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+
+from ...domain.priority import PriorityClass
+from ...domain.tickets import Ticket, TicketStatus
+from .models import (
+    AuditRow,
+    DeviceRow,
+    IdempotencyRow,
+    ServiceTimeRow,
+    StaffRow,
+    TicketCounterRow,
+    TicketEventRow,
+    TicketRow,
+    VisitRow,
+)
+
+T = TicketRow.__table__
+V = VisitRow.__table__
+C = TicketCounterRow.__table__
+E = TicketEventRow.__table__
+ST = ServiceTimeRow.__table__
+STAFF = StaffRow.__table__
+DEV = DeviceRow.__table__
+IDEM = IdempotencyRow.__table__
+AUDIT = AuditRow.__table__
+
+
+def _upsert(conn: Connection):
+    return postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+
+
+def row_to_ticket(r) -> Ticket:
+    return Ticket(
+        id=r.id,
+        visit_id=r.visit_id,
+        service_code=r.service_code,
+        day=r.day,
+        number=r.number,
+        display_number=r.display_number,
+        status=TicketStatus(r.status),
+        coverage=r.coverage,
+        priority=PriorityClass(r.priority) if r.priority else None,
+        rank=r.rank,
+        queue_key=r.queue_key,
+        issued_at=r.issued_at,
+        estimated_wait_min=r.estimated_wait_min,
+        people_ahead_at_issue=r.people_ahead_at_issue,
+        service_point=r.service_point,
+        called_at=r.called_at,
+        started_at=r.started_at,
+        finished_at=r.finished_at,
+        recall_count=r.recall_count,
+        requeue_count=r.requeue_count,
+        transferred_from=r.transferred_from,
+        payment_required=r.payment_required,
+        paid=r.paid,
+    )
+
+
+class TicketRepository:
+    def __init__(self, conn: Connection):
+        self.conn = conn
+
+    def next_number(self, service_code: str, day: date) -> int:
+        """Atomic per-service per-day counter: one statement, no read-modify-write race."""
+        ins = _upsert(self.conn)(C).values(service_code=service_code, day=day, last_number=1)
+        stmt = ins.on_conflict_do_update(
+            index_elements=[C.c.service_code, C.c.day],
+            set_={"last_number": C.c.last_number + 1},
+        ).returning(C.c.last_number)
+        return self.conn.execute(stmt).scalar_one()
+
+    def add(self, values: dict) -> None:
+        self.conn.execute(insert(T).values(**values))
+
+    def get(self, ticket_id: str) -> Ticket | None:
+        r = self.conn.execute(select(T).where(T.c.id == ticket_id)).first()
+        return row_to_ticket(r) if r else None
+
+    def compare_and_set(self, ticket_id: str, expected: TicketStatus, values: dict) -> bool:
+        """Changes the ticket only if nobody else moved it first (two staff, one click)."""
+        res = self.conn.execute(
+            update(T).where(and_(T.c.id == ticket_id, T.c.status == expected.value)).values(**values)
+        )
+        return res.rowcount == 1
+
+    def people_ahead(self, service_code: str, day: date, rank: int, key: float) -> int:
+        ahead = or_(T.c.rank < rank, and_(T.c.rank == rank, T.c.queue_key < key))
+        stmt = select(func.count()).where(
+            T.c.day == day, T.c.service_code == service_code, T.c.status == "waiting", ahead
+        )
+        return self.conn.execute(stmt).scalar_one()
+
+    def waiting_count(self, service_code: str, day: date) -> int:
+        stmt = select(func.count()).where(
+            T.c.day == day, T.c.service_code == service_code, T.c.status == "waiting"
+        )
+        return self.conn.execute(stmt).scalar_one()
+
+    def next_candidates(self, service_codes: list[str], day: date, limit: int = 5) -> list[Ticket]:
+        stmt = (
+            select(T)
+            .where(
+                T.c.day == day,
+                T.c.service_code.in_(service_codes),
+                T.c.status == "waiting",
+                # A ticket whose fee must be paid first waits until the payment settles.
+                or_(T.c.payment_required.is_(False), T.c.paid.is_(True)),
+            )
+            .order_by(T.c.rank, T.c.queue_key)
+            .limit(limit)
+        )
+        return [row_to_ticket(r) for r in self.conn.execute(stmt)]
+
+    def current_at_point(self, point: str, day: date) -> list[Ticket]:
+        stmt = select(T).where(
+            T.c.day == day, T.c.service_point == point, T.c.status.in_(("called", "serving"))
+        )
+        return [row_to_ticket(r) for r in self.conn.execute(stmt)]
+
+    def for_day(self, day: date, service_code: str | None = None) -> list[Ticket]:
+        stmt = select(T).where(T.c.day == day)
+        if service_code:
+            stmt = stmt.where(T.c.service_code == service_code)
+        return [row_to_ticket(r) for r in self.conn.execute(stmt.order_by(T.c.issued_at))]
+
+    def open_for_day(self, day: date) -> list[Ticket]:
+        stmt = select(T).where(T.c.day == day, T.c.status.in_(("waiting", "called", "serving")))
+        return [row_to_ticket(r) for r in self.conn.execute(stmt.order_by(T.c.rank, T.c.queue_key))]
+
+    def for_visit(self, visit_id: str) -> list[Ticket]:
+        stmt = select(T).where(T.c.visit_id == visit_id).order_by(T.c.issued_at)
+        return [row_to_ticket(r) for r in self.conn.execute(stmt)]
+
+    def find_by_number(self, day: date, display_number: str) -> list[Ticket]:
+        stmt = select(T).where(T.c.day == day, T.c.display_number == display_number)
+        return [row_to_ticket(r) for r in self.conn.execute(stmt)]
+
+    def add_event(self, ticket_id, at, action, from_status, to_status, actor, service_point) -> None:
+        self.conn.execute(
+            insert(E).values(
+                ticket_id=ticket_id,
+                at=at,
+                action=action,
+                from_status=from_status,
+                to_status=to_status,
+                actor=actor,
+                service_point=service_point,
+            )
+        )
+
+    def events(self, ticket_id: str) -> list[dict]:
+        stmt = select(E).where(E.c.ticket_id == ticket_id).order_by(E.c.id)
+        return [dict(r._mapping) for r in self.conn.execute(stmt)]
+
+
+class VisitRepository:
+    def __init__(self, conn: Connection):
+        self.conn = conn
+
+    def add(self, visit_id: str, patient_id: str | None, day: date, at: datetime) -> None:
+        self.conn.execute(
+            insert(V).values(id=visit_id, patient_id=patient_id, day=day, status="open", created_at=at)
+        )
+
+    def find_open(self, patient_id: str, day: date):
+        stmt = select(V).where(V.c.patient_id == patient_id, V.c.day == day, V.c.status == "open")
+        return self.conn.execute(stmt).first()
+
+    def get(self, visit_id: str):
+        return self.conn.execute(select(V).where(V.c.id == visit_id)).first()
+
+
+class ServiceTimeRepository:
+    def __init__(self, conn: Connection):
+        self.conn = conn
+
+    def average(self, service_code: str) -> float | None:
+        return self.conn.execute(
+            select(ST.c.average_s).where(ST.c.service_code == service_code)
+        ).scalar_one_or_none()
+
+    def all(self) -> dict[str, float]:
+        return {r.service_code: r.average_s for r in self.conn.execute(select(ST))}
+
+    def store(self, service_code: str, average_s: float) -> None:
+        ins = _upsert(self.conn)(ST).values(service_code=service_code, average_s=average_s, samples=1)
+        self.conn.execute(
+            ins.on_conflict_do_update(
+                index_elements=[ST.c.service_code],
+                set_={"average_s": average_s, "samples": ST.c.samples + 1},
+            )
+        )
+
+
+class IdempotencyRepository:
+    def __init__(self, conn: Connection):
+        self.conn = conn
+
+    def get(self, scope: str, key: str):
+        return self.conn.execute(
+            select(IDEM).where(IDEM.c.scope == scope, IDEM.c.key == key)
+        ).first()
+
+    def put(self, scope, key, request_hash, status_code, body, at) -> None:
+        self.conn.execute(
+            insert(IDEM).values(
+                scope=scope, key=key, request_hash=request_hash, status_code=status_code,
+                body=body, created_at=at,
+            )
+        )
+
+
+class StaffRepository:
+    def __init__(self, conn: Connection):
+        self.conn = conn
+
+    def by_username(self, username: str):
+        return self.conn.execute(select(STAFF).where(STAFF.c.username == username)).first()
+
+    def get(self, staff_id: str):
+        return self.conn.execute(select(STAFF).where(STAFF.c.id == staff_id)).first()
+
+    def add(self, **values) -> None:
+        self.conn.execute(insert(STAFF).values(**values))
+
+    def update(self, staff_id: str, **values) -> None:
+        self.conn.execute(update(STAFF).where(STAFF.c.id == staff_id).values(**values))
+
+    def bump_session(self, staff_id: str) -> None:
+        self.conn.execute(
+            update(STAFF)
+            .where(STAFF.c.id == staff_id)
+            .values(session_version=STAFF.c.session_version + 1)
+        )
+
+    def all(self):
+        return list(self.conn.execute(select(STAFF).order_by(STAFF.c.username)))
+
+
+class DeviceRepository:
+    def __init__(self, conn: Connection):
+        self.conn = conn
+
+    def by_token_hash(self, token_hash: str):
+        return self.conn.execute(select(DEV).where(DEV.c.token_hash == token_hash)).first()
+
+    def by_name(self, name: str):
+        return self.conn.execute(select(DEV).where(DEV.c.name == name)).first()
+
+    def add(self, **values) -> None:
+        self.conn.execute(insert(DEV).values(**values))
+
+    def update(self, device_id: str, **values) -> None:
+        self.conn.execute(update(DEV).where(DEV.c.id == device_id).values(**values))
+
+    def all(self):
+        return list(self.conn.execute(select(DEV).order_by(DEV.c.name)))
+
+
+class AuditRepository:
+    def __init__(self, conn: Connection):
+        self.conn = conn
+
+    def add(self, at, actor, action, subject=None, detail=None) -> None:
+        self.conn.execute(
+            insert(AUDIT).values(at=at, actor=actor, action=action, subject=subject, detail=detail)
+        )
+
+    def between(self, start: datetime, end: datetime):
+        stmt = select(AUDIT).where(AUDIT.c.at >= start, AUDIT.c.at < end).order_by(AUDIT.c.id)
+        return list(self.conn.execute(stmt))

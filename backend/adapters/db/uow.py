@@ -1,0 +1,64 @@
+"""Unit of work: one connection, one transaction, the repositories bound to it, explicit commit."""
+from contextlib import contextmanager
+
+from sqlalchemy.engine import Engine
+
+from .engine import WriteGate
+from .repositories import (
+    AuditRepository,
+    DeviceRepository,
+    IdempotencyRepository,
+    ServiceTimeRepository,
+    StaffRepository,
+    TicketRepository,
+    VisitRepository,
+)
+
+
+class SqlUnitOfWork:
+    def __init__(self, conn):
+        self.conn = conn
+        self.tickets = TicketRepository(conn)
+        self.visits = VisitRepository(conn)
+        self.service_times = ServiceTimeRepository(conn)
+        self.idempotency = IdempotencyRepository(conn)
+        self.staff = StaffRepository(conn)
+        self.devices = DeviceRepository(conn)
+        self.audit = AuditRepository(conn)
+        self._tx = conn.begin()
+        self.committed = False
+
+    def commit(self) -> None:
+        self._tx.commit()
+        self.committed = True
+
+    def _finish(self) -> None:
+        if self._tx.is_active:
+            self._tx.rollback()
+
+
+class SqlUnitOfWorkFactory:
+    """`write()` for changes (serialised by the gate), `read()` for queries (never blocked)."""
+
+    def __init__(self, engine: Engine, gate: WriteGate):
+        self.engine = engine
+        self.gate = gate
+
+    @contextmanager
+    def write(self):
+        with self.gate.hold():
+            with self.engine.connect() as conn:
+                uow = SqlUnitOfWork(conn)
+                try:
+                    yield uow
+                finally:
+                    uow._finish()
+
+    @contextmanager
+    def read(self):
+        with self.engine.connect() as conn:
+            uow = SqlUnitOfWork(conn)
+            try:
+                yield uow
+            finally:
+                uow._finish()

@@ -1,0 +1,115 @@
+"""Who is calling: kiosk device token, staff session (+ CSRF on writes), patient track token."""
+import secrets
+from functools import wraps
+
+from flask import current_app, g, request, session
+
+from ..services import auth as auth_service
+from ..services.auth import StaffMember
+from .problems import ProblemException
+
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+def deps():
+    return current_app.extensions["tiepdon"].deps
+
+
+def settings():
+    return current_app.extensions["tiepdon"].settings
+
+
+def client_ip() -> str:
+    return request.remote_addr or "unknown"
+
+
+def limit(bucket: str, rate_setting: str, identity: str | None = None) -> None:
+    rate, burst = getattr(settings(), rate_setting)
+    ok, wait = current_app.extensions["tiepdon_limiter"].allow(
+        bucket, identity or client_ip(), rate, burst
+    )
+    if not ok:
+        raise ProblemException("RATE_LIMITED", headers={"Retry-After": str(max(1, int(wait + 0.999)))})
+
+
+def bearer_device():
+    header = request.headers.get("Authorization", "")
+    if not header.startswith("Bearer "):
+        return None
+    token = header[7:].strip()
+    if not token:
+        return None
+    return auth_service.device_for_token(deps(), token)
+
+
+def session_staff() -> StaffMember | None:
+    staff_id = session.get("staff_id")
+    if not staff_id:
+        return None
+    member = auth_service.staff_by_id(deps(), staff_id)
+    if member is None or member.session_version != session.get("sv"):
+        return None
+    return member
+
+
+def check_csrf() -> None:
+    if request.method in SAFE_METHODS:
+        return
+    sent = request.headers.get("X-CSRF-Token", "")
+    expected = session.get("csrf", "")
+    if not expected or not secrets.compare_digest(sent, expected):
+        raise ProblemException("CSRF_FAILED")
+
+
+def current_staff(roles: tuple[str, ...] | None = None) -> StaffMember:
+    member = session_staff()
+    if member is None:
+        raise ProblemException("UNAUTHORIZED")
+    check_csrf()
+    if roles is not None and member.role not in roles:
+        raise ProblemException("FORBIDDEN")
+    return member
+
+
+def staff_required(*roles: str):
+    def wrap(fn):
+        @wraps(fn)
+        def inner(*args, **kwargs):
+            g.staff = current_staff(roles or None)
+            return fn(*args, **kwargs)
+
+        return inner
+
+    return wrap
+
+
+def device_required(fn):
+    @wraps(fn)
+    def inner(*args, **kwargs):
+        device = bearer_device()
+        if device is None:
+            limit("auth-fail", "rate_public")
+            raise ProblemException("UNAUTHORIZED")
+        limit("kiosk", "rate_kiosk", device.id)
+        g.device = device
+        return fn(*args, **kwargs)
+
+    return inner
+
+
+def device_or_staff():
+    """Kiosk bearer token first (no cookies, so no CSRF); otherwise a staff session."""
+    device = bearer_device()
+    if device is not None:
+        limit("kiosk", "rate_kiosk", device.id)
+        return ("device", device)
+    if request.headers.get("Authorization"):
+        limit("auth-fail", "rate_public")
+        raise ProblemException("UNAUTHORIZED")
+    return ("staff", current_staff())
+
+
+def new_csrf() -> str:
+    token = secrets.token_urlsafe(24)
+    session["csrf"] = token
+    return token

@@ -1,0 +1,196 @@
+"""Request validation and the response shapes the OpenAPI document publishes."""
+from marshmallow import Schema, fields, validate
+
+from ..domain.priority import PriorityClass
+
+COVERAGE = validate.OneOf(["bhyt", "self_pay"])
+
+
+class ProblemSchema(Schema):
+    type = fields.String()
+    title = fields.String()
+    status = fields.Integer()
+    detail = fields.String()
+    code = fields.String(metadata={"example": "VALIDATION_ERROR"})
+
+
+class NamedSchema(Schema):
+    code = fields.String()
+    name_vi = fields.String()
+    name_en = fields.String()
+
+
+class ServiceSchema(NamedSchema):
+    prefix = fields.String(metadata={"example": "N"})
+    kind = fields.String(metadata={"example": "clinic"})
+    coverages = fields.List(fields.String(), metadata={"example": ["bhyt", "self_pay"]})
+    fee_vnd = fields.Integer(metadata={"description": "self-pay exam fee, integer VND"})
+    room_vi = fields.String()
+    room_en = fields.String()
+    directions_vi = fields.String()
+    directions_en = fields.String()
+    open_now = fields.Boolean()
+    kiosk = fields.Boolean()
+    waiting = fields.Integer()
+    estimated_wait_min = fields.Integer()
+    payment_before_call = fields.Boolean()
+
+
+class ServicesSchema(Schema):
+    date = fields.Date()
+    hospital = fields.Dict()
+    services = fields.List(fields.Nested(ServiceSchema))
+
+
+class PrioritySchema(Schema):
+    code = fields.String(metadata={"example": "elderly_75"})
+    label_vi = fields.String()
+    label_en = fields.String()
+
+
+class PointRefSchema(NamedSchema):
+    room_vi = fields.String()
+    room_en = fields.String()
+
+
+class TicketSchema(Schema):
+    id = fields.String()
+    display_number = fields.String(metadata={"example": "N012"})
+    number = fields.Integer()
+    date = fields.Date()
+    status = fields.String(metadata={"example": "waiting"})
+    service = fields.Nested(ServiceSchema(only=("code", "name_vi", "name_en", "room_vi", "room_en",
+                                                "directions_vi", "directions_en")))
+    coverage = fields.String()
+    priority = fields.Nested(PrioritySchema, allow_none=True)
+    position = fields.Integer(allow_none=True)
+    people_ahead = fields.Integer(allow_none=True)
+    estimated_wait_min = fields.Integer(allow_none=True)
+    estimated_wait_at_issue_min = fields.Integer()
+    issued_at = fields.DateTime()
+    called_at = fields.DateTime(allow_none=True)
+    service_point = fields.Nested(PointRefSchema, allow_none=True)
+    visit_id = fields.String()
+    payment_required = fields.Boolean()
+    paid = fields.Boolean()
+    transferred_from = fields.String(allow_none=True)
+    recall_count = fields.Integer()
+    track_token = fields.String()
+    track_url = fields.String()
+
+
+class TicketCreateSchema(Schema):
+    service_code = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    coverage = fields.String(required=True, validate=COVERAGE)
+    priority_reason = fields.String(
+        validate=validate.OneOf([p.value for p in PriorityClass if p is not PriorityClass.APPOINTMENT]),
+        allow_none=True,
+    )
+    identify_token = fields.String(allow_none=True, validate=validate.Length(max=512))
+    appointment_id = fields.String(allow_none=True, validate=validate.Length(max=64))
+
+
+class TransferSchema(Schema):
+    service_code = fields.String(required=True, validate=validate.Length(min=1, max=32))
+
+
+class TokenQuerySchema(Schema):
+    token = fields.String(validate=validate.Length(max=128))
+
+
+class TransferResultSchema(Schema):
+    from_ticket = fields.Nested(TicketSchema)
+    ticket = fields.Nested(TicketSchema)
+
+
+class QueueServiceSchema(Schema):
+    service = fields.Nested(ServiceSchema(only=("code", "name_vi", "name_en", "prefix", "kind")))
+    open_now = fields.Boolean()
+    waiting = fields.Integer()
+    called = fields.Integer()
+    serving = fields.Integer()
+    priority_waiting = fields.Integer()
+    unpaid_waiting = fields.Integer()
+    longest_wait_min = fields.Integer()
+    estimated_wait_min = fields.Integer()
+    average_service_s = fields.Integer()
+
+
+class QueuePointSchema(Schema):
+    service_point = fields.Nested(PointRefSchema)
+    services = fields.List(fields.String())
+    current = fields.Nested(TicketSchema(only=("id", "display_number", "status", "service",
+                                               "called_at", "priority")), allow_none=True)
+
+
+class QueuesSchema(Schema):
+    at = fields.DateTime()
+    services = fields.List(fields.Nested(QueueServiceSchema))
+    service_points = fields.List(fields.Nested(QueuePointSchema))
+
+
+class StatsQuerySchema(Schema):
+    date = fields.Date()
+    service = fields.String(validate=validate.Length(max=32))
+    format = fields.String(validate=validate.OneOf(["json", "csv"]))
+
+
+class StatsServiceSchema(Schema):
+    service_code = fields.String()
+    issued = fields.Integer()
+    done = fields.Integer()
+    skipped = fields.Integer()
+    cancelled = fields.Integer()
+    waiting = fields.Integer()
+    no_show_rate = fields.Float()
+    wait_p50_min = fields.Float(allow_none=True)
+    wait_p90_min = fields.Float(allow_none=True)
+    wait_p99_min = fields.Float(allow_none=True)
+    service_p50_min = fields.Float(allow_none=True)
+    service_p90_min = fields.Float(allow_none=True)
+
+
+class StatsSchema(Schema):
+    date = fields.Date()
+    total_issued = fields.Integer()
+    services = fields.List(fields.Nested(StatsServiceSchema))
+    per_hour = fields.List(fields.Dict())
+
+
+class LoginSchema(Schema):
+    username = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    password = fields.String(required=True, validate=validate.Length(min=1, max=256),
+                             load_only=True)
+
+
+class StaffSchema(Schema):
+    username = fields.String()
+    full_name = fields.String()
+    role = fields.String()
+    service_points = fields.List(fields.String())
+
+
+class SessionSchema(Schema):
+    staff = fields.Nested(StaffSchema)
+    csrf_token = fields.String()
+
+
+class HeartbeatSchema(Schema):
+    printer_status = fields.String(
+        required=True,
+        validate=validate.OneOf(["ok", "paper_low", "paper_out", "cover_open", "offline"]),
+    )
+    app_version = fields.String(validate=validate.Length(max=32), allow_none=True)
+
+
+class HeartbeatResultSchema(Schema):
+    device = fields.String()
+    printer_status = fields.String()
+    app_version = fields.String(allow_none=True)
+    last_seen_at = fields.DateTime()
+
+
+class HealthSchema(Schema):
+    status = fields.String(metadata={"example": "ok"})
+    version = fields.String()
+    checks = fields.Dict()

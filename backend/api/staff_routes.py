@@ -1,0 +1,114 @@
+"""What staff do at a counter or exam room, and what they watch."""
+import csv
+import io
+from datetime import date
+
+from flask import Response, g
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from ..domain.hospital_time import hospital_day
+from ..domain.tickets import Action
+from ..services import calling
+from ..services.calling import StaffScope
+from ..services.queues import overview
+from ..services.stats import day_stats
+from ..services.tickets import describe
+from .guards import deps, staff_required
+from .schemas import QueuesSchema, StatsQuerySchema, StatsSchema, TicketSchema, TransferResultSchema, TransferSchema
+from .views import queues_json, ticket_json
+
+blp = Blueprint("staff", __name__, url_prefix="/api/v1", description="Staff: calling and queues")
+
+STAFF_DOC = {"security": [{"staffSession": []}]}
+
+
+def _scope() -> StaffScope:
+    return StaffScope(f"staff:{g.staff.id}", g.staff.point_limit)
+
+
+def _json(ticket):
+    d = deps()
+    with d.uow.read() as uow:
+        view = describe(uow, d, ticket)
+    return ticket_json(view, d.catalog, d.public_url)
+
+
+@blp.route("/service-points/<point_code>/call-next")
+class CallNext(MethodView):
+    @blp.alt_response(200, schema=TicketSchema, success=True, description="The ticket now called")
+    @blp.alt_response(204, description="Nobody is waiting for this service point")
+    @blp.doc(**STAFF_DOC)
+    @staff_required()
+    def post(self, point_code):
+        """Call the next patient at a service point (atomic across staff and processes)"""
+        ticket = calling.call_next(deps(), point_code, _scope())
+        if ticket is None:
+            return Response(status=204)
+        return _json(ticket)
+
+
+def _action_view(action: Action):
+    @blp.alt_response(200, schema=TicketSchema, success=True)
+    @blp.doc(**STAFF_DOC)
+    @staff_required()
+    def post(self, ticket_id):
+        return _json(calling.act(deps(), ticket_id, action, _scope()))
+
+    post.__doc__ = f"Ticket transition: {action.value}"
+    return type(f"Ticket{action.value.title()}", (MethodView,), {"post": post})
+
+
+for _action in (Action.RECALL, Action.START, Action.FINISH, Action.SKIP, Action.REQUEUE):
+    blp.route(f"/tickets/<ticket_id>/{_action.value}")(_action_view(_action))
+
+
+@blp.route("/tickets/<ticket_id>/transfer")
+class Transfer(MethodView):
+    @blp.arguments(TransferSchema)
+    @blp.alt_response(201, schema=TransferResultSchema, success=True)
+    @blp.doc(**STAFF_DOC)
+    @staff_required()
+    def post(self, body, ticket_id):
+        """Send the patient on to another service: a new ticket on the same visit"""
+        source, new = calling.transfer(deps(), ticket_id, body["service_code"], _scope())
+        return {"from_ticket": _json(source), "ticket": _json(new)}, 201
+
+
+@blp.route("/queues")
+class Queues(MethodView):
+    @blp.alt_response(200, schema=QueuesSchema, success=True)
+    @blp.doc(**STAFF_DOC)
+    @staff_required()
+    def get(self):
+        """Every service and service point today: waiting, called, serving, longest wait"""
+        return queues_json(overview(deps()))
+
+
+CSV_COLUMNS = ["date", "service_code", "issued", "done", "skipped", "cancelled", "waiting",
+               "no_show_rate", "wait_p50_min", "wait_p90_min", "wait_p99_min",
+               "service_p50_min", "service_p90_min"]
+
+
+@blp.route("/stats")
+class Stats(MethodView):
+    @blp.arguments(StatsQuerySchema, location="query")
+    @blp.alt_response(200, schema=StatsSchema, success=True,
+                      description="JSON, or text/csv with ?format=csv")
+    @blp.doc(**STAFF_DOC)
+    @staff_required()
+    def get(self, query):
+        """Counts, wait and service time percentiles, tickets per hour (JSON or CSV)"""
+        d = deps()
+        day: date = query.get("date") or hospital_day(d.clock())
+        data = day_stats(d, day, query.get("service"))
+        if query.get("format") == "csv":
+            buf = io.StringIO()
+            writer = csv.DictWriter(buf, fieldnames=CSV_COLUMNS)
+            writer.writeheader()
+            for row in data["services"]:
+                writer.writerow({"date": day.isoformat(), **row})
+            return Response(buf.getvalue(), mimetype="text/csv",
+                            headers={"Content-Disposition": f"attachment; filename=tiepdon-{day}.csv"})
+        data["date"] = day.isoformat()
+        return data

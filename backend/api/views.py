@@ -1,0 +1,94 @@
+"""Domain objects → the JSON of API.md. Plain functions: this runs on every ticket request."""
+from datetime import date, datetime
+
+from ..domain.catalog import Catalog, Service, ServicePoint
+from ..domain.hospital_time import to_local
+from ..domain.priority import LABELS
+from ..domain.tickets import Ticket
+from ..services.tickets import TicketView
+
+
+def iso(value: datetime | date | None) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return to_local(value).isoformat(timespec="seconds")
+    return value.isoformat()
+
+
+def service_ref(s: Service) -> dict:
+    return {"code": s.code, "name_vi": s.name_vi, "name_en": s.name_en, "room_vi": s.room_vi,
+            "room_en": s.room_en, "directions_vi": s.directions_vi, "directions_en": s.directions_en}
+
+
+def point_ref(p: ServicePoint) -> dict:
+    return {"code": p.code, "name_vi": p.name_vi, "name_en": p.name_en, "room_vi": p.room_vi,
+            "room_en": p.room_en}
+
+
+def priority_ref(t: Ticket) -> dict | None:
+    if t.priority is None:
+        return None
+    vi, en = LABELS[t.priority]
+    return {"code": t.priority.value, "label_vi": vi, "label_en": en}
+
+
+def ticket_json(view: TicketView, catalog: Catalog, public_url: str) -> dict:
+    t = view.ticket
+    point = catalog.points.get(t.service_point) if t.service_point else None
+    return {
+        "id": t.id,
+        "display_number": t.display_number,
+        "number": t.number,
+        "date": t.day.isoformat(),
+        "status": t.status.value,
+        "service": service_ref(catalog.service(t.service_code)),
+        "coverage": t.coverage,
+        "priority": priority_ref(t),
+        "position": view.position,
+        "people_ahead": view.people_ahead,
+        "estimated_wait_min": view.estimated_wait_min,
+        "estimated_wait_at_issue_min": t.estimated_wait_min,
+        "issued_at": iso(t.issued_at),
+        "called_at": iso(t.called_at),
+        "service_point": point_ref(point) if point else None,
+        "visit_id": t.visit_id,
+        "payment_required": t.payment_required,
+        "paid": t.paid,
+        "transferred_from": t.transferred_from,
+        "recall_count": t.recall_count,
+        "track_token": view.track_token,
+        "track_url": f"{public_url}/t/{t.id}?token={view.track_token}",
+    }
+
+
+def queues_json(data: dict) -> dict:
+    services = []
+    for row in data["services"]:
+        s = row["service"]
+        services.append({
+            "service": {"code": s.code, "name_vi": s.name_vi, "name_en": s.name_en,
+                        "prefix": s.prefix, "kind": s.kind},
+            "open_now": row["open"],
+            "waiting": row["waiting"],
+            "called": row["called"],
+            "serving": row["serving"],
+            "priority_waiting": row["priority_waiting"],
+            "unpaid_waiting": row["unpaid_waiting"],
+            "longest_wait_min": row["longest_wait_min"],
+            "estimated_wait_min": row["estimated_wait_min"],
+            "average_service_s": row["average_service_s"],
+        })
+    points = []
+    for row in data["points"]:
+        p, t = row["point"], row["current"]
+        points.append({
+            "service_point": point_ref(p),
+            "services": list(p.services),
+            "current": None if t is None else {
+                "id": t.id, "display_number": t.display_number, "status": t.status.value,
+                "service": {"code": t.service_code}, "called_at": iso(t.called_at),
+                "priority": priority_ref(t),
+            },
+        })
+    return {"at": iso(data["at"]), "services": services, "service_points": points}

@@ -1,0 +1,197 @@
+"""`tiepdon` — the command hospital IT uses: serve, db upgrade, staff add, device add, demo…"""
+import getpass
+import logging
+import os
+import sys
+
+import click
+
+
+def _settings(overrides=None):
+    from .settings import Settings
+
+    return Settings.from_env(overrides)
+
+
+def _deps(check_migrations=True):
+    from .bootstrap import build_container
+
+    return build_container(_settings(), check_migrations=check_migrations).deps
+
+
+def _fail(message: str) -> None:
+    click.echo(message, err=True)
+    sys.exit(2)
+
+
+@click.group()
+def main():
+    """Tiếp Đón — tiếp đón tự phục vụ / self-service hospital reception."""
+    logging.basicConfig(level=os.environ.get("TIEPDON_LOG_LEVEL", "INFO"),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+
+
+@main.group()
+def db():
+    """Database schema."""
+
+
+@db.command("upgrade")
+def db_upgrade():
+    """Create or migrate the database schema (DATABASE_URL)."""
+    from .adapters.db.migrate import upgrade
+
+    url = _settings().database_url
+    if url.startswith("sqlite:///"):
+        os.makedirs(os.path.dirname(os.path.abspath(url[len("sqlite:///"):])), exist_ok=True)
+    upgrade(url)
+    click.echo("Đã nâng cấp cơ sở dữ liệu / database is up to date")
+
+
+@main.command()
+@click.option("--host", default=lambda: os.environ.get("TIEPDON_HOST", "127.0.0.1"), show_default="127.0.0.1")
+@click.option("--port", default=lambda: int(os.environ.get("TIEPDON_PORT", "8000")), type=int, show_default="8000")
+@click.option("--threads", default=lambda: int(os.environ.get("TIEPDON_THREADS", "400")), type=int,
+              show_default="400", help="Thread pool: every open websocket holds one thread.")
+@click.option("--workers", default=1, type=int, show_default=True,
+              help="Backend processes on consecutive ports (needs REDIS_URL and a sticky balancer).")
+def serve(host, port, threads, workers):
+    """Run the production server (gunicorn, threaded)."""
+    from .bootstrap import build_container
+    from .server import TiepDonServer
+    from .settings import MissingSecret
+
+    try:
+        build_container(_settings())  # fail here, clearly, rather than inside a worker
+    except MissingSecret as exc:
+        _fail(str(exc))
+    except RuntimeError as exc:
+        _fail(str(exc))
+    if workers > 1:
+        if not os.environ.get("REDIS_URL"):
+            _fail("--workers > 1 cần REDIS_URL / needs REDIS_URL so every process reaches every client")
+        _serve_many(host, port, threads, workers)
+        return
+    TiepDonServer(f"{host}:{port}", threads).run()
+
+
+def _serve_many(host, port, threads, workers):
+    import signal
+    import subprocess
+
+    procs = [
+        subprocess.Popen([sys.executable, "-m", "backend.cli", "serve", "--host", host,
+                          "--port", str(port + i), "--threads", str(threads)])
+        for i in range(workers)
+    ]
+    click.echo(f"{workers} processes on ports {port}–{port + workers - 1}: put a sticky balancer "
+               "(nginx ip_hash) in front — see README")
+
+    def stop(*_):
+        for p in procs:
+            p.terminate()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    codes = [p.wait() for p in procs]
+    sys.exit(max(codes))
+
+
+@main.group()
+def staff():
+    """Staff accounts."""
+
+
+@staff.command("add")
+@click.argument("username")
+@click.option("--name", "full_name", required=True, help="Full name, e.g. 'Nguyễn Thị Hoa'")
+@click.option("--role", type=click.Choice(["admin", "reception", "room", "cashier"]), required=True)
+@click.option("--points", default="", help="Service points for room/cashier roles, e.g. P101,P102")
+@click.option("--password-env", default=None, help="Read the password from this environment variable")
+def staff_add(username, full_name, role, points, password_env):
+    """Add a staff account (password asked for, never on the command line)."""
+    from .domain.errors import DomainError
+    from .services.auth import add_staff
+
+    if password_env:
+        password = os.environ.get(password_env, "")
+    else:
+        password = getpass.getpass("Mật khẩu / password: ")
+    try:
+        member = add_staff(_deps(), username, full_name, role, password,
+                           [p.strip() for p in points.split(",") if p.strip()])
+    except DomainError as exc:
+        _fail(f"Không tạo được tài khoản / could not add staff: {exc.code}")
+    click.echo(f"Đã tạo / created: {member.username} ({member.role})")
+
+
+@main.group()
+def device():
+    """Kiosk devices."""
+
+
+@device.command("add")
+@click.argument("name")
+def device_add(name):
+    """Register a kiosk; prints its token once (only a hash is stored)."""
+    from .domain.errors import DomainError
+    from .services.auth import add_device
+
+    try:
+        _, token = add_device(_deps(), name)
+    except DomainError as exc:
+        _fail(f"Không tạo được thiết bị / could not add device: {exc.code}")
+    click.echo(token)
+
+
+@device.command("revoke")
+@click.argument("name")
+def device_revoke(name):
+    """Revoke a kiosk's token at once."""
+    from .domain.errors import DomainError
+    from .services.auth import revoke_device
+
+    try:
+        revoke_device(_deps(), name)
+    except DomainError as exc:
+        _fail(f"Không thu hồi được / could not revoke: {exc.code}")
+    click.echo(f"Đã thu hồi / revoked: {name}")
+
+
+@device.command("list")
+def device_list():
+    """Kiosks with their last heartbeat and printer state."""
+    from .services.auth import list_devices
+
+    for d in list_devices(_deps()):
+        click.echo(f"{d['name']:20} {d['kind']:8} {'REVOKED' if d['revoked'] else 'active':8} "
+                   f"{d['printer_status'] or '-':12} {d['last_seen_at'] or '-'}")
+
+
+@main.command("check-config")
+def check_config():
+    """Validate the hospital configuration file."""
+    from .config_loader import ConfigError, load_catalog
+
+    path = _settings().config_path
+    try:
+        catalog = load_catalog(path)
+    except (ConfigError, OSError) as exc:
+        _fail(f"Cấu hình lỗi / configuration error in {path}: {exc}")
+    click.echo(f"OK: {catalog.hospital_name_vi} — {len(catalog.services)} dịch vụ/services, "
+               f"{len(catalog.points)} quầy-phòng/service points")
+
+
+@main.command()
+@click.option("--port", default=8000, type=int, show_default=True)
+@click.option("--host", default="127.0.0.1", show_default=True)
+def demo(port, host):
+    """Everything on one machine: SQLite, simulators, demo accounts. Generates its own secrets."""
+    from .demo import run_demo
+
+    run_demo(host, port)
+
+
+if __name__ == "__main__":
+    main()

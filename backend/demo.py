@@ -1,0 +1,101 @@
+"""`tiepdon demo`: the whole product on one machine, with generated secrets and demo accounts.
+
+Secrets are generated on first run and kept in var/demo/secrets.env (mode 600), so sessions and
+tokens survive a restart of the demo. Nothing here is for production.
+"""
+import os
+import secrets
+import sys
+
+import click
+
+from .settings import ROOT
+
+DEMO_DIR = os.path.join(ROOT, "var", "demo")
+SECRETS_FILE = os.path.join(DEMO_DIR, "secrets.env")
+CREDENTIALS_FILE = os.path.join(DEMO_DIR, "credentials.txt")
+
+DEMO_STAFF = [
+    ("admin", "Quản trị hệ thống", "admin", ""),
+    ("tiepdon", "Nguyễn Thị Hoa", "reception", ""),
+    ("phong101", "BS. Trần Văn Minh", "room", "P101"),
+    ("thungan", "Lê Thị Thu", "cashier", "TN1,TN2"),
+]
+
+
+def _load_or_create_secrets() -> dict:
+    os.makedirs(DEMO_DIR, exist_ok=True)
+    values: dict[str, str] = {}
+    if os.path.exists(SECRETS_FILE):
+        with open(SECRETS_FILE, encoding="utf-8") as fh:
+            for line in fh:
+                if "=" in line:
+                    k, v = line.rstrip("\n").split("=", 1)
+                    values[k] = v
+    wanted = ["SECRET_KEY", "TIEPDON_PII_KEY"]
+    changed = False
+    for key in wanted:
+        if key not in values:
+            values[key] = secrets.token_urlsafe(48)
+            changed = True
+    if changed:
+        fd = os.open(SECRETS_FILE, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            for k, v in values.items():
+                fh.write(f"{k}={v}\n")
+    return values
+
+
+def prepare_demo_environment(port: int) -> dict:
+    env = _load_or_create_secrets()
+    os.environ.update(env)
+    os.environ.setdefault("DATABASE_URL", f"sqlite:///{os.path.join(DEMO_DIR, 'tiepdon.db')}")
+    os.environ.setdefault("TIEPDON_PUBLIC_URL", f"http://localhost:{port}")
+    # The demo must work at any hour; a real hospital keeps its opening hours.
+    os.environ.setdefault("TIEPDON_IGNORE_OPENING_HOURS", "1")
+    return env
+
+
+def seed_demo_accounts() -> list[tuple[str, str, str]]:
+    """Creates the demo staff and kiosk once; returns (what, login, secret) lines to show."""
+    from .bootstrap import build_container
+    from .services.auth import add_device, add_staff
+    from .settings import Settings
+
+    if os.path.exists(CREDENTIALS_FILE):
+        with open(CREDENTIALS_FILE, encoding="utf-8") as fh:
+            return [tuple(line.rstrip("\n").split("\t")) for line in fh if line.strip()]
+    deps = build_container(Settings.from_env()).deps
+    lines = []
+    for username, name, role, points in DEMO_STAFF:
+        password = secrets.token_urlsafe(9)
+        add_staff(deps, username, name, role, password, [p for p in points.split(",") if p])
+        lines.append((f"staff/{role}", username, password))
+    _, token = add_device(deps, "kiosk-demo-1")
+    lines.append(("kiosk", "kiosk-demo-1", token))
+    fd = os.open(CREDENTIALS_FILE, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        for line in lines:
+            fh.write("\t".join(line) + "\n")
+    return lines
+
+
+def run_demo(host: str, port: int) -> None:
+    from .adapters.db.migrate import upgrade
+    from .server import TiepDonServer
+
+    prepare_demo_environment(port)
+    upgrade(os.environ["DATABASE_URL"])
+    creds = seed_demo_accounts()
+    base = f"http://localhost:{port}"
+    click.echo("")
+    click.echo("Tiếp Đón — bản chạy thử / demo")
+    click.echo(f"  API:        {base}/api/v1/services")
+    click.echo(f"  OpenAPI:    {base}/api/v1/openapi.json")
+    click.echo(f"  Health:     {base}/api/v1/health")
+    click.echo("  Tài khoản / accounts (also in var/demo/credentials.txt):")
+    for what, login, secret in creds:
+        click.echo(f"    {what:16} {login:14} {secret}")
+    click.echo("  Ctrl+C để dừng / to stop")
+    sys.stdout.flush()
+    TiepDonServer(f"{host}:{port}", int(os.environ.get("TIEPDON_THREADS", "400"))).run()

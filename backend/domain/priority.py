@@ -1,0 +1,85 @@
+"""Legal priority classes (Luật Khám bệnh, chữa bệnh 2023, Art. 3(2)) and the call order.
+
+Order rule: emergencies always first. Every other legal priority class is served as if it had
+arrived `boost_min` minutes earlier. That is the aging rule: an ordinary patient who has already
+waited longer than the boost is ahead of a priority patient who just arrived, so nobody starves,
+and the key never changes after issue, so positions stay stable and cheap to count.
+"""
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from enum import Enum
+
+
+class PriorityClass(str, Enum):
+    EMERGENCY = "emergency"
+    CHILD_UNDER_6 = "child_under_6"
+    PREGNANT = "pregnant"
+    SEVERE_DISABILITY = "severe_disability"
+    ELDERLY_75 = "elderly_75"
+    REVOLUTIONARY_MERIT = "revolutionary_merit"
+    APPOINTMENT = "appointment"  # booked slot honoured within its time window
+
+
+LABELS = {
+    PriorityClass.EMERGENCY: ("Cấp cứu", "Emergency"),
+    PriorityClass.CHILD_UNDER_6: ("Trẻ em dưới 6 tuổi", "Child under 6"),
+    PriorityClass.PREGNANT: ("Phụ nữ có thai", "Pregnant woman"),
+    PriorityClass.SEVERE_DISABILITY: ("Người khuyết tật nặng", "Severe disability"),
+    PriorityClass.ELDERLY_75: ("Người từ 75 tuổi", "Aged 75 or over"),
+    PriorityClass.REVOLUTIONARY_MERIT: ("Người có công với cách mạng", "Person with revolutionary merit"),
+    PriorityClass.APPOINTMENT: ("Có lịch hẹn", "Appointment"),
+}
+
+# Reasons a patient may declare at the kiosk; staff confirm them. Age-based ones come from the card.
+DECLARABLE = (
+    PriorityClass.PREGNANT,
+    PriorityClass.SEVERE_DISABILITY,
+    PriorityClass.REVOLUTIONARY_MERIT,
+)
+
+
+@dataclass(frozen=True)
+class QueuePlace:
+    """Sort key inside a queue: smaller is called first."""
+
+    rank: int  # 0 emergency, 1 everyone else
+    key: float  # seconds since epoch, shifted earlier by the priority boost
+
+    def as_tuple(self) -> tuple[int, float]:
+        return (self.rank, self.key)
+
+
+def queue_place(arrived_at: datetime, priority: PriorityClass | None, boost_min: int) -> QueuePlace:
+    if priority is PriorityClass.EMERGENCY:
+        return QueuePlace(0, arrived_at.timestamp())
+    boost = timedelta(minutes=boost_min) if priority is not None else timedelta(0)
+    return QueuePlace(1, (arrived_at - boost).timestamp())
+
+
+def age_on(dob: date, day: date) -> int:
+    years = day.year - dob.year
+    if (day.month, day.day) < (dob.month, dob.day):
+        years -= 1
+    return years
+
+
+def priority_from_age(dob: date | None, day: date) -> PriorityClass | None:
+    if dob is None:
+        return None
+    age = age_on(dob, day)
+    if age < 6:
+        return PriorityClass.CHILD_UNDER_6
+    if age >= 75:
+        return PriorityClass.ELDERLY_75
+    return None
+
+
+def parse_priority(value: str | None) -> PriorityClass | None:
+    if value in (None, ""):
+        return None
+    try:
+        return PriorityClass(value)
+    except ValueError:
+        from .errors import DomainError
+
+        raise DomainError("VALIDATION_ERROR", field="priority_reason") from None

@@ -1,0 +1,144 @@
+"""Staff accounts, sessions and kiosk device tokens."""
+from dataclasses import dataclass
+
+from ..domain.errors import DomainError
+from ..domain.passwords import DUMMY_HASH, hash_password, verify_password
+from ..domain.tokens import new_id, new_secret_token, sha256_hex
+from .context import Deps
+
+ROLES = ("admin", "reception", "room", "cashier")
+# Roles that act only on the service points assigned to them.
+POINT_BOUND_ROLES = ("room", "cashier")
+PRINTER_STATES = ("ok", "paper_low", "paper_out", "cover_open", "offline")
+
+
+@dataclass(frozen=True)
+class StaffMember:
+    id: str
+    username: str
+    full_name: str
+    role: str
+    points: frozenset[str]
+    session_version: int
+
+    @property
+    def point_limit(self) -> frozenset[str] | None:
+        return self.points if self.role in POINT_BOUND_ROLES else None
+
+
+def _member(row) -> StaffMember:
+    points = frozenset(p for p in (row.service_points or "").split(",") if p)
+    return StaffMember(row.id, row.username, row.full_name, row.role, points, row.session_version)
+
+
+def add_staff(deps: Deps, username: str, full_name: str, role: str, password: str,
+              points: list[str] | None = None) -> StaffMember:
+    if role not in ROLES:
+        raise DomainError("VALIDATION_ERROR", field="role")
+    if len(password) < 10:
+        raise DomainError("PASSWORD_TOO_SHORT")
+    for p in points or []:
+        deps.catalog.point(p)
+    with deps.uow.write() as uow:
+        if uow.staff.by_username(username) is not None:
+            raise DomainError("ALREADY_EXISTS", field="username")
+        staff_id = new_id()
+        uow.staff.add(id=staff_id, username=username, full_name=full_name, role=role,
+                      password_hash=hash_password(password), service_points=",".join(points or []),
+                      active=True, session_version=1, created_at=deps.clock())
+        uow.audit.add(deps.clock(), "cli", "staff.add", staff_id, role)
+        uow.commit()
+        return _member(uow.staff.get(staff_id))
+
+
+def authenticate(deps: Deps, username: str, password: str) -> StaffMember:
+    with deps.uow.read() as uow:
+        row = uow.staff.by_username(username)
+    if row is None or not row.active:
+        verify_password(password, DUMMY_HASH)
+        raise DomainError("INVALID_CREDENTIALS")
+    if not verify_password(password, row.password_hash):
+        raise DomainError("INVALID_CREDENTIALS")
+    with deps.uow.write() as uow:
+        uow.audit.add(deps.clock(), row.id, "staff.login")
+        uow.commit()
+    return _member(row)
+
+
+def staff_by_id(deps: Deps, staff_id: str) -> StaffMember | None:
+    with deps.uow.read() as uow:
+        row = uow.staff.get(staff_id)
+    if row is None or not row.active:
+        return None
+    return _member(row)
+
+
+def logout(deps: Deps, staff_id: str) -> None:
+    """Invalidates every session of this account, not just the cookie in hand."""
+    with deps.uow.write() as uow:
+        uow.staff.bump_session(staff_id)
+        uow.audit.add(deps.clock(), staff_id, "staff.logout")
+        uow.commit()
+
+
+@dataclass(frozen=True)
+class Device:
+    id: str
+    name: str
+    kind: str
+
+
+def add_device(deps: Deps, name: str, kind: str = "kiosk") -> tuple[Device, str]:
+    """Returns the device and its token. The token is shown once; only its hash is stored."""
+    token = new_secret_token()
+    with deps.uow.write() as uow:
+        if uow.devices.by_name(name) is not None:
+            raise DomainError("ALREADY_EXISTS", field="name")
+        device_id = new_id()
+        uow.devices.add(id=device_id, name=name, kind=kind, token_hash=sha256_hex(token),
+                        created_at=deps.clock())
+        uow.audit.add(deps.clock(), "cli", "device.add", device_id, name)
+        uow.commit()
+    return Device(device_id, name, kind), token
+
+
+def revoke_device(deps: Deps, name: str) -> None:
+    with deps.uow.write() as uow:
+        row = uow.devices.by_name(name)
+        if row is None:
+            raise DomainError("DEVICE_NOT_FOUND")
+        uow.devices.update(row.id, revoked_at=deps.clock())
+        uow.audit.add(deps.clock(), "cli", "device.revoke", row.id, name)
+        uow.commit()
+
+
+def device_for_token(deps: Deps, token: str) -> Device | None:
+    with deps.uow.read() as uow:
+        row = uow.devices.by_token_hash(sha256_hex(token))
+    if row is None or row.revoked_at is not None:
+        return None
+    return Device(row.id, row.name, row.kind)
+
+
+def heartbeat(deps: Deps, device: Device, printer_status: str, app_version: str | None) -> dict:
+    if printer_status not in PRINTER_STATES:
+        raise DomainError("VALIDATION_ERROR", field="printer_status")
+    now = deps.clock()
+    with deps.uow.write() as uow:
+        uow.devices.update(device.id, last_seen_at=now, printer_status=printer_status,
+                           app_version=app_version)
+        uow.commit()
+    state = {"device": device.name, "printer_status": printer_status, "app_version": app_version,
+             "last_seen_at": now}
+    deps.publisher.device_changed(state)
+    return state
+
+
+def list_devices(deps: Deps) -> list[dict]:
+    with deps.uow.read() as uow:
+        return [
+            {"name": r.name, "kind": r.kind, "last_seen_at": r.last_seen_at,
+             "printer_status": r.printer_status, "app_version": r.app_version,
+             "revoked": r.revoked_at is not None}
+            for r in uow.devices.all()
+        ]

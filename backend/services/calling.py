@@ -1,0 +1,144 @@
+"""Use cases at a service point: call the next patient and move a ticket through its states."""
+from dataclasses import dataclass
+
+from ..domain.errors import DomainError
+from ..domain.hospital_time import hospital_day
+from ..domain.tickets import Action, Ticket, TicketStatus, check_requeue, next_status
+from ..domain.priority import queue_place
+from ..domain.wait import updated_average
+from .context import Deps
+from .tickets import IssueTicket, average_service_s, create_ticket_row
+
+
+@dataclass(frozen=True)
+class StaffScope:
+    """Who acts, and where they may act (None = every service point)."""
+
+    actor: str
+    points: frozenset[str] | None
+
+    def require_point(self, point: str | None) -> None:
+        if self.points is not None and point not in self.points:
+            raise DomainError("FORBIDDEN", service_point=point)
+
+
+def _record_service_time(uow, deps: Deps, ticket: Ticket, finished_at) -> None:
+    began = ticket.started_at or ticket.called_at
+    if began is None:
+        return
+    previous = average_service_s(uow, deps, ticket.service_code)
+    uow.service_times.store(ticket.service_code,
+                            updated_average(previous, (finished_at - began).total_seconds()))
+
+
+def _finish_in_tx(uow, deps: Deps, ticket: Ticket, now, actor: str, action: str) -> Ticket:
+    target = next_status(ticket.status, Action.FINISH)
+    if not uow.tickets.compare_and_set(ticket.id, ticket.status,
+                                       {"status": target.value, "finished_at": now}):
+        raise DomainError("CONFLICT")
+    uow.tickets.add_event(ticket.id, now, action, ticket.status.value, target.value, actor,
+                          ticket.service_point)
+    _record_service_time(uow, deps, ticket, now)
+    return uow.tickets.get(ticket.id)
+
+
+def call_next(deps: Deps, point_code: str, scope: StaffScope) -> Ticket | None:
+    """Takes the best waiting ticket across the point's services. Pressing "next" also closes the
+    point's current patient: a clerk who calls the next one is done with the previous."""
+    point = deps.catalog.point(point_code)
+    scope.require_point(point.code)
+    now = deps.clock()
+    changed: list[tuple[Ticket, str]] = []
+    with deps.uow.write() as uow:
+        for current in uow.tickets.current_at_point(point.code, hospital_day(now)):
+            changed.append((_finish_in_tx(uow, deps, current, now, scope.actor, "auto_finish"),
+                            "finish"))
+        called = None
+        for candidate in uow.tickets.next_candidates(list(point.services), hospital_day(now)):
+            ok = uow.tickets.compare_and_set(
+                candidate.id, TicketStatus.WAITING,
+                {"status": "called", "called_at": now, "service_point": point.code},
+            )
+            if ok:  # another process may have taken it between our read and this write
+                uow.tickets.add_event(candidate.id, now, "call", "waiting", "called", scope.actor,
+                                      point.code)
+                called = uow.tickets.get(candidate.id)
+                break
+        uow.commit()
+    for t, action in changed:
+        deps.publisher.ticket_changed(t, action)
+    if called is not None:
+        deps.publisher.ticket_changed(called, "call")
+    return called
+
+
+_STAMPS = {
+    Action.RECALL: None,
+    Action.START: "started_at",
+    Action.SKIP: "skipped_at",
+    Action.REQUEUE: None,
+}
+
+
+def act(deps: Deps, ticket_id: str, action: Action, scope: StaffScope) -> Ticket:
+    """recall / start / finish / skip / requeue one ticket."""
+    now = deps.clock()
+    with deps.uow.write() as uow:
+        ticket = uow.tickets.get(ticket_id)
+        if ticket is None:
+            raise DomainError("TICKET_NOT_FOUND")
+        scope.require_point(ticket.service_point)
+        if action is Action.FINISH:
+            updated = _finish_in_tx(uow, deps, ticket, now, scope.actor, "finish")
+        else:
+            target = next_status(ticket.status, action)
+            values: dict = {"status": target.value}
+            if action is Action.RECALL:
+                values["recall_count"] = ticket.recall_count + 1
+                values["called_at"] = now
+            elif action is Action.REQUEUE:
+                check_requeue(ticket.requeue_count, deps.catalog.skip_requeue_limit)
+                # A returning no-show joins the back of the queue of their priority class.
+                place = queue_place(now, ticket.priority, deps.catalog.priority_boost_min)
+                values.update(requeue_count=ticket.requeue_count + 1, rank=place.rank,
+                              queue_key=place.key, service_point=None, called_at=None)
+            elif _STAMPS.get(action):
+                values[_STAMPS[action]] = now
+            if not uow.tickets.compare_and_set(ticket.id, ticket.status, values):
+                raise DomainError("CONFLICT")
+            uow.tickets.add_event(ticket.id, now, action.value, ticket.status.value, target.value,
+                                  scope.actor, ticket.service_point)
+            updated = uow.tickets.get(ticket.id)
+        uow.commit()
+    deps.publisher.ticket_changed(updated, action.value)
+    return updated
+
+
+def transfer(deps: Deps, ticket_id: str, service_code: str, scope: StaffScope) -> tuple[Ticket, Ticket]:
+    """Sends the patient on (lab, imaging, pharmacy, cashier…): a new ticket on the same visit."""
+    target_service = deps.catalog.service(service_code)
+    now = deps.clock()
+    with deps.uow.write() as uow:
+        ticket = uow.tickets.get(ticket_id)
+        if ticket is None:
+            raise DomainError("TICKET_NOT_FOUND")
+        scope.require_point(ticket.service_point)
+        next_status(ticket.status, Action.TRANSFER)  # validates the source state
+        if target_service.code == ticket.service_code:
+            raise DomainError("VALIDATION_ERROR", field="service_code")
+        coverage = ticket.coverage if ticket.coverage in target_service.coverages \
+            else target_service.coverages[0]
+        if ticket.status is TicketStatus.SERVING:
+            source = _finish_in_tx(uow, deps, ticket, now, scope.actor, "finish")
+        else:
+            source = ticket
+        uow.tickets.add_event(ticket.id, now, "transfer", source.status.value, source.status.value,
+                              scope.actor, ticket.service_point)
+        new = create_ticket_row(uow, deps, IssueTicket(
+            service_code=target_service.code, coverage=coverage, priority=ticket.priority,
+            visit_id=ticket.visit_id, issued_by=scope.actor, transferred_from=ticket.id,
+        ), now)
+        uow.commit()
+    deps.publisher.ticket_changed(source, "transfer")
+    deps.publisher.ticket_changed(new, "issue")
+    return source, new

@@ -1,0 +1,21 @@
+"""The collaborators every use case receives, built once by bootstrap.py."""
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Callable
+
+from ..domain.catalog import Catalog
+from ..domain.hospital_time import utc_now
+from ..domain.tokens import TokenSigner
+from .ports.realtime import NullPublisher, RealtimePublisher
+from .ports.uow import UnitOfWorkFactory
+
+
+@dataclass
+class Deps:
+    uow: UnitOfWorkFactory
+    catalog: Catalog
+    signer: TokenSigner
+    publisher: RealtimePublisher = field(default_factory=NullPublisher)
+    clock: Callable[[], datetime] = utc_now
+    public_url: str = "http://localhost:8000"
+    extras: dict[str, Any] = field(default_factory=dict)  # adapters added by later capabilities

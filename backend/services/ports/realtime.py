@@ -1,0 +1,31 @@
+"""What the services tell the realtime layer after a commit. Adapters decide rooms and payloads."""
+from typing import Protocol
+
+from ...domain.tickets import Ticket
+
+
+class RealtimePublisher(Protocol):
+    def ticket_changed(self, ticket: Ticket, action: str) -> None: ...
+
+    def device_changed(self, device: dict) -> None: ...
+
+
+class NullPublisher:
+    def ticket_changed(self, ticket: Ticket, action: str) -> None:
+        pass
+
+    def device_changed(self, device: dict) -> None:
+        pass
+
+
+class RecordingPublisher:
+    """In-process implementation: keeps what was published, in order (tests, single process)."""
+
+    def __init__(self):
+        self.events: list[tuple[str, object]] = []
+
+    def ticket_changed(self, ticket: Ticket, action: str) -> None:
+        self.events.append((action, ticket))
+
+    def device_changed(self, device: dict) -> None:
+        self.events.append(("device", device))

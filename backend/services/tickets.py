@@ -1,0 +1,154 @@
+"""Use cases that create, read and cancel tickets."""
+from dataclasses import dataclass
+from typing import Callable
+
+from ..domain.errors import DomainError
+from ..domain.hospital_time import hospital_day
+from ..domain.numbering import display_number
+from ..domain.priority import PriorityClass, queue_place
+from ..domain.tickets import Action, Ticket, TicketStatus, next_status
+from ..domain.tokens import new_id
+from ..domain.wait import estimate_wait_min
+from .context import Deps
+from .idempotency import IdempotencyRequest, Replay, find_replay, remember
+
+
+@dataclass(frozen=True)
+class IssueTicket:
+    service_code: str
+    coverage: str
+    priority: PriorityClass | None = None
+    patient_id: str | None = None
+    visit_id: str | None = None
+    issued_by: str | None = None
+    transferred_from: str | None = None
+
+
+@dataclass(frozen=True)
+class TicketView:
+    """A ticket as the patient and staff see it now: its place and the wait ahead."""
+
+    ticket: Ticket
+    position: int | None
+    people_ahead: int | None
+    estimated_wait_min: int | None
+    track_token: str
+
+
+def average_service_s(uow, deps: Deps, service_code: str) -> float:
+    avg = uow.service_times.average(service_code)
+    return avg if avg is not None else float(deps.catalog.service(service_code).default_service_s)
+
+
+def open_points(deps: Deps, service_code: str) -> int:
+    return max(len(deps.catalog.points_for(service_code)), 1)
+
+
+def create_ticket_row(uow, deps: Deps, cmd: IssueTicket, now) -> Ticket:
+    """Numbering, queue place and wait estimate for a new ticket, inside the caller's transaction."""
+    service = deps.catalog.service(cmd.service_code)
+    day = hospital_day(now)
+    place = queue_place(now, cmd.priority, deps.catalog.priority_boost_min)
+    people_ahead = uow.tickets.people_ahead(service.code, day, place.rank, place.key)
+    wait = estimate_wait_min(people_ahead, open_points(deps, service.code),
+                             average_service_s(uow, deps, service.code))
+    number = uow.tickets.next_number(service.code, day)
+    visit_id = cmd.visit_id
+    if visit_id is None:
+        visit_id = new_id()
+        uow.visits.add(visit_id, cmd.patient_id, day, now)
+    payment_required = cmd.coverage == "self_pay" and service.payment_before_call and service.fee_vnd > 0
+    values = dict(
+        id=new_id(),
+        visit_id=visit_id,
+        service_code=service.code,
+        day=day,
+        number=number,
+        display_number=display_number(service.prefix, number),
+        status=TicketStatus.WAITING.value,
+        coverage=cmd.coverage,
+        priority=cmd.priority.value if cmd.priority else None,
+        rank=place.rank,
+        queue_key=place.key,
+        issued_at=now,
+        estimated_wait_min=wait,
+        people_ahead_at_issue=people_ahead,
+        transferred_from=cmd.transferred_from,
+        payment_required=payment_required,
+        paid=not payment_required,
+        issued_by=cmd.issued_by,
+        recall_count=0,
+        requeue_count=0,
+    )
+    uow.tickets.add(values)
+    uow.tickets.add_event(values["id"], now, "issue", None, "waiting", cmd.issued_by, None)
+    return Ticket(
+        id=values["id"], visit_id=visit_id, service_code=service.code, day=day, number=number,
+        display_number=values["display_number"], status=TicketStatus.WAITING, coverage=cmd.coverage,
+        priority=cmd.priority, rank=place.rank, queue_key=place.key, issued_at=now,
+        estimated_wait_min=wait, people_ahead_at_issue=people_ahead,
+        transferred_from=cmd.transferred_from, payment_required=payment_required,
+        paid=not payment_required,
+    )
+
+
+def issue_ticket(
+    deps: Deps,
+    cmd: IssueTicket,
+    render: Callable[[TicketView], dict],
+    idem: IdempotencyRequest | None = None,
+) -> tuple[dict, bool]:
+    """Issues a ticket. Returns (rendered body, replayed) — a replay is the first answer unchanged."""
+    service = deps.catalog.service(cmd.service_code)
+    service.require_coverage(cmd.coverage)
+    now = deps.clock()
+    if not service.hours.is_open(now):
+        raise DomainError("QUEUE_CLOSED", service=service.code)
+    with deps.uow.write() as uow:
+        replay = find_replay(uow, idem)
+        if replay is not None:
+            return replay.body, True
+        ticket = create_ticket_row(uow, deps, cmd, now)
+        view = TicketView(ticket, ticket.people_ahead_at_issue + 1, ticket.people_ahead_at_issue,
+                          ticket.estimated_wait_min, deps.signer.track_token(ticket.id))
+        body = render(view)
+        remember(uow, idem, 201, body, now)
+        uow.commit()
+    deps.publisher.ticket_changed(ticket, "issue")
+    return body, False
+
+
+def view_ticket(deps: Deps, ticket_id: str) -> TicketView:
+    with deps.uow.read() as uow:
+        ticket = uow.tickets.get(ticket_id)
+        if ticket is None:
+            raise DomainError("TICKET_NOT_FOUND")
+        return describe(uow, deps, ticket)
+
+
+def describe(uow, deps: Deps, ticket: Ticket) -> TicketView:
+    token = deps.signer.track_token(ticket.id)
+    if ticket.status is not TicketStatus.WAITING:
+        return TicketView(ticket, None, None, None, token)
+    ahead = uow.tickets.people_ahead(ticket.service_code, ticket.day, ticket.rank, ticket.queue_key)
+    wait = estimate_wait_min(ahead, open_points(deps, ticket.service_code),
+                             average_service_s(uow, deps, ticket.service_code))
+    return TicketView(ticket, ahead + 1, ahead, wait, token)
+
+
+def cancel_ticket(deps: Deps, ticket_id: str, actor: str) -> TicketView:
+    now = deps.clock()
+    with deps.uow.write() as uow:
+        ticket = uow.tickets.get(ticket_id)
+        if ticket is None:
+            raise DomainError("TICKET_NOT_FOUND")
+        target = next_status(ticket.status, Action.CANCEL)
+        if not uow.tickets.compare_and_set(ticket.id, ticket.status,
+                                           {"status": target.value, "cancelled_at": now}):
+            raise DomainError("CONFLICT")
+        uow.tickets.add_event(ticket.id, now, "cancel", ticket.status.value, target.value, actor,
+                              ticket.service_point)
+        updated = uow.tickets.get(ticket.id)
+        uow.commit()
+    deps.publisher.ticket_changed(updated, "cancel")
+    return TicketView(updated, None, None, None, deps.signer.track_token(updated.id))

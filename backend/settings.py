@@ -1,0 +1,58 @@
+"""Process settings: from the environment (secrets only ever from there), overridable in tests."""
+import os
+from dataclasses import dataclass, field, fields
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _bool(v: str | None) -> bool:
+    return (v or "").strip().lower() in ("1", "true", "yes", "on")
+
+
+@dataclass
+class Settings:
+    database_url: str = f"sqlite:///{os.path.join(ROOT, 'var', 'tiepdon.db')}"
+    config_path: str = os.path.join(ROOT, "config", "hospital.toml")
+    secret_key: str | None = None
+    redis_url: str | None = None
+    public_url: str | None = None
+    ignore_opening_hours: bool = False
+    secure_cookies: bool = False
+    # token bucket per client: sustained requests per second, burst
+    rate_public: tuple[float, int] = (10.0, 40)
+    rate_kiosk: tuple[float, int] = (30.0, 60)
+    rate_login: tuple[float, int] = (0.2, 10)
+    extra: dict = field(default_factory=dict)
+
+    @staticmethod
+    def from_env(overrides: dict | None = None) -> "Settings":
+        env = os.environ
+        s = Settings()
+        s.database_url = env.get("DATABASE_URL", s.database_url)
+        s.config_path = env.get("TIEPDON_CONFIG", s.config_path)
+        s.secret_key = env.get("SECRET_KEY") or env.get("TIEPDON_SECRET_KEY")
+        s.redis_url = env.get("REDIS_URL") or None
+        s.public_url = env.get("TIEPDON_PUBLIC_URL") or None
+        s.ignore_opening_hours = _bool(env.get("TIEPDON_IGNORE_OPENING_HOURS"))
+        s.secure_cookies = _bool(env.get("TIEPDON_SECURE_COOKIES"))
+        names = {f.name for f in fields(Settings)}
+        for key, value in (overrides or {}).items():
+            if key in names:
+                setattr(s, key, value)
+            else:
+                s.extra[key] = value
+        return s
+
+
+class MissingSecret(RuntimeError):
+    pass
+
+
+def require_secret(settings: Settings) -> bytes:
+    if not settings.secret_key or len(settings.secret_key) < 32:
+        raise MissingSecret(
+            "Thiếu SECRET_KEY (ít nhất 32 ký tự) trong biến môi trường.\n"
+            "SECRET_KEY (at least 32 characters) must be set in the environment, e.g.\n"
+            "  export SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_urlsafe(48))')"
+        )
+    return settings.secret_key.encode()
