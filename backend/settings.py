@@ -35,6 +35,11 @@ class Settings:
         s.public_url = env.get("TIEPDON_PUBLIC_URL") or None
         s.ignore_opening_hours = _bool(env.get("TIEPDON_IGNORE_OPENING_HOURS"))
         s.secure_cookies = _bool(env.get("TIEPDON_SECURE_COOKIES"))
+        for name in ("rate_public", "rate_kiosk", "rate_login"):
+            raw = env.get("TIEPDON_" + name.upper())  # e.g. TIEPDON_RATE_KIOSK=30/60
+            if raw:
+                rate, burst = raw.split("/")
+                setattr(s, name, (float(rate), int(burst)))
         names = {f.name for f in fields(Settings)}
         for key, value in (overrides or {}).items():
             if key in names:

@@ -20,6 +20,18 @@ class NamedSchema(Schema):
     name_en = fields.String()
 
 
+class ServiceRefSchema(NamedSchema):
+    room_vi = fields.String()
+    room_en = fields.String()
+    directions_vi = fields.String()
+    directions_en = fields.String()
+
+
+class ServiceBriefSchema(NamedSchema):
+    prefix = fields.String()
+    kind = fields.String()
+
+
 class ServiceSchema(NamedSchema):
     prefix = fields.String(metadata={"example": "N"})
     kind = fields.String(metadata={"example": "clinic"})
@@ -59,8 +71,7 @@ class TicketSchema(Schema):
     number = fields.Integer()
     date = fields.Date()
     status = fields.String(metadata={"example": "waiting"})
-    service = fields.Nested(ServiceSchema(only=("code", "name_vi", "name_en", "room_vi", "room_en",
-                                                "directions_vi", "directions_en")))
+    service = fields.Nested(ServiceRefSchema)
     coverage = fields.String()
     priority = fields.Nested(PrioritySchema, allow_none=True)
     position = fields.Integer(allow_none=True)
@@ -104,7 +115,7 @@ class TransferResultSchema(Schema):
 
 
 class QueueServiceSchema(Schema):
-    service = fields.Nested(ServiceSchema(only=("code", "name_vi", "name_en", "prefix", "kind")))
+    service = fields.Nested(ServiceBriefSchema)
     open_now = fields.Boolean()
     waiting = fields.Integer()
     called = fields.Integer()
@@ -116,11 +127,19 @@ class QueueServiceSchema(Schema):
     average_service_s = fields.Integer()
 
 
+class TicketBriefSchema(Schema):
+    id = fields.String()
+    display_number = fields.String()
+    status = fields.String()
+    service = fields.Dict(metadata={"example": {"code": "KHAM-NOI"}})
+    called_at = fields.DateTime(allow_none=True)
+    priority = fields.Nested(PrioritySchema, allow_none=True)
+
+
 class QueuePointSchema(Schema):
     service_point = fields.Nested(PointRefSchema)
     services = fields.List(fields.String())
-    current = fields.Nested(TicketSchema(only=("id", "display_number", "status", "service",
-                                               "called_at", "priority")), allow_none=True)
+    current = fields.Nested(TicketBriefSchema, allow_none=True)
 
 
 class QueuesSchema(Schema):

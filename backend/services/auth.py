@@ -1,4 +1,5 @@
 """Staff accounts, sessions and kiosk device tokens."""
+import time
 from dataclasses import dataclass
 
 from ..domain.errors import DomainError
@@ -110,14 +111,43 @@ def revoke_device(deps: Deps, name: str) -> None:
         uow.devices.update(row.id, revoked_at=deps.clock())
         uow.audit.add(deps.clock(), "cli", "device.revoke", row.id, name)
         uow.commit()
+    deps.extras.get("device_cache", DeviceCache()).clear()
+
+
+class DeviceCache:
+    """Kiosks send their token with every request: remember recent answers for a moment.
+    A revocation here takes effect at once; one made by another process within `ttl_s`."""
+
+    def __init__(self, ttl_s: float = 2.0, max_entries: int = 4096):
+        self.ttl_s, self.max_entries = ttl_s, max_entries
+        self._entries: dict[str, tuple[float, Device | None]] = {}
+
+    def get(self, token_hash: str):
+        hit = self._entries.get(token_hash)
+        if hit is not None and hit[0] > time.monotonic():
+            return hit
+        return None
+
+    def put(self, token_hash: str, device: "Device | None") -> None:
+        if len(self._entries) >= self.max_entries:
+            self._entries.clear()
+        self._entries[token_hash] = (time.monotonic() + self.ttl_s, device)
+
+    def clear(self) -> None:
+        self._entries.clear()
 
 
 def device_for_token(deps: Deps, token: str) -> Device | None:
+    token_hash = sha256_hex(token)
+    cache: DeviceCache = deps.extras.setdefault("device_cache", DeviceCache())
+    hit = cache.get(token_hash)
+    if hit is not None:
+        return hit[1]
     with deps.uow.read() as uow:
-        row = uow.devices.by_token_hash(sha256_hex(token))
-    if row is None or row.revoked_at is not None:
-        return None
-    return Device(row.id, row.name, row.kind)
+        row = uow.devices.by_token_hash(token_hash)
+    device = None if row is None or row.revoked_at is not None else Device(row.id, row.name, row.kind)
+    cache.put(token_hash, device)
+    return device
 
 
 def heartbeat(deps: Deps, device: Device, printer_status: str, app_version: str | None) -> dict:

@@ -51,8 +51,11 @@ def call_next(deps: Deps, point_code: str, scope: StaffScope) -> Ticket | None:
     changed: list[tuple[Ticket, str]] = []
     with deps.uow.write() as uow:
         for current in uow.tickets.current_at_point(point.code, hospital_day(now)):
-            changed.append((_finish_in_tx(uow, deps, current, now, scope.actor, "auto_finish"),
-                            "finish"))
+            try:
+                changed.append((_finish_in_tx(uow, deps, current, now, scope.actor, "auto_finish"),
+                                "finish"))
+            except DomainError:
+                pass  # a colleague at the same point closed it a moment ago: nothing left to do
         called = None
         for candidate in uow.tickets.next_candidates(list(point.services), hospital_day(now)):
             ok = uow.tickets.compare_and_set(

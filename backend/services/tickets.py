@@ -49,10 +49,10 @@ def create_ticket_row(uow, deps: Deps, cmd: IssueTicket, now) -> Ticket:
     service = deps.catalog.service(cmd.service_code)
     day = hospital_day(now)
     place = queue_place(now, cmd.priority, deps.catalog.priority_boost_min)
-    people_ahead = uow.tickets.people_ahead(service.code, day, place.rank, place.key)
+    number = uow.tickets.next_number(service.code, day)
+    people_ahead = uow.tickets.people_ahead(service.code, day, place.rank, place.key, number)
     wait = estimate_wait_min(people_ahead, open_points(deps, service.code),
                              average_service_s(uow, deps, service.code))
-    number = uow.tickets.next_number(service.code, day)
     visit_id = cmd.visit_id
     if visit_id is None:
         visit_id = new_id()
@@ -130,7 +130,8 @@ def describe(uow, deps: Deps, ticket: Ticket) -> TicketView:
     token = deps.signer.track_token(ticket.id)
     if ticket.status is not TicketStatus.WAITING:
         return TicketView(ticket, None, None, None, token)
-    ahead = uow.tickets.people_ahead(ticket.service_code, ticket.day, ticket.rank, ticket.queue_key)
+    ahead = uow.tickets.people_ahead(ticket.service_code, ticket.day, ticket.rank, ticket.queue_key,
+                                     ticket.number)
     wait = estimate_wait_min(ahead, open_points(deps, ticket.service_code),
                              average_service_s(uow, deps, ticket.service_code))
     return TicketView(ticket, ahead + 1, ahead, wait, token)

@@ -1,7 +1,7 @@
 """Repositories over one connection. Core statements: the ticket path runs hundreds of times a second."""
 from datetime import date, datetime
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
@@ -32,6 +32,35 @@ AUDIT = AuditRow.__table__
 
 def _upsert(conn: Connection):
     return postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+
+
+# The ticket path runs hundreds of times a second: its statements are built once, with bound
+# parameters, instead of being composed (and cache-keyed) again on every request.
+def _counter_upsert(dialect_insert):
+    ins = dialect_insert(C).values(service_code=bindparam("s"), day=bindparam("d"), last_number=1)
+    return ins.on_conflict_do_update(
+        index_elements=[C.c.service_code, C.c.day], set_={"last_number": C.c.last_number + 1}
+    ).returning(C.c.last_number)
+
+
+_NEXT_NUMBER = {"postgresql": _counter_upsert(postgresql.insert), "sqlite": _counter_upsert(sqlite.insert)}
+_INSERT_TICKET = insert(T)
+_INSERT_VISIT = insert(V)
+_INSERT_EVENT = insert(E)
+_PEOPLE_AHEAD = select(func.count()).where(
+    T.c.day == bindparam("day"),
+    T.c.service_code == bindparam("service"),
+    T.c.status == "waiting",
+    # Ties on the key (same instant) fall back to the number, which only grows.
+    or_(
+        T.c.rank < bindparam("rank"),
+        and_(T.c.rank == bindparam("rank"),
+             or_(T.c.queue_key < bindparam("key"),
+                 and_(T.c.queue_key == bindparam("key"), T.c.number < bindparam("number")))),
+    ),
+)
+_AVERAGE = select(ST.c.average_s).where(ST.c.service_code == bindparam("s"))
+_DEVICE_BY_HASH = select(DEV).where(DEV.c.token_hash == bindparam("h"))
 
 
 def row_to_ticket(r) -> Ticket:
@@ -68,15 +97,11 @@ class TicketRepository:
 
     def next_number(self, service_code: str, day: date) -> int:
         """Atomic per-service per-day counter: one statement, no read-modify-write race."""
-        ins = _upsert(self.conn)(C).values(service_code=service_code, day=day, last_number=1)
-        stmt = ins.on_conflict_do_update(
-            index_elements=[C.c.service_code, C.c.day],
-            set_={"last_number": C.c.last_number + 1},
-        ).returning(C.c.last_number)
-        return self.conn.execute(stmt).scalar_one()
+        stmt = _NEXT_NUMBER[self.conn.dialect.name]
+        return self.conn.execute(stmt, {"s": service_code, "d": day}).scalar_one()
 
     def add(self, values: dict) -> None:
-        self.conn.execute(insert(T).values(**values))
+        self.conn.execute(_INSERT_TICKET, values)
 
     def get(self, ticket_id: str) -> Ticket | None:
         r = self.conn.execute(select(T).where(T.c.id == ticket_id)).first()
@@ -89,12 +114,9 @@ class TicketRepository:
         )
         return res.rowcount == 1
 
-    def people_ahead(self, service_code: str, day: date, rank: int, key: float) -> int:
-        ahead = or_(T.c.rank < rank, and_(T.c.rank == rank, T.c.queue_key < key))
-        stmt = select(func.count()).where(
-            T.c.day == day, T.c.service_code == service_code, T.c.status == "waiting", ahead
-        )
-        return self.conn.execute(stmt).scalar_one()
+    def people_ahead(self, service_code: str, day: date, rank: int, key: float, number: int) -> int:
+        params = {"day": day, "service": service_code, "rank": rank, "key": key, "number": number}
+        return self.conn.execute(_PEOPLE_AHEAD, params).scalar_one()
 
     def waiting_count(self, service_code: str, day: date) -> int:
         stmt = select(func.count()).where(
@@ -112,7 +134,7 @@ class TicketRepository:
                 # A ticket whose fee must be paid first waits until the payment settles.
                 or_(T.c.payment_required.is_(False), T.c.paid.is_(True)),
             )
-            .order_by(T.c.rank, T.c.queue_key)
+            .order_by(T.c.rank, T.c.queue_key, T.c.issued_at, T.c.number)
             .limit(limit)
         )
         return [row_to_ticket(r) for r in self.conn.execute(stmt)]
@@ -142,17 +164,10 @@ class TicketRepository:
         return [row_to_ticket(r) for r in self.conn.execute(stmt)]
 
     def add_event(self, ticket_id, at, action, from_status, to_status, actor, service_point) -> None:
-        self.conn.execute(
-            insert(E).values(
-                ticket_id=ticket_id,
-                at=at,
-                action=action,
-                from_status=from_status,
-                to_status=to_status,
-                actor=actor,
-                service_point=service_point,
-            )
-        )
+        self.conn.execute(_INSERT_EVENT, {
+            "ticket_id": ticket_id, "at": at, "action": action, "from_status": from_status,
+            "to_status": to_status, "actor": actor, "service_point": service_point,
+        })
 
     def events(self, ticket_id: str) -> list[dict]:
         stmt = select(E).where(E.c.ticket_id == ticket_id).order_by(E.c.id)
@@ -164,9 +179,8 @@ class VisitRepository:
         self.conn = conn
 
     def add(self, visit_id: str, patient_id: str | None, day: date, at: datetime) -> None:
-        self.conn.execute(
-            insert(V).values(id=visit_id, patient_id=patient_id, day=day, status="open", created_at=at)
-        )
+        self.conn.execute(_INSERT_VISIT, {"id": visit_id, "patient_id": patient_id, "day": day,
+                                          "status": "open", "created_at": at, "closed_at": None})
 
     def find_open(self, patient_id: str, day: date):
         stmt = select(V).where(V.c.patient_id == patient_id, V.c.day == day, V.c.status == "open")
@@ -181,9 +195,7 @@ class ServiceTimeRepository:
         self.conn = conn
 
     def average(self, service_code: str) -> float | None:
-        return self.conn.execute(
-            select(ST.c.average_s).where(ST.c.service_code == service_code)
-        ).scalar_one_or_none()
+        return self.conn.execute(_AVERAGE, {"s": service_code}).scalar_one_or_none()
 
     def all(self) -> dict[str, float]:
         return {r.service_code: r.average_s for r in self.conn.execute(select(ST))}
@@ -248,7 +260,7 @@ class DeviceRepository:
         self.conn = conn
 
     def by_token_hash(self, token_hash: str):
-        return self.conn.execute(select(DEV).where(DEV.c.token_hash == token_hash)).first()
+        return self.conn.execute(_DEVICE_BY_HASH, {"h": token_hash}).first()
 
     def by_name(self, name: str):
         return self.conn.execute(select(DEV).where(DEV.c.name == name)).first()
