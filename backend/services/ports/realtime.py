@@ -9,12 +9,24 @@ class RealtimePublisher(Protocol):
 
     def device_changed(self, device: dict) -> None: ...
 
+    def invoice_changed(self, invoice: dict) -> None:
+        """`invoice` carries at least id, status, amount, ticket_id, device_id (who asked)."""
+
+    def alert(self, alert: dict) -> None:
+        """Staff alerts (long waits, BHXH/HIS configuration faults)."""
+
 
 class NullPublisher:
     def ticket_changed(self, ticket: Ticket, action: str) -> None:
         pass
 
     def device_changed(self, device: dict) -> None:
+        pass
+
+    def invoice_changed(self, invoice: dict) -> None:
+        pass
+
+    def alert(self, alert: dict) -> None:
         pass
 
 
@@ -29,3 +41,9 @@ class RecordingPublisher:
 
     def device_changed(self, device: dict) -> None:
         self.events.append(("device", device))
+
+    def invoice_changed(self, invoice: dict) -> None:
+        self.events.append(("invoice", invoice))
+
+    def alert(self, alert: dict) -> None:
+        self.events.append(("alert", alert))
