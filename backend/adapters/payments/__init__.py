@@ -1,0 +1,1 @@
+"""Payment adapters: VNPay merchant_webapi client, bank-transfer webhook authentication, QR images."""
