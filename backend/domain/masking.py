@@ -1,0 +1,51 @@
+"""Masking of personal data for screens, tickets, the lobby TV and logs (Nghị định 13/2023/NĐ-CP).
+
+- ``mask_id("001090012345") == "0010******45"``: first 4 and last 2 characters stay, so staff can tell
+  two patients apart without the number being readable; identifiers shorter than 8 are fully masked.
+- ``mask_name("Nguyễn Văn An") == "Nguyễn V. A"``: family name, then initials. The given name (last
+  word) is an initial without a dot, matching how the product shows names on public screens.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import date
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from backend.domain.cards.dates import BirthDate
+
+_KEEP_HEAD = 4
+_KEEP_TAIL = 2
+_MIN_LENGTH_TO_SHOW_ANY = _KEEP_HEAD + _KEEP_TAIL + 2
+
+
+def mask_id(identifier: str | None) -> str:
+    if not identifier:
+        return ""
+    value = "".join(identifier.split())
+    if len(value) < _MIN_LENGTH_TO_SHOW_ANY:
+        return "*" * len(value)
+    hidden = len(value) - _KEEP_HEAD - _KEEP_TAIL
+    return value[:_KEEP_HEAD] + "*" * hidden + value[-_KEEP_TAIL:]
+
+
+def mask_name(full_name: str | None) -> str:
+    if not full_name:
+        return ""
+    words = unicodedata.normalize("NFC", full_name).split()
+    if not words:
+        return ""
+    if len(words) == 1:
+        # A single word is the whole name: showing it would show everything.
+        return words[0][0]
+    middle = [f"{word[0]}." for word in words[1:-1]]
+    return " ".join([words[0], *middle, words[-1][0]])
+
+
+def age_on(dob: BirthDate | date | int, day: date) -> int:
+    """Completed years on ``day``; see ``backend.domain.cards.dates.age_on`` (year-only rule)."""
+    # Imported lazily: cards.model imports this module for its masked repr.
+    from backend.domain.cards.dates import age_on as _age_on
+
+    return _age_on(dob, day)
