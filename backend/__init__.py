@@ -29,4 +29,19 @@ def create_app(config: dict | None = None) -> Flask:
     app.json.sort_keys = False
     app.extensions["tiepdon"] = container
     register_api(app)
+    _start_background_jobs(app, container)
     return app
+
+
+def _start_background_jobs(app: Flask, container) -> None:
+    from .adapters.workers import PeriodicJobs
+    from .services.his_sync import sync_outbox
+    from .services.identification import recheck_pending
+
+    deps = container.deps
+    jobs = PeriodicJobs(container.settings.worker_interval_s)
+    jobs.add("his_outbox", lambda: sync_outbox(deps))
+    jobs.add("bhyt_recheck", lambda: recheck_pending(deps))
+    app.extensions["tiepdon_jobs"] = jobs
+    if container.settings.background_workers:
+        jobs.start()

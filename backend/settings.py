@@ -22,6 +22,20 @@ class Settings:
     rate_public: tuple[float, int] = (10.0, 40)
     rate_kiosk: tuple[float, int] = (30.0, 60)
     rate_login: tuple[float, int] = (0.2, 10)
+    pii_key: str | None = None
+    # BHXH card-check gateway (the hospital's account; calls are attributed to the duty staff member)
+    bhxh_url: str | None = None
+    bhxh_username: str | None = None
+    bhxh_password: str | None = None
+    bhxh_staff_name: str | None = None
+    bhxh_staff_cccd: str | None = None
+    bhxh_timeout_s: float = 2.0
+    # HIS: "fhir" (FHIR R4 base URL), "xml0" (write XML0 files to a directory) or unset
+    his_fhir_url: str | None = None
+    his_token: str | None = None
+    his_xml0_dir: str | None = None
+    background_workers: bool = True
+    worker_interval_s: float = 2.0
     extra: dict = field(default_factory=dict)
 
     @staticmethod
@@ -35,6 +49,19 @@ class Settings:
         s.public_url = env.get("TIEPDON_PUBLIC_URL") or None
         s.ignore_opening_hours = _bool(env.get("TIEPDON_IGNORE_OPENING_HOURS"))
         s.secure_cookies = _bool(env.get("TIEPDON_SECURE_COOKIES"))
+        s.pii_key = env.get("TIEPDON_PII_KEY") or None
+        s.bhxh_url = env.get("BHXH_URL") or None
+        s.bhxh_username = env.get("BHXH_USERNAME") or None
+        s.bhxh_password = env.get("BHXH_PASSWORD") or None
+        s.bhxh_staff_name = env.get("BHXH_STAFF_NAME") or None
+        s.bhxh_staff_cccd = env.get("BHXH_STAFF_CCCD") or None
+        s.his_fhir_url = env.get("HIS_FHIR_URL") or None
+        s.his_token = env.get("HIS_TOKEN") or None
+        s.his_xml0_dir = env.get("HIS_XML0_DIR") or None
+        if env.get("TIEPDON_BACKGROUND_WORKERS"):
+            s.background_workers = _bool(env.get("TIEPDON_BACKGROUND_WORKERS"))
+        if env.get("TIEPDON_WORKER_INTERVAL_S"):
+            s.worker_interval_s = float(env["TIEPDON_WORKER_INTERVAL_S"])
         for name in ("rate_public", "rate_kiosk", "rate_login"):
             raw = env.get("TIEPDON_" + name.upper())  # e.g. TIEPDON_RATE_KIOSK=30/60
             if raw:

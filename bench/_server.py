@@ -27,6 +27,7 @@ class BenchServer:
         self.url = f"http://127.0.0.1:{self.port}"
         self.threads = threads
         self.env = dict(os.environ, DATABASE_URL=self.db_url, SECRET_KEY=secrets.token_urlsafe(48),
+                        TIEPDON_PII_KEY=secrets.token_urlsafe(48),
                         TIEPDON_CONFIG=os.path.join(ROOT, "config", "hospital.toml"),
                         TIEPDON_IGNORE_OPENING_HOURS="1", TIEPDON_RATE_KIOSK="100000/100000",
                         TIEPDON_RATE_PUBLIC="100000/100000", TIEPDON_LOG_LEVEL="WARNING",

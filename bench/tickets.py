@@ -18,7 +18,7 @@ from sqlalchemy import create_engine, text
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from _server import BenchServer  # noqa: E402
 
-BODY = {"service_code": "KHAM-NOI", "coverage": "bhyt"}
+BODY = {"service_code": "KHAM-NOI", "coverage": "self_pay"}
 
 
 def pct(values, q):

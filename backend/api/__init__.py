@@ -12,11 +12,11 @@ log = logging.getLogger("tiepdon.api")
 
 
 def register_api(app: Flask) -> ProblemApi:
-    from . import auth_routes, staff_routes, system_routes, tickets_routes
+    from . import auth_routes, identify_routes, staff_routes, system_routes, tickets_routes
 
     app.config.update(openapi_settings())
     api = ProblemApi(app)
-    for module in (system_routes, tickets_routes, staff_routes, auth_routes):
+    for module in (system_routes, tickets_routes, identify_routes, staff_routes, auth_routes):
         api.register_blueprint(module.blp)
     app.extensions["tiepdon_limiter"] = RateLimiter()
     app.extensions.setdefault("tiepdon_health", {})

@@ -34,10 +34,27 @@ PROBLEMS: dict[str, tuple[int, str, str]] = {
     "PAYLOAD_TOO_LARGE": (413, "Dữ liệu gửi lên quá lớn", "The request is too large"),
     "RATE_LIMITED": (429, "Quá nhiều yêu cầu, vui lòng thử lại sau giây lát",
                      "Too many requests: try again shortly"),
+    "CONSENT_REQUIRED": (422, "Cần bạn đồng ý cho bệnh viện dùng thông tin thẻ trước khi tiếp tục",
+                         "Your consent to use the card's information is needed to continue"),
+    "IDENTIFY_TOKEN_INVALID": (422, "Phiên tiếp đón đã hết hạn, vui lòng quét thẻ lại",
+                               "The check-in session expired: please scan your card again"),
+    "CARD_REQUIRED": (422, "Khám bảo hiểm y tế cần quét thẻ CCCD hoặc thẻ BHYT trước",
+                      "An insurance visit needs your CCCD or BHYT card scanned first"),
+    "BHYT_REFUSED": (422, "Thẻ BHYT không dùng được cho lượt khám này; bạn có thể tự trả tiền",
+                     "The health insurance card cannot be used for this visit; you can pay yourself"),
     "INTERNAL_ERROR": (500, "Lỗi hệ thống, vui lòng báo nhân viên",
                        "Internal error: please tell a member of staff"),
     "SERVICE_UNAVAILABLE": (503, "Hệ thống tạm thời không sẵn sàng", "Temporarily unavailable"),
 }
+
+
+def _card_problems() -> dict[str, tuple[int, str, str]]:
+    from ..domain.cards import CardErrorCode
+
+    return {c.value: (422, c.message_vi, c.message_en) for c in CardErrorCode}
+
+
+PROBLEMS.update(_card_problems())
 
 
 def language() -> str:

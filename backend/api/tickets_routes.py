@@ -63,11 +63,21 @@ class Tickets(MethodView):
         if key is not None and not (1 <= len(key) <= 128):
             raise ProblemException("VALIDATION_ERROR", extra={"errors": {"Idempotency-Key": ["1–128 characters"]}})
         idem = IdempotencyRequest.of(actor, key, "POST", "/api/v1/tickets", body) if key else None
+        identity = None
+        if body.get("identify_token"):
+            from ..services.identification import read_identify_token
+
+            identity = read_identify_token(deps(), body["identify_token"])
+        elif body["coverage"] == "bhyt":
+            # BHYT needs a checked card; only self-pay walk-ins may come without papers.
+            raise ProblemException("CARD_REQUIRED")
+        declared = parse_priority(body.get("priority_reason"))
         cmd = IssueTicket(
             service_code=body["service_code"],
             coverage=body["coverage"],
-            priority=parse_priority(body.get("priority_reason")),
+            priority=declared or (identity.priority if identity else None),
             issued_by=actor,
+            identity=identity,
         )
         rendered, replayed = ticket_service.issue_ticket(deps(), cmd, _render, idem)
         headers = {"Idempotency-Replayed": "true"} if replayed else {}

@@ -35,3 +35,32 @@ class TokenSigner:
 
     def track_token(self, ticket_id: str) -> str:
         return self.sign("track", ticket_id)
+
+
+class SealedTokenError(Exception):
+    pass
+
+
+def seal(signer: TokenSigner, purpose: str, payload: dict, expires_at: float) -> str:
+    """A short-lived, tamper-proof token carrying opaque ids only (never personal data)."""
+    import json
+
+    body = base64.urlsafe_b64encode(
+        json.dumps({**payload, "exp": int(expires_at)}, separators=(",", ":")).encode()
+    ).decode().rstrip("=")
+    return f"{body}.{signer.sign(purpose, body)}"
+
+
+def unseal(signer: TokenSigner, purpose: str, token: str, now: float) -> dict:
+    import json
+
+    try:
+        body, mac = token.split(".", 1)
+    except (ValueError, AttributeError):
+        raise SealedTokenError("malformed") from None
+    if not signer.verify(purpose, body, mac):
+        raise SealedTokenError("signature")
+    payload = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+    if payload.get("exp", 0) < now:
+        raise SealedTokenError("expired")
+    return payload

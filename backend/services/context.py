@@ -18,4 +18,7 @@ class Deps:
     publisher: RealtimePublisher = field(default_factory=NullPublisher)
     clock: Callable[[], datetime] = utc_now
     public_url: str = "http://localhost:8000"
+    pii: Any = None  # PiiVault: encrypted patient records and look-up hashes
+    card_checker: Any = None  # CardChecker (BHXH gateway)
+    his: Any = None  # HisGateway
     extras: dict[str, Any] = field(default_factory=dict)  # adapters added by later capabilities

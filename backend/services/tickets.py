@@ -22,6 +22,7 @@ class IssueTicket:
     visit_id: str | None = None
     issued_by: str | None = None
     transferred_from: str | None = None
+    identity: object = None  # identification.PatientIdentity from a kiosk identify_token
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,10 @@ def create_ticket_row(uow, deps: Deps, cmd: IssueTicket, now) -> Ticket:
     wait = estimate_wait_min(people_ahead, open_points(deps, service.code),
                              average_service_s(uow, deps, service.code))
     visit_id = cmd.visit_id
+    if visit_id is None and cmd.identity is not None:
+        from .identification import attach_visit
+
+        visit_id = attach_visit(uow, deps, cmd.identity, service.code, cmd.coverage, now)
     if visit_id is None:
         visit_id = new_id()
         uow.visits.add(visit_id, cmd.patient_id, day, now)

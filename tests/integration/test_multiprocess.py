@@ -10,7 +10,7 @@ from backend.adapters.db.migrate import upgrade
 from backend.bootstrap import build_container
 from backend.services.auth import add_device, add_staff
 from backend.settings import Settings
-from tests.support.app import CONFIG, PASSWORD, TEST_SECRET
+from tests.support.app import CONFIG, PASSWORD, TEST_PII_KEY, TEST_SECRET
 from tests.support.servers import ServerProcess
 
 pytestmark = pytest.mark.slow
@@ -19,7 +19,7 @@ pytestmark = pytest.mark.slow
 def prepare(db_url: str) -> tuple[str, object]:
     upgrade(db_url)
     container = build_container(Settings.from_env({"database_url": db_url, "secret_key": TEST_SECRET,
-                                                    "config_path": CONFIG}))
+                                                    "pii_key": TEST_PII_KEY, "config_path": CONFIG}))
     _, token = add_device(container.deps, "kiosk-load")
     add_staff(container.deps, "quay-a", "Nhân viên A", "reception", PASSWORD)
     add_staff(container.deps, "quay-b", "Nhân viên B", "reception", PASSWORD)
@@ -58,7 +58,7 @@ def test_50_threads_two_processes_no_duplicates_nothing_lost(two_servers):
         for k in range(per_thread):
             server = servers[(i + k) % 2]
             r = session.post(server.url + "/api/v1/tickets",
-                             json={"service_code": "KHAM-NOI", "coverage": "bhyt"},
+                             json={"service_code": "KHAM-NOI", "coverage": "self_pay"},
                              headers={"Authorization": f"Bearer {token}"}, timeout=30)
             with lock:
                 results.append((r.status_code, r.json() if r.status_code == 201 else None))
@@ -87,7 +87,7 @@ def test_two_staff_call_next_at_the_same_instant_never_get_the_same_ticket(two_s
     token, servers, db_url = two_servers
     kiosk = requests.Session()
     for _ in range(300):
-        kiosk.post(servers[0].url + "/api/v1/tickets", json={"service_code": "KHAM-NOI", "coverage": "bhyt"},
+        kiosk.post(servers[0].url + "/api/v1/tickets", json={"service_code": "KHAM-NOI", "coverage": "self_pay"},
                    headers={"Authorization": f"Bearer {token}"}).raise_for_status()
     staff = [_login(servers[0], "quay-a"), _login(servers[1], "quay-b")]
     called: list[str] = []
@@ -132,7 +132,7 @@ def test_sigkill_mid_load_loses_no_acknowledged_ticket(sqlite_url):
         s = requests.Session()
         while not stop.is_set():
             try:
-                r = s.post(server.url + "/api/v1/tickets", json={"service_code": "KHAM-NOI", "coverage": "bhyt"},
+                r = s.post(server.url + "/api/v1/tickets", json={"service_code": "KHAM-NOI", "coverage": "self_pay"},
                            headers={"Authorization": f"Bearer {token}"}, timeout=5)
             except requests.RequestException:
                 continue
@@ -153,7 +153,7 @@ def test_sigkill_mid_load_loses_no_acknowledged_ticket(sqlite_url):
     assert {t["number"] for t in acknowledged} <= before
     restarted = ServerProcess(sqlite_url, port=server.port).start()
     try:
-        r = requests.post(restarted.url + "/api/v1/tickets", json={"service_code": "KHAM-NOI", "coverage": "bhyt"},
+        r = requests.post(restarted.url + "/api/v1/tickets", json={"service_code": "KHAM-NOI", "coverage": "self_pay"},
                           headers={"Authorization": f"Bearer {token}"}, timeout=5)
         assert r.status_code == 201
         assert r.json()["number"] == max(before) + 1

@@ -13,6 +13,7 @@ from backend.settings import ROOT, Settings
 
 CONFIG = os.path.join(ROOT, "config", "hospital.toml")
 TEST_SECRET = "test-secret-" + "x" * 40
+TEST_PII_KEY = "test-pii-key-" + "y" * 40
 PASSWORD = "mat-khau-thu-nghiem"
 
 
@@ -62,6 +63,7 @@ def make_backend(url: str, clock: FixedClock | None = None, ignore_hours: bool =
     upgrade(url)
     publisher = RecordingPublisher()
     config = {"database_url": url, "secret_key": TEST_SECRET, "config_path": CONFIG,
+              "pii_key": TEST_PII_KEY, "background_workers": False,
               "ignore_opening_hours": ignore_hours, "publisher": publisher,
               "rate_kiosk": (1000.0, 1000), "rate_public": (1000.0, 1000), **overrides}
     if clock is not None:

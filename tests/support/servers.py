@@ -7,7 +7,7 @@ import time
 
 import requests
 
-from tests.support.app import CONFIG, TEST_SECRET
+from tests.support.app import CONFIG, TEST_PII_KEY, TEST_SECRET
 from tests.support.pg import free_port
 
 
@@ -16,6 +16,7 @@ def server_env(db_url: str, **extra) -> dict:
     env.update({
         "DATABASE_URL": db_url,
         "SECRET_KEY": TEST_SECRET,
+        "TIEPDON_PII_KEY": TEST_PII_KEY,
         "TIEPDON_CONFIG": CONFIG,
         "TIEPDON_IGNORE_OPENING_HOURS": "1",
         "TIEPDON_RATE_KIOSK": "100000/100000",

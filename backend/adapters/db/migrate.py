@@ -17,17 +17,18 @@ def alembic_config(url: str) -> Config:
     return cfg
 
 
-def upgrade(url: str, revision: str = "head") -> None:
+def upgrade(url: str, revision: str = "heads") -> None:
     command.upgrade(alembic_config(url), revision)
 
 
-def head_revision(url: str) -> str:
-    return ScriptDirectory.from_config(alembic_config(url)).get_current_head()
+def head_revisions(url: str) -> set[str]:
+    """Capabilities add their tables in their own revisions, so there may be several heads."""
+    return set(ScriptDirectory.from_config(alembic_config(url)).get_heads())
 
 
-def current_revision(engine: Engine) -> str | None:
+def current_revisions(engine: Engine) -> set[str]:
     with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        return set(MigrationContext.configure(conn).get_current_heads())
 
 
 class DatabaseNotMigrated(RuntimeError):
@@ -35,11 +36,13 @@ class DatabaseNotMigrated(RuntimeError):
 
 
 def require_migrated(engine: Engine, url: str) -> None:
-    current, head = current_revision(engine), head_revision(url)
-    if current != head:
+    current, heads = current_revisions(engine), head_revisions(url)
+    if current != heads:
+        have = ", ".join(sorted(current)) or None
+        need = ", ".join(sorted(heads))
         raise DatabaseNotMigrated(
             "Cơ sở dữ liệu chưa được nâng cấp lên phiên bản mới nhất "
-            f"(hiện tại: {current or 'trống'}, cần: {head}). Chạy: tiepdon db upgrade\n"
+            f"(hiện tại: {have or 'trống'}, cần: {need}). Chạy: tiepdon db upgrade\n"
             "The database is not migrated to the current schema "
-            f"(current: {current or 'empty'}, required: {head}). Run: tiepdon db upgrade"
+            f"(current: {have or 'empty'}, required: {need}). Run: tiepdon db upgrade"
         )

@@ -4,6 +4,7 @@ from contextlib import contextmanager
 from sqlalchemy.engine import Engine
 
 from .engine import WriteGate
+from .identity_repositories import CardCheckRepository, HisOutboxRepository, PatientRepository
 from .repositories import (
     AuditRepository,
     DeviceRepository,
@@ -25,6 +26,9 @@ class SqlUnitOfWork:
         self.staff = StaffRepository(conn)
         self.devices = DeviceRepository(conn)
         self.audit = AuditRepository(conn)
+        self.patients = PatientRepository(conn)
+        self.card_checks = CardCheckRepository(conn)
+        self.his_outbox = HisOutboxRepository(conn)
         self._tx = conn.begin()
         self.committed = False
 

@@ -5,7 +5,7 @@ from openapi_spec_validator import validate
 from backend import create_app
 from backend.adapters.db.migrate import DatabaseNotMigrated
 from backend.settings import MissingSecret
-from tests.support.app import CONFIG, TEST_SECRET, make_backend
+from tests.support.app import CONFIG, TEST_PII_KEY, TEST_SECRET, make_backend
 
 API_MD_ROUTES = [
     ("get", "/api/v1/health"),
@@ -45,13 +45,14 @@ def test_openapi_document_is_valid_and_covers_the_queue_routes(sqlite_url):
 def test_refuses_to_start_on_an_unmigrated_database(tmp_path):
     with pytest.raises(DatabaseNotMigrated) as exc:
         create_app({"database_url": f"sqlite:///{tmp_path / 'empty.db'}", "secret_key": TEST_SECRET,
-                    "config_path": CONFIG})
+                    "pii_key": TEST_PII_KEY, "config_path": CONFIG})
     assert "tiepdon db upgrade" in str(exc.value)
 
 
 def test_refuses_to_start_without_a_secret(sqlite_url):
     with pytest.raises(MissingSecret):
-        create_app({"database_url": sqlite_url, "secret_key": "short", "config_path": CONFIG})
+        create_app({"database_url": sqlite_url, "secret_key": "short", "pii_key": TEST_PII_KEY,
+                    "config_path": CONFIG})
 
 
 def test_rate_limit_answers_429_with_retry_after(sqlite_url):

@@ -5,7 +5,7 @@ import io
 import pytest
 
 
-def issue(backend, service="KHAM-NOI", coverage="bhyt", **extra):
+def issue(backend, service="KHAM-NOI", coverage="self_pay", **extra):
     r = backend.client().post("/api/v1/tickets", json={"service_code": service, "coverage": coverage, **extra},
                               headers=backend.kiosk_headers())
     assert r.status_code == 201, r.get_json()

@@ -4,7 +4,7 @@ from sqlalchemy import func, select, text
 from backend.adapters.db.models import TicketRow
 
 
-def issue(backend, service="KHAM-NOI", coverage="bhyt", **extra):
+def issue(backend, service="KHAM-NOI", coverage="self_pay", **extra):
     body = {"service_code": service, "coverage": coverage, **extra}
     r = backend.client().post("/api/v1/tickets", json=body, headers=backend.kiosk_headers())
     assert r.status_code == 201, r.get_json()
@@ -76,7 +76,7 @@ def test_cancel_without_token_or_session_is_refused_and_changes_nothing(backend)
 def test_idempotency_key_replays_the_first_answer(backend):
     c = backend.client()
     h = backend.kiosk_headers(**{"Idempotency-Key": "tap-123"})
-    body = {"service_code": "KHAM-NOI", "coverage": "bhyt"}
+    body = {"service_code": "KHAM-NOI", "coverage": "self_pay"}
     first = c.post("/api/v1/tickets", json=body, headers=h)
     second = c.post("/api/v1/tickets", json=body, headers=h)
     assert first.status_code == second.status_code == 201
@@ -88,8 +88,8 @@ def test_idempotency_key_replays_the_first_answer(backend):
 def test_idempotency_key_with_another_body_is_422_and_changes_nothing(backend):
     c = backend.client()
     h = backend.kiosk_headers(**{"Idempotency-Key": "tap-9"})
-    c.post("/api/v1/tickets", json={"service_code": "KHAM-NOI", "coverage": "bhyt"}, headers=h)
-    r = c.post("/api/v1/tickets", json={"service_code": "KHAM-MAT", "coverage": "bhyt"}, headers=h)
+    c.post("/api/v1/tickets", json={"service_code": "KHAM-NOI", "coverage": "self_pay"}, headers=h)
+    r = c.post("/api/v1/tickets", json={"service_code": "KHAM-MAT", "coverage": "self_pay"}, headers=h)
     assert r.status_code == 422 and r.get_json()["code"] == "IDEMPOTENCY_KEY_REUSED"
     assert ticket_count(backend) == 1
 
@@ -100,16 +100,16 @@ def test_bad_input_gets_a_translated_problem_and_changes_nothing(backend):
     cases = [
         (c.post("/api/v1/tickets", data="{not json", headers={**h, "Content-Type": "application/json"}),
          400, "INVALID_JSON"),
-        (c.post("/api/v1/tickets", json={"service_code": "NOPE", "coverage": "bhyt"}, headers=h),
+        (c.post("/api/v1/tickets", json={"service_code": "NOPE", "coverage": "self_pay"}, headers=h),
          404, "SERVICE_NOT_FOUND"),
         (c.post("/api/v1/tickets", json={"service_code": "KHAM-NOI", "coverage": "cash"}, headers=h),
          422, "VALIDATION_ERROR"),
-        (c.post("/api/v1/tickets", json={"coverage": "bhyt"}, headers=h), 422, "VALIDATION_ERROR"),
-        (c.post("/api/v1/tickets", json={"service_code": "TD-DV", "coverage": "bhyt"}, headers=h),
+        (c.post("/api/v1/tickets", json={"coverage": "self_pay"}, headers=h), 422, "VALIDATION_ERROR"),
+        (c.post("/api/v1/tickets", json={"service_code": "TD-BHYT", "coverage": "self_pay"}, headers=h),
          422, "COVERAGE_NOT_ALLOWED"),
-        (c.post("/api/v1/tickets", json={"service_code": "KHAM-NOI", "coverage": "bhyt",
+        (c.post("/api/v1/tickets", json={"service_code": "KHAM-NOI", "coverage": "self_pay",
                                          "priority_reason": "vip"}, headers=h), 422, "VALIDATION_ERROR"),
-        (c.post("/api/v1/tickets", json={"service_code": "KHAM-NOI", "coverage": "bhyt",
+        (c.post("/api/v1/tickets", json={"service_code": "KHAM-NOI", "coverage": "self_pay",
                                          "extra": 1}, headers=h), 422, "VALIDATION_ERROR"),
     ]
     for response, status, code in cases:
@@ -122,9 +122,9 @@ def test_bad_input_gets_a_translated_problem_and_changes_nothing(backend):
 
 def test_titles_follow_accept_language(backend):
     c = backend.client()
-    vi = c.post("/api/v1/tickets", json={"service_code": "NOPE", "coverage": "bhyt"},
+    vi = c.post("/api/v1/tickets", json={"service_code": "NOPE", "coverage": "self_pay"},
                 headers=backend.kiosk_headers())
-    en = c.post("/api/v1/tickets", json={"service_code": "NOPE", "coverage": "bhyt"},
+    en = c.post("/api/v1/tickets", json={"service_code": "NOPE", "coverage": "self_pay"},
                 headers=backend.kiosk_headers(**{"Accept-Language": "en-US,en;q=0.9"}))
     assert vi.get_json()["title"] == "Không có dịch vụ này"
     assert en.get_json()["title"] == "Unknown service"
@@ -134,7 +134,7 @@ def test_missing_wrong_and_revoked_device_tokens(backend):
     from backend.services.auth import add_device, revoke_device
 
     c = backend.client()
-    body = {"service_code": "KHAM-NOI", "coverage": "bhyt"}
+    body = {"service_code": "KHAM-NOI", "coverage": "self_pay"}
     assert c.post("/api/v1/tickets", json=body).status_code == 401
     r = c.post("/api/v1/tickets", json=body, headers={"Authorization": "Bearer forged"})
     assert r.status_code == 401 and r.get_json()["code"] == "UNAUTHORIZED"
@@ -154,7 +154,7 @@ def test_closed_service_refuses_new_tickets(db_url):
 
     night = FixedClock(datetime(2026, 11, 23, 15, 0, tzinfo=timezone.utc))  # 22:00 in Vietnam
     b = make_backend(db_url, clock=night, ignore_hours=False)
-    r = b.client().post("/api/v1/tickets", json={"service_code": "KHAM-NOI", "coverage": "bhyt"},
+    r = b.client().post("/api/v1/tickets", json={"service_code": "KHAM-NOI", "coverage": "self_pay"},
                         headers=b.kiosk_headers())
     assert r.status_code == 409 and r.get_json()["code"] == "QUEUE_CLOSED"
     services = b.client().get("/api/v1/services").get_json()["services"]
@@ -205,3 +205,10 @@ def test_unique_constraint_backs_the_counter(backend):
                 " priority_confirmed, rank, queue_key, issued_at, 0, 0, 0, 0, payment_required, paid"
                 f" FROM tickets WHERE id = '{t['id']}'"))
             uow.commit()
+
+
+def test_an_insurance_ticket_needs_an_identified_card(backend):
+    r = backend.client().post("/api/v1/tickets", json={"service_code": "KHAM-NOI", "coverage": "bhyt"},
+                              headers=backend.kiosk_headers())
+    assert r.status_code == 422 and r.get_json()["code"] == "CARD_REQUIRED"
+    assert ticket_count(backend) == 0

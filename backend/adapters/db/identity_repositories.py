@@ -1,0 +1,120 @@
+"""Repositories for patients, consents, card checks and the HIS outbox."""
+from datetime import datetime
+
+from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy.engine import Connection
+
+from .identity_models import CardCheckRow, ConsentRow, HisOutboxRow, PatientIdentifierRow, PatientRow
+
+P = PatientRow.__table__
+PI = PatientIdentifierRow.__table__
+CONSENT = ConsentRow.__table__
+CC = CardCheckRow.__table__
+OUT = HisOutboxRow.__table__
+
+
+class PatientRepository:
+    def __init__(self, conn: Connection):
+        self.conn = conn
+
+    def find_by_hashes(self, hashes: list[str]) -> str | None:
+        row = self.conn.execute(select(PI.c.patient_id).where(PI.c.lookup_hash.in_(hashes))).first()
+        return row.patient_id if row else None
+
+    def get(self, patient_id: str):
+        return self.conn.execute(select(P).where(P.c.id == patient_id)).first()
+
+    def add(self, patient_id: str, name_masked: str, data_enc: str, at: datetime) -> None:
+        self.conn.execute(insert(P).values(id=patient_id, name_masked=name_masked, data_enc=data_enc,
+                                           created_at=at, updated_at=at))
+
+    def update(self, patient_id: str, name_masked: str, data_enc: str, at: datetime) -> None:
+        self.conn.execute(update(P).where(P.c.id == patient_id).values(
+            name_masked=name_masked, data_enc=data_enc, updated_at=at))
+
+    def link(self, lookup_hash: str, patient_id: str, kind: str) -> None:
+        exists = self.conn.execute(select(PI.c.patient_id).where(PI.c.lookup_hash == lookup_hash)).first()
+        if exists is None:
+            self.conn.execute(insert(PI).values(lookup_hash=lookup_hash, patient_id=patient_id, kind=kind))
+
+    def add_consent(self, at, patient_id, channel, purpose, text_version) -> None:
+        self.conn.execute(insert(CONSENT).values(at=at, patient_id=patient_id, channel=channel,
+                                                 purpose=purpose, text_version=text_version))
+
+    def consents(self, patient_id: str):
+        return list(self.conn.execute(select(CONSENT).where(CONSENT.c.patient_id == patient_id)))
+
+
+class CardCheckRepository:
+    def __init__(self, conn: Connection):
+        self.conn = conn
+
+    def add(self, **values) -> None:
+        self.conn.execute(insert(CC).values(**values))
+
+    def get(self, check_id: str):
+        return self.conn.execute(select(CC).where(CC.c.id == check_id)).first()
+
+    def attach_visit(self, check_id: str, visit_id: str) -> None:
+        self.conn.execute(update(CC).where(CC.c.id == check_id).values(visit_id=visit_id))
+
+    def due(self, now: datetime, limit: int):
+        stmt = (select(CC).where(CC.c.status == "pending", CC.c.next_attempt_at <= now)
+                .order_by(CC.c.next_attempt_at).limit(limit))
+        return list(self.conn.execute(stmt))
+
+    def record(self, check_id: str, expected_attempts: int, **values) -> bool:
+        res = self.conn.execute(update(CC).where(
+            CC.c.id == check_id, CC.c.attempts == expected_attempts, CC.c.status == "pending"
+        ).values(**values))
+        return res.rowcount == 1
+
+    def for_visits(self, visit_ids: list[str]):
+        if not visit_ids:
+            return []
+        return list(self.conn.execute(select(CC).where(CC.c.visit_id.in_(visit_ids))))
+
+    def flagged_today(self, since: datetime):
+        stmt = select(CC).where(CC.c.created_at >= since, CC.c.visit_id.is_not(None),
+                                or_(CC.c.status == "pending", CC.c.staff_flag.is_(True)))
+        return list(self.conn.execute(stmt.order_by(CC.c.created_at)))
+
+
+class HisOutboxRepository:
+    def __init__(self, conn: Connection):
+        self.conn = conn
+
+    def enqueue(self, outbox_id: str, visit_id: str, at: datetime) -> None:
+        self.conn.execute(insert(OUT).values(id=outbox_id, visit_id=visit_id, status="pending",
+                                             attempts=0, next_attempt_at=at, created_at=at))
+
+    def due(self, now: datetime, limit: int):
+        stmt = (select(OUT).where(OUT.c.status == "pending", OUT.c.next_attempt_at <= now,
+                                  or_(OUT.c.claimed_until.is_(None), OUT.c.claimed_until < now))
+                .order_by(OUT.c.next_attempt_at).limit(limit))
+        return list(self.conn.execute(stmt))
+
+    def claim(self, outbox_id: str, attempts: int, until: datetime) -> bool:
+        """One process sends an item at a time: the claim is a compare-and-set on attempts."""
+        res = self.conn.execute(update(OUT).where(
+            OUT.c.id == outbox_id, OUT.c.attempts == attempts, OUT.c.status == "pending"
+        ).values(claimed_until=until, attempts=attempts + 1))
+        return res.rowcount == 1
+
+    def finish(self, outbox_id: str, **values) -> None:
+        self.conn.execute(update(OUT).where(OUT.c.id == outbox_id).values(claimed_until=None, **values))
+
+    def not_sent(self):
+        return list(self.conn.execute(select(OUT).where(OUT.c.status != "sent").order_by(OUT.c.created_at)))
+
+    def counts(self) -> dict[str, int]:
+        rows = self.conn.execute(select(OUT.c.status, func.count()).group_by(OUT.c.status))
+        return {r[0]: r[1] for r in rows}
+
+    def get_for_visit(self, visit_id: str):
+        return self.conn.execute(select(OUT).where(OUT.c.visit_id == visit_id)).first()
+
+    def retry_now(self, outbox_id: str, now: datetime) -> bool:
+        res = self.conn.execute(update(OUT).where(OUT.c.id == outbox_id, OUT.c.status == "parked")
+                                .values(status="pending", next_attempt_at=now))
+        return res.rowcount == 1

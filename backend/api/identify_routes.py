@@ -1,0 +1,123 @@
+"""Kiosk identification and the staff lists of visits that need a look (BHYT pending, not in HIS)."""
+from flask import Response, g
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate, validates_schema, ValidationError
+
+from ..domain.priority import LABELS
+from ..services import his_sync, identification
+from ..services.identification import IdentifyRequest
+from .guards import deps, device_or_staff, staff_required
+from .problems import ProblemException
+from .views import iso
+
+blp = Blueprint("identify", __name__, url_prefix="/api/v1", description="Patient identification")
+
+
+class ManualIdSchema(Schema):
+    id_type = fields.String(required=True, validate=validate.OneOf(["cccd", "bhyt"]))
+    number = fields.String(required=True, validate=validate.Length(min=1, max=20))
+    name = fields.String(validate=validate.Length(max=100), load_default="")
+    dob = fields.String(validate=validate.Length(max=10), load_default="",
+                        metadata={"description": "dd/mm/yyyy, or yyyy when only the year is known"})
+
+
+class ConsentSchema(Schema):
+    accepted = fields.Boolean(required=True)
+    text_version = fields.String(validate=validate.Length(max=32),
+                                 load_default=identification.CONSENT_TEXT_VERSION)
+
+
+class IdentifySchema(Schema):
+    scan = fields.String(validate=validate.Length(min=1, max=2000),
+                         metadata={"description": "raw QR text of a CCCD or BHYT card"})
+    manual = fields.Nested(ManualIdSchema)
+    consent = fields.Nested(ConsentSchema, required=True, metadata={
+        "description": "the patient's explicit consent (Nghị định 13/2023), asked before scanning"})
+
+    @validates_schema
+    def one_source(self, data, **_):
+        if ("scan" in data) == ("manual" in data):
+            raise ValidationError("give exactly one of scan or manual", "scan")
+
+
+class IdentifyResultSchema(Schema):
+    patient = fields.Dict(metadata={"example": {"name_masked": "Nguyễn V. A", "age": 36,
+                                                "gender": "male", "id_masked": "0010******45"}})
+    card = fields.Dict()
+    bhyt_check = fields.Dict()
+    priority = fields.Dict(allow_none=True)
+    open_visit = fields.Dict(allow_none=True)
+    identify_token = fields.String()
+    expires_at = fields.DateTime()
+
+
+@blp.route("/kiosk/identify")
+class Identify(MethodView):
+    @blp.arguments(IdentifySchema)
+    @blp.alt_response(200, schema=IdentifyResultSchema, success=True)
+    @blp.doc(security=[{"device": []}, {"staffSession": []}])
+    def post(self, body):
+        """Identify a patient from a CCCD/BHYT QR or typed number; checks BHYT with BHXH"""
+        kind, who = device_or_staff()
+        if not body["consent"]["accepted"]:
+            raise ProblemException("CONSENT_REQUIRED")
+        result = identification.identify(deps(), IdentifyRequest(
+            scan=body.get("scan"), manual=body.get("manual"),
+            consent_version=body["consent"]["text_version"], channel=f"{kind}:{who.id}"))
+        d = deps()
+        priority = result["priority"]
+        open_visit = None
+        if result["open_visit"] is not None:
+            from ..services.tickets import describe
+            from .views import ticket_json
+
+            with d.uow.read() as uow:
+                tickets = [ticket_json(describe(uow, d, t), d.catalog, d.public_url)
+                           for t in result["open_tickets"]]
+            open_visit = {"visit_id": result["open_visit"].id, "tickets": tickets}
+        return {
+            "patient": identification.patient_view(result["card"], result["check"], result["age"]),
+            "card": identification.card_view(result["card"]),
+            "bhyt_check": identification.check_view(result["check"]),
+            "priority": None if priority is None else {
+                "code": priority.value, "label_vi": LABELS[priority][0], "label_en": LABELS[priority][1]},
+            "open_visit": open_visit,
+            "identify_token": result["identify_token"],
+            "expires_at": iso(result["expires_at"]),
+        }
+
+
+@blp.route("/visits/not-in-his")
+class NotInHis(MethodView):
+    @blp.doc(security=[{"staffSession": []}])
+    @blp.alt_response(200, success=True, description="Visits whose HIS registration is pending or parked")
+    @staff_required("admin", "reception")
+    def get(self):
+        """Visits not yet registered in the HIS"""
+        rows = his_sync.not_in_his(deps())
+        for r in rows:
+            for k in ("queued_at", "next_attempt_at"):
+                r[k] = iso(r[k])
+        return {"visits": rows}
+
+
+@blp.route("/visits/<visit_id>/his-retry")
+class HisRetry(MethodView):
+    @blp.doc(security=[{"staffSession": []}])
+    @blp.alt_response(204, success=True, description="Queued again")
+    @staff_required("admin", "reception")
+    def post(self, visit_id):
+        """Send a parked HIS registration again (after fixing it in the HIS)"""
+        his_sync.retry_parked(deps(), visit_id)
+        return Response(status=204)
+
+
+@blp.route("/visits/bhyt-flagged")
+class BhytFlagged(MethodView):
+    @blp.doc(security=[{"staffSession": []}])
+    @blp.alt_response(200, success=True, description="Today's visits whose BHYT check is pending or needs staff")
+    @staff_required("admin", "reception", "cashier")
+    def get(self):
+        """Today's visits with a BHYT check pending or flagged for staff"""
+        return {"visits": identification.flagged_today(deps())}

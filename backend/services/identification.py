@@ -1,0 +1,246 @@
+"""Who is at the kiosk: parse the card, find or create the patient, ask BHXH, hand out a token.
+
+The BHXH call happens outside any database transaction and with short timeouts; when the gateway
+does not answer, the visit goes ahead with the check pending and a background pass asks again.
+"""
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from ..domain.bhyt_check import BhytCheckResult, CheckStatus, gateway_unavailable
+from ..domain.cards import BhytCard, CardKind, CccdCard, parse_manual, parse_scan
+from ..domain.cards.dates import BirthDate
+from ..domain.errors import DomainError
+from ..domain.hospital_time import hospital_day
+from ..domain.masking import mask_id, mask_name
+from ..domain.priority import PriorityClass, age_on, priority_from_age
+from ..domain.tokens import SealedTokenError, new_id, seal, unseal
+from .context import Deps
+from .ports.bhxh import BhxhUnavailable
+
+IDENTIFY_TTL = timedelta(minutes=10)
+CONSENT_TEXT_VERSION = "2026-11"
+RECHECK_BACKOFF_S = (30, 60, 120, 300, 600, 1800)
+
+
+@dataclass(frozen=True)
+class IdentifyRequest:
+    scan: str | None
+    manual: dict | None
+    consent_version: str
+    channel: str  # device:<id> or staff:<id>
+
+
+@dataclass(frozen=True)
+class PatientIdentity:
+    patient_id: str
+    check_id: str
+    priority: PriorityClass | None
+
+
+def _parse(deps: Deps, req: IdentifyRequest, today):
+    if req.scan is not None:
+        result = parse_scan(req.scan, today)
+    else:
+        m = req.manual or {}
+        result = parse_manual(m.get("id_type", ""), m.get("number", ""), m.get("name", ""),
+                              m.get("dob", ""), today)
+    if not result.ok:
+        raise DomainError(result.error_code.value)
+    return result.card
+
+
+def _record(card) -> dict:
+    """What we keep about a patient: enough for the HIS and BHXH, nothing more (no address)."""
+    dob: BirthDate = card.dob
+    rec = {"name": card.name, "dob_year": dob.year, "dob_month": dob.month, "dob_day": dob.day,
+           "gender": card.gender.value}
+    if isinstance(card, CccdCard):
+        rec["cccd"] = card.number
+    else:
+        rec.update(bhyt_code=card.card_code, ma_dkbd=card.ma_dkbd,
+                   valid_from=card.valid_from.isoformat() if card.valid_from else None,
+                   valid_to=card.valid_to.isoformat() if card.valid_to else None)
+    return rec
+
+
+def _lookup_keys(deps: Deps, card) -> list[tuple[str, str]]:
+    vault = deps.pii
+    if isinstance(card, CccdCard):
+        return [(vault.lookup_hash("cccd", card.number), "cccd")]
+    keys = [(vault.lookup_hash("bhyt", card.card_code), "bhyt")]
+    # The lifelong BHXH number survives a card renewal (new 15-character code, same last 10 digits).
+    keys.append((vault.lookup_hash("bhxh", card.bhxh_number), "bhxh"))
+    return keys
+
+
+def _ask_bhxh(deps: Deps, card) -> BhytCheckResult:
+    checker = deps.card_checker
+    if checker is None:
+        return gateway_unavailable()
+    try:
+        return checker.check_card(card.identifier, card.name, card.dob.to_bhxh_text())
+    except BhxhUnavailable:
+        return gateway_unavailable()
+
+
+def identify(deps: Deps, req: IdentifyRequest) -> dict:
+    now = deps.clock()
+    today = hospital_day(now)
+    card = _parse(deps, req, today)
+    check = _ask_bhxh(deps, card)
+    keys = _lookup_keys(deps, card)
+    record = _record(card)
+    check_id = new_id()
+    with deps.uow.write() as uow:
+        patient_id = uow.patients.find_by_hashes([k for k, _ in keys])
+        if patient_id is None:
+            patient_id = new_id()
+            uow.patients.add(patient_id, mask_name(card.name), deps.pii.encrypt(record), now)
+        else:
+            stored = deps.pii.decrypt(uow.patients.get(patient_id).data_enc)
+            uow.patients.update(patient_id, mask_name(card.name),
+                                deps.pii.encrypt({**stored, **record}), now)
+        for lookup_hash, kind in keys:
+            uow.patients.link(lookup_hash, patient_id, kind)
+        uow.patients.add_consent(now, patient_id, req.channel, "kiosk_checkin", req.consent_version)
+        pending = check.status is CheckStatus.PENDING
+        uow.card_checks.add(
+            id=check_id, patient_id=patient_id, visit_id=None, card_kind=card.kind.value,
+            status=check.status.value, code=check.code, outcome=check.outcome.value,
+            staff_flag=check.staff_flag, alert_it=check.alert_it, attempts=1,
+            next_attempt_at=now + timedelta(seconds=RECHECK_BACKOFF_S[0]) if pending else None,
+            request_enc=deps.pii.encrypt({"code": card.identifier, "name": card.name,
+                                          "dob": card.dob.to_bhxh_text()}) if pending else None,
+            created_at=now, checked_at=None if pending else now,
+        )
+        open_visit = uow.visits.find_open(patient_id, today)
+        open_tickets = uow.tickets.for_visit(open_visit.id) if open_visit else []
+        uow.commit()
+    if check.alert_it:
+        deps.publisher.alert({"type": "bhxh_configuration", "code": check.code,
+                              "outcome": check.outcome.value})
+    birth = card.dob.as_date()
+    priority = priority_from_age(birth, today) if birth else None
+    expires = now + IDENTIFY_TTL
+    token = seal(deps.signer, "identify",
+                 {"p": patient_id, "c": check_id, "pr": priority.value if priority else None},
+                 expires.timestamp())
+    return {
+        "patient_id": patient_id,
+        "card": card,
+        "check": check,
+        "age": age_on(card.dob, today),
+        "priority": priority,
+        "open_visit": open_visit,
+        "open_tickets": open_tickets,
+        "identify_token": token,
+        "expires_at": expires,
+    }
+
+
+def read_identify_token(deps: Deps, token: str) -> PatientIdentity:
+    try:
+        payload = unseal(deps.signer, "identify", token, deps.clock().timestamp())
+    except (SealedTokenError, ValueError):
+        raise DomainError("IDENTIFY_TOKEN_INVALID") from None
+    pr = payload.get("pr")
+    return PatientIdentity(payload["p"], payload["c"], PriorityClass(pr) if pr else None)
+
+
+def attach_visit(uow, deps: Deps, identity: PatientIdentity, service_code: str, coverage: str,
+                 now: datetime) -> str:
+    """Inside the ticket transaction: reuse today's open visit or open one, and queue the HIS
+    registration of a new visit in the same commit (the outbox), so it can never be lost."""
+    check = uow.card_checks.get(identity.check_id)
+    if check is None or check.patient_id != identity.patient_id:
+        raise DomainError("IDENTIFY_TOKEN_INVALID")
+    if coverage == "bhyt" and check.status == CheckStatus.REFUSED.value:
+        raise DomainError("BHYT_REFUSED")
+    day = hospital_day(now)
+    visit = uow.visits.find_open(identity.patient_id, day)
+    if visit is not None:
+        for t in uow.tickets.for_visit(visit.id):
+            if t.service_code == service_code and t.status.value in ("waiting", "called", "serving"):
+                raise DomainError("VISIT_ALREADY_OPEN", ticket_id=t.id)
+        return visit.id
+    visit_id = new_id()
+    uow.visits.add(visit_id, identity.patient_id, day, now)
+    uow.card_checks.attach_visit(check.id, visit_id)
+    uow.his_outbox.enqueue(new_id(), visit_id, now)
+    return visit_id
+
+
+def patient_view(card, check: BhytCheckResult, age: int) -> dict:
+    return {
+        "name_masked": mask_name(card.name),
+        "age": age,
+        "gender": card.gender.value,
+        "id_masked": mask_id(card.identifier),
+    }
+
+
+def card_view(card) -> dict:
+    view = {"type": card.kind.value, "number_masked": mask_id(card.identifier), "manual": card.manual}
+    if isinstance(card, BhytCard):
+        view.update(valid_from=card.valid_from.isoformat() if card.valid_from else None,
+                    valid_to=card.valid_to.isoformat() if card.valid_to else None,
+                    ma_dkbd=card.ma_dkbd)
+    return view
+
+
+def check_view(check: BhytCheckResult) -> dict:
+    return {"status": check.status.value, "code": check.code, "outcome": check.outcome.value,
+            "message_vi": check.message_vi, "message_en": check.message_en,
+            "staff_flag": check.staff_flag}
+
+
+def recheck_pending(deps: Deps, limit: int = 20) -> int:
+    """Background pass: ask BHXH again about checks that got no answer. Returns how many were decided."""
+    now = deps.clock()
+    with deps.uow.read() as uow:
+        due = uow.card_checks.due(now, limit)
+    decided = 0
+    for row in due:
+        request = deps.pii.decrypt(row.request_enc)
+        try:
+            if deps.card_checker is None:
+                raise BhxhUnavailable("connection")
+            result = deps.card_checker.check_card(request["code"], request["name"], request["dob"])
+        except BhxhUnavailable:
+            result = None
+        with deps.uow.write() as uow:
+            if result is None or result.status is CheckStatus.PENDING:
+                delay = RECHECK_BACKOFF_S[min(row.attempts, len(RECHECK_BACKOFF_S) - 1)]
+                uow.card_checks.record(row.id, row.attempts, attempts=row.attempts + 1,
+                                       next_attempt_at=now + timedelta(seconds=delay))
+            else:
+                if uow.card_checks.record(
+                    row.id, row.attempts, attempts=row.attempts + 1, status=result.status.value,
+                    code=result.code, outcome=result.outcome.value, staff_flag=result.staff_flag
+                    or result.status is CheckStatus.REFUSED, alert_it=result.alert_it,
+                    next_attempt_at=None, request_enc=None, checked_at=now,
+                ):
+                    decided += 1
+            uow.commit()
+        if result is not None and result.status is not CheckStatus.PENDING and row.visit_id:
+            deps.publisher.alert({"type": "bhyt_checked", "visit_id": row.visit_id,
+                                  "status": result.status.value, "code": result.code})
+    return decided
+
+
+def flagged_today(deps: Deps) -> list[dict]:
+    from ..domain.hospital_time import HOSPITAL_TZ
+
+    now = deps.clock()
+    start = datetime.combine(hospital_day(now), datetime.min.time(), HOSPITAL_TZ)
+    with deps.uow.read() as uow:
+        rows = uow.card_checks.flagged_today(start)
+        out = []
+        for r in rows:
+            patient = uow.patients.get(r.patient_id)
+            tickets = uow.tickets.for_visit(r.visit_id)
+            out.append({"visit_id": r.visit_id, "status": r.status, "code": r.code,
+                        "outcome": r.outcome, "attempts": r.attempts,
+                        "name_masked": patient.name_masked,
+                        "tickets": [t.display_number for t in tickets]})
+    return out
