@@ -84,7 +84,10 @@ def run_demo(host: str, port: int) -> None:
     from .adapters.db.migrate import upgrade
     from .server import TiepDonServer
 
+    from .demo_simulators import start_identity_simulators
+
     prepare_demo_environment(port)
+    simulators = start_identity_simulators()
     upgrade(os.environ["DATABASE_URL"])
     creds = seed_demo_accounts()
     base = f"http://localhost:{port}"
@@ -93,6 +96,8 @@ def run_demo(host: str, port: int) -> None:
     click.echo(f"  API:        {base}/api/v1/services")
     click.echo(f"  OpenAPI:    {base}/api/v1/openapi.json")
     click.echo(f"  Health:     {base}/api/v1/health")
+    for name, url in simulators.items():
+        click.echo(f"  {name}: {url}")
     click.echo("  Tài khoản / accounts (also in var/demo/credentials.txt):")
     for what, login, secret in creds:
         click.echo(f"    {what:16} {login:14} {secret}")

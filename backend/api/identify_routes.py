@@ -121,3 +121,37 @@ class BhytFlagged(MethodView):
     def get(self):
         """Today's visits with a BHYT check pending or flagged for staff"""
         return {"visits": identification.flagged_today(deps())}
+
+
+@blp.route("/visits/<visit_id>/xml0")
+class VisitXml0(MethodView):
+    @blp.doc(security=[{"staffSession": []}])
+    @blp.alt_response(200, success=True, content_type="application/xml",
+                      description="QĐ 130 XML0 check-in record of the visit (the read is audited)")
+    @staff_required("admin", "reception")
+    def get(self, visit_id):
+        """Export a visit's XML0 check-in record (for a vendor HIS)"""
+        from ..adapters.his.xml0 import build_xml0_document
+
+        registration = his_sync.xml0_for_visit(deps(), visit_id, f"staff:{g.staff.id}")
+        return Response(build_xml0_document(registration), mimetype="application/xml",
+                        headers={"Content-Disposition": f"attachment; filename=XML0_{visit_id}.xml"})
+
+
+class AuditQuerySchema(Schema):
+    start = fields.DateTime(required=True, data_key="from")
+    end = fields.DateTime(required=True, data_key="to")
+
+
+@blp.route("/audit")
+class Audit(MethodView):
+    @blp.arguments(AuditQuerySchema, location="query")
+    @blp.doc(security=[{"staffSession": []}])
+    @blp.alt_response(200, success=True, description="Who accessed or changed what, when")
+    @staff_required("admin")
+    def get(self, query):
+        """Audit trail for a period (breach reports within 72 hours, Nghị định 13/2023)"""
+        with deps().uow.read() as uow:
+            rows = uow.audit.between(query["start"], query["end"])
+        return {"entries": [{"at": iso(r.at), "actor": r.actor, "action": r.action,
+                             "subject": r.subject} for r in rows]}

@@ -120,3 +120,14 @@ def retry_parked(deps: Deps, visit_id: str) -> None:
         if row is None or not uow.his_outbox.retry_now(row.id, deps.clock()):
             raise DomainError("INVALID_TRANSITION")
         uow.commit()
+
+
+def xml0_for_visit(deps: Deps, visit_id: str, actor: str) -> "VisitRegistration":
+    """The registration of one visit, for export. Reading it is a read of personal data: audited."""
+    with deps.uow.write() as uow:
+        if uow.visits.get(visit_id) is None or uow.his_outbox.get_for_visit(visit_id) is None:
+            raise DomainError("NOT_FOUND")
+        registration = registration_for(uow, deps, visit_id)
+        uow.audit.add(deps.clock(), actor, "visit.xml0_export", visit_id)
+        uow.commit()
+    return registration

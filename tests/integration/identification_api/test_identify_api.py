@@ -198,3 +198,22 @@ def test_no_personal_data_in_the_logs_of_a_full_check_in(backend, caplog):
     for secret in ("001090012345", "Nguyễn Văn An", "SV4797905001234", "Trần Thị Mai", "4797905001234",
                    "15/08/1990", "Nguy"):
         assert secret not in logged
+
+
+def test_xml0_export_is_audited_and_staff_only(backend, clock):
+    from backend.adapters.his.xml0 import parse_xml0_document
+
+    t = ticket(backend, identify(backend, scan=AN).get_json()["identify_token"]).get_json()
+    backend.add_staff("quantri", "admin")
+    admin = backend.login("quantri")
+    backend.add_staff("bs", "room", ["P101"])
+    assert backend.login("bs").get(f"/api/v1/visits/{t['visit_id']}/xml0").status_code == 403
+    r = admin.get(f"/api/v1/visits/{t['visit_id']}/xml0")
+    assert r.status_code == 200 and r.mimetype == "application/xml"
+    fields = parse_xml0_document(r.data)[0]
+    assert fields["MA_LK"] == t["visit_id"] and fields["SO_CCCD"] == "001090012345"
+    assert fields["NGAY_SINH"] == "199008150000" and fields["GIOI_TINH"] == "1"
+    start = (clock.now.replace(hour=0)).isoformat()
+    end = (clock.now.replace(hour=23)).isoformat()
+    entries = admin.get("/api/v1/audit", query_string={"from": start, "to": end}).get_json()["entries"]
+    assert any(e["action"] == "visit.xml0_export" and e["subject"] == t["visit_id"] for e in entries)

@@ -1,0 +1,31 @@
+"""The outside systems of the demo, each a real HTTP server on a loopback port in this process:
+BHXH card-check gateway and HIS (FHIR). Their addresses reach the backend through the environment,
+exactly as a hospital would configure the real ones."""
+import os
+import threading
+
+from werkzeug.serving import make_server
+
+
+def _serve(app, name: str) -> str:
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, name=f"demo-{name}", daemon=True).start()
+    return f"http://127.0.0.1:{server.server_port}"
+
+
+def start_identity_simulators(latency_ms: int = 50) -> dict[str, str]:
+    from .simulators.bhxh import create_bhxh_simulator
+    from .simulators.bhxh_data import DEFAULT_ACCOUNT, DEFAULT_STAFF_CCCD, DEFAULT_STAFF_NAME
+    from .simulators.his import create_his_simulator
+
+    bhxh = _serve(create_bhxh_simulator(latency_ms=latency_ms), "bhxh")
+    his = _serve(create_his_simulator(latency_ms=latency_ms), "his")
+    os.environ.update({
+        "BHXH_URL": bhxh,
+        "BHXH_USERNAME": DEFAULT_ACCOUNT.username,
+        "BHXH_PASSWORD": DEFAULT_ACCOUNT.password,
+        "BHXH_STAFF_NAME": DEFAULT_STAFF_NAME,
+        "BHXH_STAFF_CCCD": DEFAULT_STAFF_CCCD,
+        "HIS_FHIR_URL": his,
+    })
+    return {"BHXH (giả lập / simulator)": bhxh, "HIS FHIR (giả lập / simulator)": his}
