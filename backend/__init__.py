@@ -35,13 +35,15 @@ def create_app(config: dict | None = None) -> Flask:
 
 def _start_background_jobs(app: Flask, container) -> None:
     from .adapters.workers import PeriodicJobs
-    from .services.his_sync import sync_outbox
-    from .services.identification import recheck_pending
+    from .services.his_sync import his_health, sync_outbox
+    from .services.identification import bhxh_health, recheck_pending
 
     deps = container.deps
     jobs = PeriodicJobs(container.settings.worker_interval_s)
     jobs.add("his_outbox", lambda: sync_outbox(deps))
     jobs.add("bhyt_recheck", lambda: recheck_pending(deps))
     app.extensions["tiepdon_jobs"] = jobs
+    app.extensions["tiepdon_health"]["his"] = lambda: his_health(deps)
+    app.extensions["tiepdon_health"]["bhxh"] = lambda: bhxh_health(deps)
     if container.settings.background_workers:
         jobs.start()

@@ -84,10 +84,11 @@ def run_demo(host: str, port: int) -> None:
     from .adapters.db.migrate import upgrade
     from .server import TiepDonServer
 
-    from .demo_simulators import start_identity_simulators
+    from .demo_simulators import start_identity_simulators, start_printer_simulator
 
     prepare_demo_environment(port)
     simulators = start_identity_simulators()
+    simulators.update(start_printer_simulator(os.path.join(DEMO_DIR, "printed")))
     upgrade(os.environ["DATABASE_URL"])
     creds = seed_demo_accounts()
     base = f"http://localhost:{port}"

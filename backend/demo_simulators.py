@@ -29,3 +29,14 @@ def start_identity_simulators(latency_ms: int = 50) -> dict[str, str]:
         "HIS_FHIR_URL": his,
     })
     return {"BHXH (giả lập / simulator)": bhxh, "HIS FHIR (giả lập / simulator)": his}
+
+
+def start_printer_simulator(save_dir: str) -> dict[str, str]:
+    """A thermal printer on the lobby network (ESC/POS over TCP), for the demo kiosk. Each job is
+    kept in `save_dir` with a PNG preview of exactly what was printed."""
+    from printer_drivers.simulator import PrinterSimulator
+
+    os.makedirs(save_dir, exist_ok=True)
+    printer = PrinterSimulator("127.0.0.1", 0, save_dir=save_dir).start()
+    os.environ["TIEPDON_DEMO_PRINTER"] = f"127.0.0.1:{printer.port}"
+    return {"Máy in nhiệt (giả lập) / thermal printer (simulator)": f"tcp://127.0.0.1:{printer.port}"}

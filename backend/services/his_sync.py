@@ -131,3 +131,15 @@ def xml0_for_visit(deps: Deps, visit_id: str, actor: str) -> "VisitRegistration"
         uow.audit.add(deps.clock(), actor, "visit.xml0_export", visit_id)
         uow.commit()
     return registration
+
+
+def his_health(deps: Deps) -> dict:
+    """Readiness of the HIS link, judged from the outbox: a backlog means the HIS is not taking
+    registrations (the check-in itself keeps working either way)."""
+    if deps.his is None:
+        return {"status": "ok", "configured": False}
+    with deps.uow.read() as uow:
+        counts = uow.his_outbox.counts()
+    pending, parked = counts.get("pending", 0), counts.get("parked", 0)
+    status = "ok" if pending < 20 and parked == 0 else "degraded"
+    return {"status": status, "configured": True, "pending": pending, "parked": parked}

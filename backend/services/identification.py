@@ -244,3 +244,11 @@ def flagged_today(deps: Deps) -> list[dict]:
                         "name_masked": patient.name_masked,
                         "tickets": [t.display_number for t in tickets]})
     return out
+
+
+def bhxh_health(deps: Deps) -> dict:
+    if deps.card_checker is None:
+        return {"status": "degraded", "configured": False}
+    with deps.uow.read() as uow:
+        pending = len(uow.card_checks.due(deps.clock() + timedelta(days=1), 1000))
+    return {"status": "ok" if pending < 20 else "degraded", "configured": True, "pending": pending}
