@@ -74,6 +74,14 @@ def priority_from_age(dob: date | None, day: date) -> PriorityClass | None:
     return None
 
 
+def priority_from_years(age: int) -> PriorityClass | None:
+    if age < 6:
+        return PriorityClass.CHILD_UNDER_6
+    if age >= 75:
+        return PriorityClass.ELDERLY_75
+    return None
+
+
 def parse_priority(value: str | None) -> PriorityClass | None:
     if value in (None, ""):
         return None

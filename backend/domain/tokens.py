@@ -31,7 +31,8 @@ class TokenSigner:
     def verify(self, purpose: str, subject: str, token: str | None) -> bool:
         if not token:
             return False
-        return hmac.compare_digest(self.sign(purpose, subject), token)
+        # bytes: compare_digest refuses non-ASCII str, and a token from a URL can be anything
+        return hmac.compare_digest(self.sign(purpose, subject).encode(), token.encode("utf-8", "replace"))
 
     def track_token(self, ticket_id: str) -> str:
         return self.sign("track", ticket_id)

@@ -12,7 +12,8 @@ from ..domain.cards.dates import BirthDate
 from ..domain.errors import DomainError
 from ..domain.hospital_time import hospital_day
 from ..domain.masking import mask_id, mask_name
-from ..domain.priority import PriorityClass, age_on, priority_from_age
+from ..domain.cards.dates import age_on
+from ..domain.priority import PriorityClass, priority_from_age, priority_from_years
 from ..domain.tokens import SealedTokenError, new_id, seal, unseal
 from .context import Deps
 from .ports.bhxh import BhxhUnavailable
@@ -120,7 +121,8 @@ def identify(deps: Deps, req: IdentifyRequest) -> dict:
         deps.publisher.alert({"type": "bhxh_configuration", "code": check.code,
                               "outcome": check.outcome.value})
     birth = card.dob.as_date()
-    priority = priority_from_age(birth, today) if birth else None
+    # Some BHYT cards know only the year of birth: judge the age by the year then.
+    priority = priority_from_age(birth, today) if birth else priority_from_years(age_on(card.dob, today))
     expires = now + IDENTIFY_TTL
     token = seal(deps.signer, "identify",
                  {"p": patient_id, "c": check_id, "pr": priority.value if priority else None},

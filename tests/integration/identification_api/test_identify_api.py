@@ -217,3 +217,13 @@ def test_xml0_export_is_audited_and_staff_only(backend, clock):
     end = (clock.now.replace(hour=23)).isoformat()
     entries = admin.get("/api/v1/audit", query_string={"from": start, "to": end}).get_json()["entries"]
     assert any(e["action"] == "visit.xml0_export" and e["subject"] == t["visit_id"] for e in entries)
+
+
+def test_year_only_date_of_birth_still_gives_age_and_priority(backend):
+    r = identify(backend, manual={"id_type": "bhyt", "number": "HT2140000001940",
+                                  "name": "Lò Văn Pành", "dob": "1940"})
+    assert r.status_code == 200, r.get_json()
+    body = r.get_json()
+    assert body["patient"]["age"] == 86
+    assert body["priority"]["code"] == "elderly_75"
+    assert body["bhyt_check"]["status"] == "ok"

@@ -32,3 +32,13 @@ def test_moving_average_moves_a_fifth_and_ignores_nonsense():
     assert updated_average(300, 400) == pytest.approx(320)
     assert updated_average(300, 3) == 300
     assert updated_average(300, MAX_SAMPLE_S + 1) == 300
+
+
+def test_track_token_check_survives_any_text_from_a_url():
+    from backend.domain.tokens import TokenSigner
+
+    signer = TokenSigner(b"k" * 32)
+    good = signer.track_token("abc")
+    assert signer.verify("track", "abc", good)
+    for bad in ("ễ" * len(good), "", None, good[:-1], "\x00"):
+        assert not signer.verify("track", "abc", bad)

@@ -62,3 +62,11 @@ def test_parse_priority():
     assert parse_priority(None) is None
     with pytest.raises(DomainError):
         parse_priority("vip")
+
+
+def test_year_only_birth_dates_use_the_age_in_years():
+    from backend.domain.priority import priority_from_years
+
+    assert priority_from_years(5) is P.CHILD_UNDER_6
+    assert priority_from_years(75) is P.ELDERLY_75
+    assert priority_from_years(40) is None
