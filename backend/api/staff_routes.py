@@ -95,7 +95,7 @@ class Stats(MethodView):
     @blp.arguments(StatsQuerySchema, location="query")
     @blp.alt_response(200, schema=StatsSchema, success=True,
                       description="JSON, or text/csv with ?format=csv")
-    @blp.doc(**STAFF_DOC, responses={"200": {"content": {"text/csv": {"schema": {"type": "string"}}}}})
+    @blp.doc(**STAFF_DOC, responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}})
     @staff_required()
     def get(self, query):
         """Counts, wait and service time percentiles, tickets per hour (JSON or CSV)"""
