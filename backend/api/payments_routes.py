@@ -1,0 +1,477 @@
+"""Invoices and cashless payment: VNPay, VietQR, the bank webhook, the cashier's reconciliation list.
+
+Who may call:
+  kiosk    device bearer token
+  phone    ?token=<the ticket's track token> (the invoice's ticket, or any ticket of its visit)
+  staff    session cookie (+ X-CSRF-Token on writes); charges, refunds, reconciliation: cashier, admin
+  VNPay    the IPN is authenticated by its signature; the bank webhook by HMAC or API key
+"""
+import logging
+
+from flask import Response, g, request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from markupsafe import escape
+from marshmallow import Schema, fields, validate
+
+from ..domain.masking import mask_id, mask_name
+from ..domain.payments.vnpay_codes import describe_response_code
+from ..domain.payments.vnpay_payment import BANK_CODES, LOCALES
+from ..services import payments as payment_service
+from ..services.ports.payments import (
+    PaymentGatewayResponseInvalid,
+    PaymentGatewayUnavailable,
+    WebhookMalformed,
+    WebhookRejected,
+)
+from .guards import client_ip, deps, device_or_staff, limit, staff_required
+from .problems import ProblemException
+from .views import invoice_brief, iso
+from .schemas import InvoiceBriefSchema
+
+log = logging.getLogger("tiepdon.api.payments")
+
+blp = Blueprint("payments", __name__, url_prefix="/api/v1", description="Invoices and cashless payment")
+
+CASHIER_ROLES = ("cashier", "admin")
+STAFF_DOC = {"security": [{"staffSession": []}]}
+PAYER_DOC = {"security": [{"device": []}, {"staffSession": []}, {}]}
+TOKEN_PARAM_HELP = "The ticket's track token, when a phone asks"
+
+
+# -- schemas ----------------------------------------------------------------------------------
+
+
+class AttemptSchema(Schema):
+    txn_ref = fields.String()
+    status = fields.String(metadata={"enum": ["pending", "paid", "failed", "late", "refunded"]})
+    response_code = fields.String(allow_none=True)
+    message_vi = fields.String(allow_none=True)
+    message_en = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+    settled_at = fields.DateTime(allow_none=True)
+
+
+class ReconciliationItemSchema(Schema):
+    id = fields.String()
+    source = fields.String(metadata={"enum": ["vnpay", "vietqr"]})
+    reason = fields.String(metadata={"example": "wrong_amount"})
+    category = fields.String(metadata={"enum": ["unmatched", "wrong_amount", "late", "duplicate"]})
+    status = fields.String(metadata={"enum": ["open", "resolved"]})
+    amount = fields.Integer()
+    expected_amount = fields.Integer(allow_none=True)
+    invoice_id = fields.String(allow_none=True)
+    reference = fields.String(allow_none=True)
+    bank_transaction_id = fields.String(allow_none=True)
+    txn_ref = fields.String(allow_none=True)
+    content = fields.String(allow_none=True, metadata={"description": "transfer content as the bank sent it"})
+    sender_name = fields.String(allow_none=True, metadata={"description": "masked"})
+    sender_account = fields.String(allow_none=True, metadata={"description": "masked"})
+    transferred_at = fields.DateTime(allow_none=True)
+    created_at = fields.DateTime()
+    resolved_at = fields.DateTime(allow_none=True)
+    resolved_by = fields.String(allow_none=True)
+    resolution = fields.String(allow_none=True)
+    note = fields.String(allow_none=True)
+
+
+class InvoiceSchema(InvoiceBriefSchema):
+    ticket_id = fields.String(allow_none=True)
+    visit_id = fields.String(allow_none=True)
+    refunded_at = fields.DateTime(allow_none=True)
+    attempts = fields.List(fields.Nested(AttemptSchema))
+    reconciliation = fields.List(fields.Nested(ReconciliationItemSchema),
+                                 metadata={"description": "why needs_refund is set (staff: every item)"})
+    events = fields.List(fields.Dict(), metadata={"description": "full history (staff only)"})
+
+
+class InvoiceQuerySchema(Schema):
+    token = fields.String(validate=validate.Length(max=128), metadata={"description": TOKEN_PARAM_HELP})
+
+
+class QrQuerySchema(InvoiceQuerySchema):
+    provider = fields.String(load_default="vietqr", validate=validate.OneOf(["vietqr", "vnpay"]))
+
+
+class VnpayStartSchema(Schema):
+    bank_code = fields.String(load_default="VNPAYQR", allow_none=True, validate=validate.OneOf(BANK_CODES),
+                              metadata={"description": "VNPAYQR (QR in a banking app), VNBANK, INTCARD, "
+                                                       "or null to let the patient choose on VNPay's page"})
+    locale = fields.String(load_default="vn", validate=validate.OneOf(LOCALES))
+
+
+class VnpayPaymentSchema(Schema):
+    invoice_id = fields.String()
+    txn_ref = fields.String()
+    amount = fields.Integer()
+    payment_url = fields.String()
+    qr_payload = fields.String(metadata={"description": "what the kiosk renders as a QR (the payment URL)"})
+    expires_at = fields.DateTime()
+
+
+class VietQrSchema(Schema):
+    invoice_id = fields.String()
+    qr_payload = fields.String(metadata={"description": "EMVCo VietQR payload (NAPAS 247)"})
+    bank_bin = fields.String(metadata={"example": "970436"})
+    bank_name = fields.String(allow_none=True)
+    account = fields.String()
+    account_name = fields.String(allow_none=True)
+    amount = fields.Integer()
+    reference = fields.String(metadata={"description": "must stay in the transfer content"})
+    expires_at = fields.DateTime()
+
+
+class ChargeCreateSchema(Schema):
+    ticket_id = fields.String(validate=validate.Length(max=32), allow_none=True)
+    visit_id = fields.String(validate=validate.Length(max=32), allow_none=True)
+    amount = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=999_999_999),
+                            metadata={"description": "integer VND"})
+    description = fields.String(required=True, validate=validate.Length(min=1, max=200))
+
+
+class RefundSchema(Schema):
+    method = fields.String(load_default="gateway", validate=validate.OneOf(["gateway", "manual"]),
+                           metadata={"description": "gateway: refund through VNPay; manual: the cashier "
+                                                    "handed the money back (cash, bank transfer)"})
+    reason = fields.String(validate=validate.Length(max=200), allow_none=True)
+
+
+class IpnAnswerSchema(Schema):
+    RspCode = fields.String(metadata={"example": "00"})
+    Message = fields.String(metadata={"example": "Confirm Success"})
+
+
+class TransferAckSchema(Schema):
+    ok = fields.Boolean()
+    decision = fields.String(metadata={"enum": ["settle", "reconcile", "duplicate"]})
+    reason = fields.String(allow_none=True)
+
+
+class ReconciliationQuerySchema(Schema):
+    status = fields.String(load_default="open", validate=validate.OneOf(["open", "resolved", "all"]))
+
+
+class ReconciliationListSchema(Schema):
+    items = fields.List(fields.Nested(ReconciliationItemSchema))
+
+
+class ResolveSchema(Schema):
+    action = fields.String(required=True, validate=validate.OneOf(list(payment_service.RESOLUTIONS)),
+                           metadata={"description": "apply: settle invoice_id with this money; returned: "
+                                                    "money handed back; dismiss: nothing to do (note required)"})
+    invoice_id = fields.String(validate=validate.Length(max=32), allow_none=True)
+    note = fields.String(validate=validate.Length(max=500), allow_none=True)
+
+
+# -- JSON -------------------------------------------------------------------------------------
+
+
+def _attempt_json(a) -> dict:
+    return {
+        "txn_ref": a.txn_ref, "status": a.status, "response_code": a.response_code,
+        "message_vi": describe_response_code(a.response_code, "vi") if a.response_code else None,
+        "message_en": describe_response_code(a.response_code, "en") if a.response_code else None,
+        "created_at": iso(a.created_at), "settled_at": iso(a.settled_at),
+    }
+
+
+def _item_json(r) -> dict:
+    return {
+        "id": r.id, "source": r.source, "reason": r.reason,
+        "category": payment_service.CATEGORIES.get(r.reason, "unmatched"), "status": r.status,
+        "amount": r.amount, "expected_amount": r.expected_amount, "invoice_id": r.invoice_id,
+        "reference": r.reference, "bank_transaction_id": r.bank_transaction_id, "txn_ref": r.txn_ref,
+        "content": getattr(r, "content", None),
+        "sender_name": mask_name(getattr(r, "sender_name", None)) or None,
+        "sender_account": mask_id(getattr(r, "sender_account", None)) or None,
+        "transferred_at": iso(getattr(r, "transferred_at", None)), "created_at": iso(r.created_at),
+        "resolved_at": iso(r.resolved_at), "resolved_by": r.resolved_by, "resolution": r.resolution,
+        "note": r.note,
+    }
+
+
+def _invoice_json(details: payment_service.InvoiceDetails, staff: bool) -> dict:
+    invoice = details.invoice
+    body = invoice_brief(invoice)
+    body.update({
+        "ticket_id": invoice.ticket_id,
+        "visit_id": invoice.visit_id,
+        "refunded_at": iso(invoice.refunded_at),
+        "attempts": [_attempt_json(a) for a in details.attempts],
+        "reconciliation": [_item_json(r) for r in details.reconciliation],
+    })
+    if staff:
+        body["events"] = [
+            {"at": iso(e["at"]), "action": e["action"], "from_status": e["from_status"],
+             "to_status": e["to_status"], "actor": e["actor"], "provider": e["provider"], "detail": e["detail"]}
+            for e in details.events
+        ]
+    return body
+
+
+# -- who is asking ----------------------------------------------------------------------------
+
+
+def _payer(invoice_id: str, token: str | None) -> tuple[str, str | None, str]:
+    """(kind, device id, actor) of a kiosk, a phone holding the ticket's token, or staff."""
+    if token and not request.headers.get("Authorization"):
+        limit("public", "rate_public")
+        payment_service.require_patient_access(deps(), invoice_id, token)
+        return "patient", None, "patient"
+    kind, who = device_or_staff()
+    if kind == "device":
+        return kind, who.id, f"device:{who.id}"
+    return kind, None, f"staff:{who.id}"
+
+
+def _gateway_errors(fn):
+    try:
+        return fn()
+    except PaymentGatewayUnavailable:
+        raise ProblemException("PAYMENT_GATEWAY_UNAVAILABLE", headers={"Retry-After": "30"}) from None
+    except PaymentGatewayResponseInvalid:
+        raise ProblemException("PAYMENT_GATEWAY_INVALID_RESPONSE") from None
+
+
+# -- invoices ---------------------------------------------------------------------------------
+
+
+@blp.route("/invoices")
+class Invoices(MethodView):
+    @blp.arguments(ChargeCreateSchema)
+    @blp.alt_response(201, schema=InvoiceSchema, success=True, description="The new pending invoice")
+    @blp.doc(**STAFF_DOC)
+    @staff_required(*CASHIER_ROLES)
+    def post(self, body):
+        """Push a charge onto a visit (cashier, admin): by ticket_id (preferred) or visit_id"""
+        invoice = payment_service.create_charge(
+            deps(), amount=body["amount"], description=body["description"], actor=f"staff:{g.staff.id}",
+            ticket_id=body.get("ticket_id"), visit_id=body.get("visit_id"))
+        return _invoice_json(payment_service.InvoiceDetails(invoice), staff=True), 201
+
+
+@blp.route("/invoices/<invoice_id>")
+class InvoiceResource(MethodView):
+    @blp.arguments(InvoiceQuerySchema, location="query")
+    @blp.alt_response(200, schema=InvoiceSchema, success=True,
+                      description="Status as of now: a pending invoice past its expiry reads as expired")
+    @blp.doc(**PAYER_DOC)
+    def get(self, query, invoice_id):
+        """An invoice: status, amount, paid_at, provider, needs_refund (kiosk, phone with token, staff)"""
+        kind, _, _ = _payer(invoice_id, query.get("token"))
+        details = payment_service.invoice_details(deps(), invoice_id, with_history=kind == "staff")
+        return _invoice_json(details, staff=kind == "staff")
+
+
+@blp.route("/invoices/<invoice_id>/vnpay")
+class InvoiceVnpay(MethodView):
+    @blp.arguments(InvoiceQuerySchema, location="query")
+    @blp.arguments(VnpayStartSchema, required=False)
+    @blp.alt_response(200, schema=VnpayPaymentSchema, success=True,
+                      description="A signed VNPay payment URL; asking again returns the same open payment")
+    @blp.doc(**PAYER_DOC)
+    def post(self, query, body, invoice_id):
+        """Pay with VNPay: payment URL and the QR payload for VNPAYQR (kiosk, phone with token, staff)"""
+        _, device_id, actor = _payer(invoice_id, query.get("token"))
+        body = body or {}
+        start = payment_service.start_vnpay(
+            deps(), invoice_id, ip_addr=client_ip(), bank_code=body.get("bank_code", "VNPAYQR"),
+            locale=body.get("locale", "vn"), device_id=device_id, actor=actor)
+        return {"invoice_id": start.invoice_id, "txn_ref": start.txn_ref, "amount": start.amount,
+                "payment_url": start.payment_url, "qr_payload": start.qr_payload,
+                "expires_at": iso(start.expires_at)}
+
+
+@blp.route("/invoices/<invoice_id>/vietqr")
+class InvoiceVietQr(MethodView):
+    @blp.arguments(InvoiceQuerySchema, location="query")
+    @blp.alt_response(200, schema=VietQrSchema, success=True,
+                      description="A dynamic VietQR for the exact amount, with the reference in the purpose")
+    @blp.doc(**PAYER_DOC)
+    def post(self, query, invoice_id):
+        """Pay by bank transfer: VietQR payload to the hospital's account (kiosk, phone with token, staff)"""
+        _, device_id, _ = _payer(invoice_id, query.get("token"))
+        qr = payment_service.start_vietqr(deps(), invoice_id, device_id=device_id)
+        return {"invoice_id": qr.invoice_id, "qr_payload": qr.qr_payload, "bank_bin": qr.bank_bin,
+                "bank_name": qr.bank_name, "account": qr.account, "account_name": qr.account_name,
+                "amount": qr.amount, "reference": qr.reference, "expires_at": iso(qr.expires_at)}
+
+
+def _qr_view(fmt: str, mimetype: str):
+    @blp.arguments(QrQuerySchema, location="query")
+    @blp.alt_response(200, content_type=mimetype, success=True, schema={"type": "string", "format": "binary"},
+                      description=f"{fmt.upper()} image of the VietQR payload, or of the open VNPay payment URL")
+    @blp.doc(**PAYER_DOC)
+    def get(self, query, invoice_id):
+        _payer(invoice_id, query.get("token"))
+        image = payment_service.qr_image(deps(), invoice_id, query["provider"], fmt)
+        # The QR carries a payable amount for a limited time: never from a cache.
+        return Response(image, mimetype=mimetype, headers={"Cache-Control": "no-store"})
+
+    get.__doc__ = f"QR image for screens ({fmt.upper()}), ?provider=vietqr|vnpay (kiosk, phone, staff)"
+    return type(f"InvoiceQr{fmt.title()}", (MethodView,), {"get": get})
+
+
+blp.route("/invoices/<invoice_id>/qr.png")(_qr_view("png", "image/png"))
+blp.route("/invoices/<invoice_id>/qr.svg")(_qr_view("svg", "image/svg+xml"))
+
+
+@blp.route("/invoices/<invoice_id>/refund")
+class InvoiceRefund(MethodView):
+    @blp.arguments(RefundSchema)
+    @blp.alt_response(200, schema=InvoiceSchema, success=True,
+                      description="Held money (late or duplicate payment) is returned first; otherwise "
+                                  "the payment that settled the invoice, which becomes refunded")
+    @blp.doc(**STAFF_DOC)
+    @staff_required(*CASHIER_ROLES)
+    def post(self, body, invoice_id):
+        """Refund (cashier, admin): through VNPay, or record money handed back by hand"""
+        actor = f"staff:{g.staff.username}"
+        _gateway_errors(lambda: payment_service.refund_invoice(
+            deps(), invoice_id, actor, method=body["method"], reason=body.get("reason")))
+        return _invoice_json(payment_service.invoice_details(deps(), invoice_id, with_history=True), staff=True)
+
+
+# -- callbacks --------------------------------------------------------------------------------
+
+_VNP_PARAMS = ["vnp_TmnCode", "vnp_Amount", "vnp_BankCode", "vnp_BankTranNo", "vnp_CardType", "vnp_PayDate",
+               "vnp_OrderInfo", "vnp_TransactionNo", "vnp_ResponseCode", "vnp_TransactionStatus",
+               "vnp_TxnRef", "vnp_SecureHash"]
+
+
+@blp.route("/payments/vnpay/ipn")
+class VnpayIpn(MethodView):
+    @blp.alt_response(200, schema=IpnAnswerSchema, success=True,
+                      description="Always HTTP 200. RspCode, checked in this order: 97 bad signature, "
+                                  "01 order not found, 04 wrong amount, 02 already confirmed, 00 recorded "
+                                  "(paid only when vnp_ResponseCode and vnp_TransactionStatus are 00), "
+                                  "99 unexpected error (VNPay retries)")
+    @blp.doc(security=[], parameters=[{"in": "query", "name": name, "required": False,
+                                       "schema": {"type": "string"}} for name in _VNP_PARAMS])
+    def get(self):
+        """VNPay IPN (server to server, VNPay 2.1.0): the only call that records a VNPay payment"""
+        return payment_service.handle_vnpay_ipn(deps(), request.args)
+
+
+_RETURN_STYLE = ("body{font-family:system-ui,sans-serif;max-width:34rem;margin:2rem auto;padding:0 1rem;"
+                 "font-size:1.15rem}h1{font-size:1.6rem}.en{color:#555}.ok{color:#1b7f3b}.bad{color:#b00020}")
+
+
+def _return_page(view: payment_service.ReturnView) -> str:
+    def both(cls: str, vi: str, en: str) -> str:
+        return f'<p class="{cls}">{escape(vi)}</p><p class="en">{escape(en)}</p>'
+
+    if not view.signature_ok:
+        body = both("bad", "Không xác minh được kết quả thanh toán. Vui lòng hỏi nhân viên thu ngân.",
+                    "The payment result could not be verified. Please ask the cashier.")
+    elif view.response_code == "00":
+        body = both("ok", "VNPAY báo giao dịch thành công.", "VNPAY reports the payment as successful.")
+        if view.invoice is not None and view.invoice.status.value == "paid":
+            body += both("ok", "Bệnh viện đã ghi nhận thanh toán của bạn.", "The hospital has recorded your payment.")
+        else:
+            body += both("", "Bệnh viện đang chờ VNPAY xác nhận; số thứ tự sẽ tự cập nhật.",
+                         "The hospital is waiting for VNPAY's confirmation; your ticket updates by itself.")
+    else:
+        body = both("bad", "Thanh toán không thành công: " + describe_response_code(view.response_code, "vi"),
+                    "The payment did not go through: " + describe_response_code(view.response_code, "en"))
+    if view.invoice is not None:
+        amount = f"{view.invoice.amount:,}".replace(",", ".")
+        body += f"<p>Số tiền / Amount: {escape(amount)} ₫ — {escape(view.invoice.reference)}</p>"
+    return ('<!doctype html><html lang="vi"><head><meta charset="utf-8">'
+            '<meta name="viewport" content="width=device-width,initial-scale=1">'
+            f"<title>Kết quả thanh toán / Payment result</title><style>{_RETURN_STYLE}</style></head>"
+            f"<body><h1>Kết quả thanh toán <small>/ Payment result</small></h1>{body}</body></html>")
+
+
+@blp.route("/payments/vnpay/return")
+class VnpayReturn(MethodView):
+    @blp.alt_response(200, content_type="text/html", success=True, schema={"type": "string"},
+                      description="Display-only page (Vietnamese, then English); never changes state")
+    @blp.doc(security=[], parameters=[{"in": "query", "name": name, "required": False,
+                                       "schema": {"type": "string"}} for name in _VNP_PARAMS])
+    def get(self):
+        """Where VNPay sends the patient's browser after paying: shows the result, records nothing"""
+        limit("public", "rate_public")
+        view = payment_service.vnpay_return(deps(), request.args)
+        return Response(_return_page(view), mimetype="text/html",
+                        headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"})
+
+
+@blp.route("/payments/bank-webhook")
+class BankWebhook(MethodView):
+    @blp.alt_response(200, schema=TransferAckSchema, success=True,
+                      description="Recorded: settled once per bank transaction id, or put on the "
+                                  "reconciliation list; a repeated delivery answers duplicate")
+    @blp.doc(security=[], requestBody={"required": True, "content": {"application/json": {"schema": {
+        "type": "object", "required": ["transaction_id", "account", "amount", "content", "transferred_at"],
+        "properties": {
+            "transaction_id": {"type": "string"}, "account": {"type": "string"},
+            "amount": {"type": "integer", "description": "integer VND"}, "content": {"type": "string"},
+            "transferred_at": {"type": "string", "format": "date-time"}, "bank_bin": {"type": "string"},
+            "sender_account": {"type": "string"}, "sender_name": {"type": "string"}}}}},
+        "description": "Signed with HMAC-SHA256 of the raw body (X-Signature) or an API key (X-API-Key)"})
+    def post(self):
+        """Incoming bank transfer (bank or aggregator): matched by reference and exact amount"""
+        try:
+            result = payment_service.handle_bank_webhook(deps(), request.headers, request.get_data())
+        except WebhookRejected:
+            log.warning("bank webhook rejected from %s", client_ip())
+            limit("auth-fail", "rate_public")
+            raise ProblemException("UNAUTHORIZED") from None
+        except WebhookMalformed as exc:
+            raise ProblemException("PAYMENT_WEBHOOK_MALFORMED", detail=str(exc)) from None
+        return {"ok": True, "decision": result.decision, "reason": result.reason}
+
+
+# -- reconciliation ---------------------------------------------------------------------------
+
+
+@blp.route("/payments/reconciliation")
+class Reconciliation(MethodView):
+    @blp.arguments(ReconciliationQuerySchema, location="query")
+    @blp.alt_response(200, schema=ReconciliationListSchema, success=True)
+    @blp.doc(**STAFF_DOC)
+    @staff_required(*CASHIER_ROLES)
+    def get(self, query):
+        """Money the system could not apply: unmatched, wrong amount, late, duplicate (cashier, admin)"""
+        status = None if query["status"] == "all" else query["status"]
+        rows = payment_service.reconciliation_list(deps(), status, f"staff:{g.staff.id}")
+        return {"items": [_item_json(r) for r in rows]}
+
+
+@blp.route("/payments/reconciliation/<item_id>/resolve")
+class ReconciliationResolve(MethodView):
+    @blp.arguments(ResolveSchema)
+    @blp.alt_response(200, schema=ReconciliationItemSchema, success=True)
+    @blp.doc(**STAFF_DOC)
+    @staff_required(*CASHIER_ROLES)
+    def post(self, body, item_id):
+        """Resolve an item (cashier, admin): apply it to an invoice, record it returned, or dismiss it"""
+        item = payment_service.resolve_reconciliation(
+            deps(), item_id, body["action"], f"staff:{g.staff.username}",
+            invoice_id=body.get("invoice_id"), note=body.get("note"))
+        return _item_json(item)
+
+
+# -- wiring -----------------------------------------------------------------------------------
+
+
+def init_app(app) -> None:
+    """Health probe for the payment adapters and, when enabled, the periodic expiry + querydr pass."""
+    from ..adapters.workers import PeriodicJobs
+
+    container = app.extensions["tiepdon"]
+    ctx = payment_service.payments_of(container.deps)
+
+    def probe() -> dict:
+        return {"status": "ok", "vnpay": "configured" if ctx.vnpay else "off",
+                "vietqr": "configured" if ctx.policy.bank_account else "off",
+                "bank_webhook": "configured" if ctx.bank_webhook else "off"}
+
+    app.extensions.setdefault("tiepdon_health", {})["payments"] = probe
+    # Same switch as the other background passes (tests build apps with background_workers off).
+    if ctx.jobs_interval_s > 0 and container.settings.background_workers:
+        jobs = PeriodicJobs(ctx.jobs_interval_s)
+        jobs.add("payments", lambda: payment_service.run_payment_jobs(container.deps))
+        app.extensions["tiepdon_payment_jobs"] = jobs
+        jobs.start()
