@@ -1,0 +1,220 @@
+// What the QR on a printed ticket opens: the patient's place in the queue, live, and the room when
+// they are called; the fee with its bank QR while unpaid. The ticket id is in the path and its
+// track token in ?token=; the /patient namespace checks the token and sends ticket.updated.
+
+import { ApiError, get, post } from "./api.js";
+import { h, replace } from "./dom.js";
+import { clock, vnd } from "./format.js";
+import { openLive } from "./live.js";
+
+const TICKET = document.body.dataset.ticket;
+const TOKEN = new URLSearchParams(location.search).get("token") || "";
+const el = (id) => document.getElementById(id);
+
+const TEXT = {
+  your_number: ["Số của bạn", "Your number"],
+  loading: ["Đang tải…", "Loading…"],
+  position: ["Vị trí", "Position"],
+  ahead: ["Trước bạn", "Ahead of you"],
+  wait: ["Chờ khoảng", "About"],
+  minutes: ["{n} phút", "{n} min"],
+  people: ["{n} người", "{n} people"],
+  where: ["Nơi khám", "Where to go"],
+  payment: ["Thanh toán", "Payment"],
+  bank: ["Ngân hàng", "Bank"],
+  account: ["Số tài khoản", "Account"],
+  reference: ["Nội dung chuyển khoản", "Transfer note"],
+  leave: ["Rời hàng chờ", "Leave the queue"],
+  leave_confirm: ["Bạn chắc chắn muốn rời hàng chờ? Số này sẽ bị huỷ.", "Leave the queue? This ticket will be cancelled."],
+  waiting: ["Đang chờ đến lượt", "Waiting for your turn"],
+  waiting_sub: ["Trang này tự cập nhật, bạn không cần tải lại.", "This page updates by itself: no need to reload."],
+  called: ["Mời bạn đến {room}", "Please go to {room} now"],
+  called_sub: ["Đến lượt của bạn!", "It is your turn!"],
+  serving: ["Bạn đang được phục vụ tại {room}", "You are being seen at {room}"],
+  done: ["Đã hoàn tất. Cảm ơn bạn!", "All done. Thank you!"],
+  done_sub: ["Nếu bạn được chuyển tiếp, hãy theo số mới trên phiếu hoặc hỏi nhân viên.", "If you were sent on, follow the new ticket or ask the staff."],
+  skipped: ["Bạn đã bị qua lượt vì vắng mặt", "Your turn passed while you were away"],
+  skipped_sub: ["Vui lòng đến quầy tiếp đón để được xếp lại.", "Please ask at the reception desk to be put back in the queue."],
+  cancelled: ["Số này đã bị huỷ", "This ticket was cancelled"],
+  not_found: ["Không tìm thấy số thứ tự này", "This ticket could not be found"],
+  not_found_sub: ["Hãy quét lại mã QR trên phiếu.", "Please scan the QR code on your ticket again."],
+  pay_due: ["Vui lòng thanh toán trước khi vào khám", "Please pay before your consultation"],
+  pay_scan: ["Quét mã QR bằng ứng dụng ngân hàng, giữ nguyên nội dung chuyển khoản.", "Scan with your banking app and keep the transfer note unchanged."],
+  pay_cashier: ["Vui lòng thanh toán tại quầy thu ngân.", "Please pay at the cashier desk."],
+  paid: ["Đã thanh toán ✓", "Paid ✓"],
+  expired: ["Mã thanh toán đã hết hạn, vui lòng hỏi quầy thu ngân.", "The payment code has expired: please ask the cashier."],
+  qr_alt: ["Mã QR chuyển khoản {amount}", "Bank transfer QR code for {amount}"],
+  updated: ["Cập nhật lúc {t}", "Updated {t}"],
+  live: ["Trực tuyến", "Live"],
+  connecting: ["Đang kết nối…", "Connecting…"],
+  offline: ["Mất kết nối – đang thử lại", "Offline – retrying"],
+  toggle: ["English", "Tiếng Việt"],
+};
+
+let lang = localStorage.getItem("tiepdon.lang") === "en" ? "en" : "vi";
+let ticket = null;
+let liveState = "connecting";
+let updatedAt = null;
+let refused = false;
+let hospital = null;
+const vietqr = new Map(); // invoice id → VietQR details, or null when not offered
+
+function t(key, vars = {}) {
+  const pair = TEXT[key];
+  let s = pair ? pair[lang === "vi" ? 0 : 1] : key;
+  for (const [k, v] of Object.entries(vars)) s = s.replace("{" + k + "}", v);
+  return s;
+}
+
+const roomName = (sp) => (sp ? (lang === "vi" ? sp.name_vi : sp.name_en) : "");
+
+function render() {
+  document.documentElement.lang = lang;
+  for (const node of document.querySelectorAll("[data-t]")) node.textContent = t(node.dataset.t);
+  const toggle = el("lang-toggle");
+  toggle.textContent = t("toggle");
+  toggle.lang = lang === "vi" ? "en" : "vi";
+  toggle.setAttribute("aria-label", lang === "vi" ? "Switch to English" : "Chuyển sang tiếng Việt");
+  if (hospital) el("hospital").textContent = lang === "vi" ? hospital.name_vi : hospital.name_en;
+  const status = el("status");
+  const live = el("live-status");
+  live.dataset.state = liveState;
+  live.textContent = t(liveState);
+  el("updated").textContent = updatedAt ? t("updated", { t: clock(updatedAt) }) : "";
+  if (refused) {
+    status.dataset.status = "error";
+    el("status-main").textContent = t("not_found");
+    el("status-sub").textContent = t("not_found_sub");
+    return;
+  }
+  if (!ticket) return;
+  el("number").textContent = ticket.display_number;
+  const svc = ticket.service;
+  el("service").textContent = svc ? (lang === "vi" ? svc.name_vi : svc.name_en) : "";
+  status.dataset.status = ticket.status;
+  const room = roomName(ticket.service_point);
+  const main = { waiting: "waiting", called: "called", serving: "serving", done: "done", skipped: "skipped", cancelled: "cancelled" }[ticket.status] || "waiting";
+  el("status-main").textContent = t(main, { room });
+  el("status-sub").textContent = TEXT[main + "_sub"] ? t(main + "_sub") : "";
+  const waiting = ticket.status === "waiting";
+  el("facts").hidden = !waiting;
+  if (waiting) {
+    el("position").textContent = ticket.position ?? "—";
+    el("ahead").textContent = ticket.people_ahead === null || ticket.people_ahead === undefined ? "—" : t("people", { n: ticket.people_ahead });
+    el("wait").textContent = ticket.estimated_wait_min === null || ticket.estimated_wait_min === undefined ? "—" : t("minutes", { n: ticket.estimated_wait_min });
+  }
+  const where = el("where");
+  where.hidden = !(svc && (svc.room_vi || ticket.service_point)) || ["done", "cancelled"].includes(ticket.status);
+  if (svc) {
+    el("where-room").textContent = ticket.service_point ? room : (lang === "vi" ? svc.room_vi : svc.room_en);
+    el("where-directions").textContent = lang === "vi" ? svc.directions_vi : svc.directions_en;
+  }
+  el("leave").hidden = !waiting;
+  renderInvoice();
+  document.title = (ticket.status === "called" ? "🔔 " : "") + `${ticket.display_number} — Tiếp Đón`;
+}
+
+function renderInvoice() {
+  const inv = ticket && ticket.invoice;
+  const box = el("invoice");
+  box.hidden = !inv || ["cancelled"].includes(ticket.status) || inv.status === "refunded";
+  if (box.hidden) return;
+  el("invoice-amount").textContent = vnd(inv.amount);
+  const qr = el("invoice-qr");
+  const bank = el("invoice-bank");
+  qr.hidden = true;
+  bank.hidden = true;
+  if (inv.status === "paid") {
+    el("invoice-state").textContent = t("paid");
+    return;
+  }
+  if (inv.status === "expired") {
+    el("invoice-state").textContent = t("expired");
+    return;
+  }
+  const details = vietqr.get(inv.id);
+  if (details === undefined) {
+    el("invoice-state").textContent = t("pay_due");
+    fetchVietQr(inv.id);
+    return;
+  }
+  if (details === null) {
+    el("invoice-state").textContent = t("pay_cashier");
+    return;
+  }
+  el("invoice-state").textContent = t("pay_scan");
+  const src = `/api/v1/invoices/${encodeURIComponent(inv.id)}/qr.svg?provider=vietqr&token=${encodeURIComponent(TOKEN)}`;
+  if (qr.getAttribute("src") !== src) qr.src = src;
+  qr.alt = t("qr_alt", { amount: vnd(inv.amount) });
+  qr.hidden = false;
+  bank.hidden = false;
+  el("bank-name").textContent = details.bank_name || details.bank_bin;
+  replace(el("bank-account"), details.account, details.account_name ? h("span", { class: "soft", text: details.account_name }) : null);
+  el("bank-ref").textContent = details.reference;
+}
+
+async function fetchVietQr(invoiceId) {
+  vietqr.set(invoiceId, null); // asked once; a failure means "pay at the cashier"
+  try {
+    const d = await post(`/api/v1/invoices/${encodeURIComponent(invoiceId)}/vietqr?token=${encodeURIComponent(TOKEN)}`);
+    vietqr.set(invoiceId, d);
+  } catch (e) {
+    vietqr.set(invoiceId, null);
+  }
+  render();
+}
+
+function take(update) {
+  const before = ticket && ticket.status;
+  ticket = { ...(ticket || {}), ...update };
+  updatedAt = new Date().toISOString();
+  if (ticket.status === "called" && before && before !== "called" && navigator.vibrate) navigator.vibrate([300, 150, 300]);
+  render();
+}
+
+async function refetch() {
+  try {
+    take(await get(`/api/v1/tickets/${encodeURIComponent(TICKET)}?token=${encodeURIComponent(TOKEN)}`));
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 404) { refused = true; render(); }
+  }
+}
+
+function main() {
+  el("lang-toggle").addEventListener("click", () => {
+    lang = lang === "vi" ? "en" : "vi";
+    localStorage.setItem("tiepdon.lang", lang);
+    render();
+  });
+  el("leave").addEventListener("click", async () => {
+    if (!window.confirm(t("leave_confirm"))) return;
+    try {
+      take(await post(`/api/v1/tickets/${encodeURIComponent(TICKET)}/cancel?token=${encodeURIComponent(TOKEN)}`));
+    } catch (e) {
+      replace(el("page-error"), h("span", { text: e.message }));
+    }
+  });
+  fetch("/api/v1/services").then((r) => r.json()).then((s) => {
+    hospital = s.hospital || null;
+    render();
+  }).catch(() => {});
+  render();
+  openLive({
+    namespace: "/patient",
+    auth: { ticket: TICKET, token: TOKEN },
+    stateEvent: "patient.state",
+    onState: (s) => { refused = false; ticket = null; take(s); },
+    onGap: refetch,
+    onStatus: (s) => { liveState = s; render(); },
+    onRefused: (data) => {
+      if (data.code === "UNAUTHORIZED" || data.code === "TICKET_NOT_FOUND") { refused = true; render(); return false; }
+      return true;
+    },
+    events: {
+      "ticket.updated": take,
+      "invoice.updated": (inv) => { if (ticket) take({ invoice: { ...(ticket.invoice || {}), ...inv } }); },
+    },
+  });
+}
+
+main();
