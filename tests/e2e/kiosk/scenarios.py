@@ -1,0 +1,270 @@
+"""What a patient does at the kiosk, step by step; each runs inside the kiosk process (driver.py)
+and returns facts for the test to assert on. No assertions on timing here: the bench measures."""
+from __future__ import annotations
+
+import time
+
+_TAPS = ("start", "service:", "confirm")
+
+
+def _ticket_facts(h) -> dict:
+    def read():
+        t = h.flow.session.ticket or {}
+        return {"id": t.get("id"), "display_number": t.get("display_number"),
+                "track_url": t.get("track_url"), "coverage": t.get("coverage"),
+                "print_state": h.flow.session.print_state, "print_status": h.flow.session.print_status,
+                "existing": h.flow.session.ticket_existing}
+    return h.ui(read)
+
+
+def _wait_printed(h, timeout: float = 20.0) -> None:
+    h.wait(lambda: h.flow.session.print_state in ("printed", "failed"), timeout, "printing to end")
+
+
+def checkin(h) -> dict:
+    """Scan a CCCD at the welcome screen, agree, pick the clinic, confirm: the ticket prints."""
+    p = h.params
+    facts: dict = {"taps": 0, "shots": []}
+    h.shot("01-welcome")
+    facts["welcome_buttons"] = h.button_sizes()
+    facts["welcome_overflow"] = h.overflowing_labels()
+    h.scan_keys(p["qr"])
+    h.wait(lambda: h.flow.session.pending_scan is not None, 10, "the scan to be held for consent")
+    h.shot("02-welcome-consent")
+    h.tap("start")
+    facts["taps"] += 1
+    h.wait_screen("choose", 30)
+    h.shot("03-choose")
+    facts["choose_texts"] = h.texts()
+    facts["choose_buttons"] = h.button_sizes()
+    facts["choose_overflow"] = h.overflowing_labels()
+    h.tap(f"service:{p.get('service', 'KHAM-NOI')}")
+    facts["taps"] += 1
+    h.wait_screen("confirm")
+    h.shot("04-confirm")
+    facts["confirm_coverage"] = h.ui(lambda: h.flow.session.coverage)
+    facts["confirm_overflow"] = h.overflowing_labels()
+    h.tap("confirm")
+    facts["taps"] += 1
+    h.wait_screen("ticket", 30)
+    _wait_printed(h)
+    h.shot("05-ticket")
+    facts["ticket"] = _ticket_facts(h)
+    facts["ticket_texts"] = h.texts()
+    facts["ticket_overflow"] = h.overflowing_labels()
+    h.tap("lang")
+    h.shot("06-ticket-en")
+    facts["ticket_texts_en"] = h.texts()
+    h.tap("done")
+    h.wait_screen("welcome")
+    facts["after_reset"] = h.ui(lambda: {"personal": h.flow.session.has_personal_data,
+                                         "lang": h.flow.lang})
+    return facts
+
+
+def tour(h) -> dict:
+    """The other screens: scan prompt, keypad, walk-in, self-pay, a garbled scan, slow typing."""
+    p = h.params
+    facts: dict = {}
+    h.tap("start")
+    h.wait_screen("scan")
+    h.shot("10-scan")
+    facts["scan_buttons"] = h.button_sizes()
+    # A person typing on a keyboard is far slower than a scanner: nothing is sent anywhere.
+    h.scan_keys(p["qr"][:12], gap_s=0.12)
+    h.frames(2)
+    facts["slow_typing"] = {"screen": h.screen(), "rejected": h.parts.wedge.rejected}
+    # A wedge scanner that mangled the diacritics: the backend refuses, the kiosk says why.
+    h.scan_keys(p["garbled"])
+    h.wait(lambda: h.flow.screen.value == "scan" and h.flow.session.notice is not None, 20,
+           "the refusal of a garbled scan")
+    h.shot("11-scan-garbled")
+    facts["garbled_notice"] = h.ui(lambda: h.flow.session.notice.vi)
+    h.tap("manual")
+    h.wait_screen("manual")
+    for key in "0010900":
+        h.tap(f"key:{key}")
+    h.tap("mfield:dob")
+    for key in "15081990":
+        h.tap(f"key:{key}")
+    h.tap("mfield:name")
+    for key in ["A", "N", "huyền"]:
+        h.tap(f"key:{key}")
+    facts["manual"] = h.ui(lambda: (h.flow.session.manual.number, h.flow.session.manual.dob,
+                                    h.flow.session.manual.name))
+    h.shot("12-manual")
+    facts["manual_buttons"] = h.button_sizes()
+    facts["manual_overflow"] = h.overflowing_labels()
+    h.tap("back")
+    h.wait_screen("scan")
+    h.tap("no_papers")
+    h.wait_screen("choose", 30)
+    h.shot("13-choose-walkin")
+    h.tap("service:KHAM-TMH")
+    h.wait_screen("confirm")
+    facts["walkin_coverage"] = h.ui(lambda: h.flow.session.coverage)
+    facts["walkin_texts"] = h.texts()
+    h.shot("14-confirm-selfpay")
+    h.tap("lang")
+    h.shot("15-confirm-selfpay-en")
+    h.tap("confirm")
+    h.wait_screen("ticket", 30)
+    _wait_printed(h)
+    facts["ticket"] = _ticket_facts(h)
+    facts["ticket_notice"] = h.ui(lambda: h.flow.session.notice.vi if h.flow.session.notice else "")
+    h.shot("16-ticket-fee-notice")
+    h.tap("done")
+    h.wait_screen("welcome")
+    return facts
+
+
+def paper_out(h) -> dict:
+    """The printer runs out of paper: the number is on screen, said plainly, nothing prints later."""
+    facts: dict = {}
+    h.printer_sim.set_state("paper_out")
+    h.parts.heartbeat.beat_now()
+    h.wait(lambda: h.flow.printer_status == "paper_out", 20, "the heartbeat to see the printer")
+    h.shot("20-welcome-printer-banner")
+    facts["welcome_texts"] = h.texts()
+    h.scan_keys(h.params["qr"])
+    h.tap("start")
+    h.wait_screen("choose", 30)
+    h.tap("service:KHAM-NOI")
+    h.wait_screen("confirm")
+    h.tap("confirm")
+    h.wait_screen("ticket", 30)
+    _wait_printed(h)
+    h.shot("21-ticket-paper-out")
+    facts["ticket"] = _ticket_facts(h)
+    facts["ticket_texts"] = h.texts()
+    facts["reprint_visible"] = h.ui(lambda: h._find("reprint") is not None)
+    # Paper is refilled: the failed job must not burst out for the next patient to pick up.
+    h.printer_sim.set_state("ok")
+    time.sleep(1.0)
+    sent = h.parts.heartbeat.sent
+    h.parts.heartbeat.beat_now()
+    h.wait(lambda: h.parts.heartbeat.sent > sent, 20, "a heartbeat after the refill")
+    h.tap("reprint")
+    _wait_printed(h)
+    h.wait(lambda: h.flow.session.print_state == "printed", 20, "the reprint")
+    facts["reprinted"] = _ticket_facts(h)
+    return facts
+
+
+def backend_down(h) -> dict:
+    """The backend becomes unreachable: while idle, and at the worst moment of a check-in (ticket
+    created, answer lost). Either way the kiosk says so, retries, and shows one real ticket."""
+    facts: dict = {}
+    h.link.set_mode("down")
+    h.parts.heartbeat.beat_now()
+    h.wait_screen("offline", 30)
+    h.shot("30-offline")
+    facts["offline_texts"] = h.texts()
+    h.link.set_mode("pass")
+    h.wait_screen("welcome", 30)
+    facts["recovered_idle"] = True
+    h.scan_keys(h.params["qr"])
+    h.tap("start")
+    h.wait_screen("choose", 30)
+    h.tap("service:KHAM-NOI")
+    h.wait_screen("confirm")
+    h.link.set_mode("swallow")
+    key_before = h.ui(lambda: h.flow.session.issue)
+    h.tap("confirm")
+    h.wait_screen("offline", 30)
+    facts["issue_key"] = h.ui(lambda: h.flow.session.issue.key)
+    facts["key_before_confirm"] = key_before is not None
+    h.shot("31-offline-mid-checkin")
+    time.sleep(1.5)
+    h.link.set_mode("pass")
+    h.wait_screen("ticket", 30)
+    _wait_printed(h)
+    facts["ticket"] = _ticket_facts(h)
+    facts["tickets_shown"] = h.ui(lambda: list(h.flow.tickets_shown))
+    h.shot("32-ticket-after-recovery")
+    h.tap("done")
+    h.wait_screen("welcome")
+    return facts
+
+
+def bench(h) -> dict:
+    """N check-ins back to back: scan → agree → clinic → confirm; time from scan to ticket drawn."""
+    qrs = h.params["qrs"]
+    services = h.params.get("services", ["KHAM-NOI"])
+    timings, steps, answered = [], [], []
+    for i, qr in enumerate(qrs):
+        h.wait_screen("welcome", 30)
+        t0 = time.perf_counter()
+        h.scan_keys(qr)
+        h.tap("start")
+        h.wait_screen("choose", 30)
+        t1 = time.perf_counter()
+        h.tap(f"service:{services[i % len(services)]}")
+        h.wait_screen("confirm")
+        t2 = time.perf_counter()
+        h.tap("confirm")
+        h.wait(lambda: h.flow.session.ticket is not None, 30, "the backend's answer")
+        answered.append(round((time.perf_counter() - t2) * 1000))
+        h.wait_screen("ticket", 30)
+        h.frames(1)
+        t3 = time.perf_counter()
+        timings.append((t3 - t0) * 1000)
+        steps.append([round((t1 - t0) * 1000), round((t2 - t1) * 1000), round((t3 - t2) * 1000)])
+        _wait_printed(h)
+        h.tap("done")
+    return {"timings_ms": timings, "steps_ms": steps, "ticket_answer_ms": answered,
+            "tickets": h.ui(lambda: list(h.flow.tickets_shown))}
+
+
+def _walk_in_to_payment(h, service: str) -> None:
+    h.tap("start")
+    h.wait_screen("scan")
+    h.tap("no_papers")
+    h.wait_screen("choose", 30)
+    h.tap(f"service:{service}")
+    h.wait_screen("confirm")
+    h.tap("confirm")
+    h.wait_screen("payment", 30)
+    h.wait(lambda: h.flow.session.payment is not None, 30, "the payment QR")
+
+
+def vnpay_pay(h) -> dict:
+    """A self-paying walk-in pays by VNPay QR; the kiosk moves on by itself when the money arrives."""
+    import requests
+
+    facts: dict = {}
+    _walk_in_to_payment(h, h.params["service"])
+    h.shot("40-payment-vietqr")
+    facts["vietqr_payload"] = h.ui(lambda: h.flow.session.payment["qr_payload"])
+    facts["payment_overflow"] = h.overflowing_labels()
+    h.tap("pay:vnpay")
+    h.wait(lambda: (h.flow.session.payment or {}).get("method") == "vnpay", 30, "the VNPay QR")
+    h.shot("41-payment-vnpay")
+    payment_url = h.ui(lambda: h.flow.session.payment["payment_url"])
+    facts["ticket_id"] = h.ui(lambda: h.flow.session.ticket["id"])
+    # The patient's banking app pays (the simulator settles and calls our IPN).
+    r = requests.post(f"{h.params['vnpay_url']}/_sim/pay", json={"payment_url": payment_url}, timeout=10)
+    facts["sim_pay_status"] = r.status_code
+    h.wait_screen("ticket", 30)
+    _wait_printed(h)
+    h.shot("42-ticket-paid")
+    facts["ticket"] = _ticket_facts(h)
+    facts["ticket_texts"] = h.texts()
+    facts["cues"] = h.ui(lambda: list(h.flow.cues))
+    h.tap("done")
+    h.wait_screen("welcome")
+    return facts
+
+
+def payment_timeout(h) -> dict:
+    """Nobody pays: the kiosk gives up at the deadline, cancels the unpaid number and says so."""
+    facts: dict = {}
+    _walk_in_to_payment(h, h.params["service"])
+    facts["ticket_id"] = h.ui(lambda: h.flow.session.ticket["id"])
+    h.wait_screen("message", 60)
+    h.shot("43-payment-timeout")
+    facts["message_texts"] = h.texts()
+    facts["printed"] = h.ui(lambda: h.flow.session.print_state)
+    h.tap("msg:home")
+    h.wait_screen("welcome")
+    return facts

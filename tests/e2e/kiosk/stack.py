@@ -1,0 +1,107 @@
+"""The real back end a kiosk talks to in e2e tests and the bench: `tiepdon serve` (gunicorn) on a
+migrated SQLite file, with the BHXH and HIS simulators on loopback ports at a set latency."""
+from __future__ import annotations
+
+import os
+import threading
+from datetime import date
+
+from backend.adapters.db.migrate import upgrade
+from backend.bootstrap import build_container
+from backend.services.auth import add_device
+from backend.settings import Settings
+from backend.simulators.bhxh import create_bhxh_simulator, start_in_thread
+from backend.simulators.bhxh_data import (DEFAULT_ACCOUNT, DEFAULT_STAFF_CCCD, DEFAULT_STAFF_NAME,
+                                          SimCard)
+from backend.simulators.his import create_his_simulator, make_his_simulator_server
+from tests.support.app import CONFIG, TEST_PII_KEY, TEST_SECRET
+from tests.support.cards import cccd_qr, synthetic_cccd
+from tests.support.pg import free_port
+from tests.support.servers import ServerProcess
+
+VNPAY_SECRET = "KIOSKTESTSECRET0123456789ABCDEFGH"
+TMN_CODE = "DEMO0001"
+# Khám Mắt asks self-paying patients to pay before they are called: the kiosk shows the QR.
+PAY_FIRST_SERVICE = "KHAM-MAT"
+
+
+def pay_first_config(workdir: str) -> str:
+    source = open(CONFIG, encoding="utf-8").read()
+    marker = f'code = "{PAY_FIRST_SERVICE}"\n'
+    assert marker in source
+    path = os.path.join(workdir, "hospital-kiosk-e2e.toml")
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(source.replace(marker, marker + "payment_before_call = true\n"))
+    return path
+
+
+class KioskStack:
+    def __init__(self, workdir: str, latency_ms: int = 50, **server_env):
+        self.workdir = workdir
+        self.latency_ms = latency_ms
+        self.db_url = f"sqlite:///{os.path.join(workdir, 'kiosk-e2e.db')}"
+        self.server_env = server_env
+        self.bhxh = None
+        self.his_server = None
+        self.server: ServerProcess | None = None
+        self.vnpay_server = None
+        self.vnpay_url = ""
+        self.token = ""
+
+    def start(self) -> "KioskStack":
+        self.bhxh = start_in_thread(create_bhxh_simulator(latency_ms=self.latency_ms))
+        self.his_server = make_his_simulator_server(create_his_simulator(latency_ms=self.latency_ms))
+        threading.Thread(target=self.his_server.serve_forever, kwargs={"poll_interval": 0.05},
+                         daemon=True).start()
+        port = free_port()
+        from backend.simulators.vnpay import SimConfig, create_vnpay_simulator, make_simulator_server
+
+        self.vnpay_server = make_simulator_server(create_vnpay_simulator(
+            TMN_CODE, VNPAY_SECRET, f"http://127.0.0.1:{port}/api/v1/payments/vnpay/ipn",
+            config=SimConfig(latency_ms=self.latency_ms, ipn_max_attempts=3, ipn_backoff_s=0.1)))
+        threading.Thread(target=self.vnpay_server.serve_forever, kwargs={"poll_interval": 0.05},
+                         daemon=True).start()
+        self.vnpay_url = f"http://127.0.0.1:{self.vnpay_server.server_port}"
+        config = pay_first_config(self.workdir)
+        upgrade(self.db_url)
+        container = build_container(Settings.from_env({
+            "database_url": self.db_url, "secret_key": TEST_SECRET, "pii_key": TEST_PII_KEY,
+            "config_path": config, "background_workers": False}))
+        _, self.token = add_device(container.deps, "kiosk-e2e")
+        container.engine.dispose()
+        self.server = ServerProcess(
+            self.db_url, port=port, threads=32, TIEPDON_CONFIG=config,
+            VNPAY_TMN_CODE=TMN_CODE, VNPAY_HASH_SECRET=VNPAY_SECRET,
+            VNPAY_PAYMENT_URL=f"{self.vnpay_url}/paymentv2/vpcpay.html",
+            VNPAY_API_URL=f"{self.vnpay_url}/merchant_webapi/api/transaction",
+            VNPAY_RETURN_URL=f"http://127.0.0.1:{port}/api/v1/payments/vnpay/return",
+            BHXH_URL=self.bhxh.url, BHXH_USERNAME=DEFAULT_ACCOUNT.username,
+            BHXH_PASSWORD=DEFAULT_ACCOUNT.password, BHXH_STAFF_NAME=DEFAULT_STAFF_NAME,
+            BHXH_STAFF_CCCD=DEFAULT_STAFF_CCCD,
+            HIS_FHIR_URL=f"http://127.0.0.1:{self.his_server.server_port}",
+            **self.server_env,
+        ).start(timeout=60)
+        return self
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    def insured_patient(self, i: int, name: str = "Hoàng Văn Bảy", year: int = 1960) -> str:
+        """A person BHXH knows (result 000), as the QR text of their CCCD."""
+        number = synthetic_cccd(900000 + i, year=year)
+        dob = date(year, 3, 1 + i % 27)
+        self.bhxh.state.add_card(SimCard(
+            ma_the=f"HT2019{number[-9:]}", ho_ten=name, ngay_sinh=f"{dob:%d/%m/%Y}",
+            gioi_tinh="Nam", cccd=number, result_code="000"))
+        return cccd_qr(number, name, dob, "Nam")
+
+    def stop(self) -> None:
+        if self.server:
+            self.server.stop()
+        for server in (self.his_server, self.vnpay_server):
+            if server:
+                server.shutdown()
+                server.server_close()
+        if self.bhxh:
+            self.bhxh.stop()
