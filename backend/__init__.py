@@ -29,6 +29,12 @@ def create_app(config: dict | None = None) -> Flask:
     app.json.sort_keys = False
     app.extensions["tiepdon"] = container
     register_api(app)
+    from .web import init_web
+
+    init_web(app)
+    from .realtime import init_realtime
+
+    init_realtime(app, container)
     _start_background_jobs(app, container)
     return app
 
@@ -42,6 +48,11 @@ def _start_background_jobs(app: Flask, container) -> None:
     jobs = PeriodicJobs(container.settings.worker_interval_s)
     jobs.add("his_outbox", lambda: sync_outbox(deps))
     jobs.add("bhyt_recheck", lambda: recheck_pending(deps))
+    from .services.accounts import purge_expired
+    from .services.notifications import run_notification_jobs
+
+    jobs.add("mobile_notifications", lambda: run_notification_jobs(deps))  # N places, called, reminders
+    jobs.add("mobile_purge", lambda: purge_expired(deps))  # spent SMS codes, share codes, sessions
     app.extensions["tiepdon_jobs"] = jobs
     app.extensions["tiepdon_health"]["his"] = lambda: his_health(deps)
     app.extensions["tiepdon_health"]["bhxh"] = lambda: bhxh_health(deps)

@@ -10,7 +10,7 @@ from .adapters.pii_vault import FernetPiiVault
 from .config_loader import load_catalog
 from .domain.tokens import TokenSigner
 from .services.context import Deps
-from .services.ports.realtime import NullPublisher
+from .adapters.realtime import SocketIOPublisher
 from .settings import Settings, require_secret
 
 
@@ -32,7 +32,7 @@ def build_container(settings: Settings, check_migrations: bool = True) -> Contai
         uow=SqlUnitOfWorkFactory(engine, gate_for(engine)),
         catalog=catalog,
         signer=TokenSigner(secret),
-        publisher=settings.extra.get("publisher") or NullPublisher(),
+        publisher=settings.extra.get("publisher") or SocketIOPublisher(),
         public_url=public_url.rstrip("/"),
     )
     if "clock" in settings.extra:
@@ -40,6 +40,8 @@ def build_container(settings: Settings, check_migrations: bool = True) -> Contai
     deps.pii = FernetPiiVault(settings.pii_key)
     deps.card_checker = settings.extra.get("card_checker") or _card_checker(settings)
     deps.his = settings.extra.get("his") or _his_gateway(settings)
+    deps.extras["payments"] = settings.extra.get("payments_context") or _payments(settings, deps.public_url)
+    deps.extras["mobile"] = _mobile(settings)
     return Container(settings=settings, engine=engine, deps=deps)
 
 
@@ -63,3 +65,60 @@ def _his_gateway(settings: Settings):
 
         return Xml0FileExporter(settings.his_xml0_dir)
     return None
+
+
+def _payments(settings: Settings, public_url: str):
+    """VNPay client, bank webhook verifier and QR renderer from payment settings (see payments_config)."""
+    from datetime import timedelta
+
+    from .adapters.payments.bank_webhook import BankWebhookConfig, BankWebhookVerifier
+    from .adapters.payments.qr_image import QrCodeRenderer
+    from .adapters.payments.vnpay_client import VnpayClient
+    from .payments_config import bank_directory, load_payment_settings
+    from .services.payments import PaymentContext, PaymentPolicy
+
+    ps = load_payment_settings(settings.config_path, public_url, settings.extra.get("payments"))
+    bank = bank_directory(ps).by_bin(ps.bank_bin) if ps.bank_bin else None
+    policy = PaymentPolicy(
+        invoice_ttl_min=ps.invoice_ttl_min, bank_bin=ps.bank_bin, bank_account=ps.bank_account,
+        account_name=ps.account_name, bank_name=bank.short_name if bank else None,
+        reference_prefix=ps.reference_prefix, querydr_after=timedelta(minutes=ps.querydr_after_min),
+        querydr_window=timedelta(hours=ps.querydr_window_h),
+    )
+    vnpay = None
+    if ps.vnpay_enabled:
+        vnpay = VnpayClient(tmn_code=ps.vnpay_tmn_code, hash_secret=ps.vnpay_hash_secret,
+                            return_url=ps.vnpay_return_url, server_ip=ps.vnpay_server_ip,
+                            payment_base_url=ps.vnpay_payment_url, api_url=ps.vnpay_api_url)
+    webhook = None
+    if ps.bank_webhook_secret:
+        webhook = BankWebhookVerifier(BankWebhookConfig(ps.bank_webhook_auth, ps.bank_webhook_secret,
+                                                        ps.bank_webhook_header))
+    return PaymentContext(policy=policy, vnpay=vnpay, bank_webhook=webhook, qr=QrCodeRenderer(box_size=8),
+                          jobs_interval_s=ps.jobs_interval_s)
+
+
+def _mobile(settings: Settings):
+    """SMS notifier (HTTP gateway, or the console/dev outbox when none is configured) and the
+    appointment policy from hospital.toml [appointments]."""
+    from .adapters.notify import DevSmsSink, HttpSmsGateway
+    from .adapters.payments.qr_image import QrCodeRenderer
+    from .mobile_config import load_appointment_policy
+    from .services.accounts import DEFAULT_OTP_TEMPLATE, MobileContext
+
+    notifier = settings.extra.get("notifier")
+    outbox = notifier if isinstance(notifier, DevSmsSink) else None
+    if notifier is None and settings.sms_gateway_url:
+        if not settings.sms_gateway_key:
+            raise RuntimeError("SMS_GATEWAY_URL cần SMS_GATEWAY_KEY / SMS_GATEWAY_URL needs SMS_GATEWAY_KEY")
+        notifier = HttpSmsGateway(settings.sms_gateway_url, settings.sms_gateway_key, settings.sms_brand_name,
+                                  ascii_only=settings.sms_ascii, read_timeout=settings.sms_timeout_s)
+    elif notifier is None:
+        notifier = outbox = DevSmsSink()
+    return MobileContext(
+        notifier=notifier,
+        appointments=load_appointment_policy(settings.config_path, settings.extra.get("appointments")),
+        otp_template=settings.sms_otp_template or DEFAULT_OTP_TEMPLATE,
+        qr=QrCodeRenderer(box_size=8),
+        outbox=outbox,
+    )

@@ -184,6 +184,23 @@ def check_config():
 
 
 @main.command()
+@click.option("--config", "config_path", default=lambda: os.environ.get("TIEPDON_KIOSK_CONFIG", "config/kiosk.toml"),
+              show_default="config/kiosk.toml", help="The kiosk's TOML file (see config/kiosk.example.toml)")
+@click.option("--windowed", is_flag=True, help="A window instead of full screen (demo)")
+def kiosk(config_path, windowed):
+    """Run the lobby kiosk (Kivy) against the configured backend; token from TIEPDON_KIOSK_TOKEN."""
+    # Imported here: Kivy must never load in the backend's processes.
+    from kiosk_client.app import run as run_kiosk
+    from kiosk_client.config import KioskConfigError, load_config
+
+    try:
+        config = load_config(config_path)
+    except KioskConfigError as exc:
+        _fail(f"Cấu hình máy kiosk lỗi / kiosk configuration error: {exc}")
+    run_kiosk(config, windowed=windowed)
+
+
+@main.command()
 @click.option("--port", default=8000, type=int, show_default=True)
 @click.option("--host", default="127.0.0.1", show_default=True)
 def demo(port, host):
@@ -191,6 +208,95 @@ def demo(port, host):
     from .demo import run_demo
 
     run_demo(host, port)
+
+
+@main.group()
+def payments():
+    """Cashless payment housekeeping."""
+
+
+@payments.command("reconcile")
+@click.option("--min-age-min", type=float, default=None,
+              help="Ask VNPay about payments older than this many minutes (default: [payments] querydr_after_min)")
+def payments_reconcile(min_age_min):
+    """Expire overdue invoices and ask VNPay (querydr) about payments whose IPN never came."""
+    from datetime import timedelta
+
+    from .services.payments import run_payment_jobs
+
+    min_age = timedelta(minutes=min_age_min) if min_age_min is not None else None
+    report = run_payment_jobs(_deps(), min_age=min_age)
+    click.echo(" ".join(f"{k}={v}" for k, v in sorted(report.items())) or "nothing to do")
+
+
+@main.group()
+def pay():
+    """Demo: pay an invoice through the VNPay or bank simulator (`tiepdon demo` must be running)."""
+    from .demo import load_demo_environment
+
+    load_demo_environment()
+
+
+def _demo_invoice(deps, ident):
+    from .domain.errors import DomainError
+    from .services.payments import find_invoice
+
+    try:
+        return find_invoice(deps, ident)
+    except DomainError as exc:
+        _fail(f"Không tìm thấy hoá đơn / no invoice for {ident!r}: {exc.code}")
+
+
+@pay.command("vnpay")
+@click.argument("ident", metavar="INVOICE-OR-TICKET")
+@click.option("--code", default="00", show_default=True, help="vnp_ResponseCode: 00 pays, 24 cancels, 51 no funds")
+def pay_vnpay(ident, code):
+    """The patient pays with VNPay (VNPAYQR): the simulator settles and calls our IPN."""
+    from urllib.parse import urlsplit
+
+    import requests
+
+    from .domain.errors import DomainError
+    from .services.payments import start_vnpay
+
+    deps = _deps()
+    invoice = _demo_invoice(deps, ident)
+    try:
+        start = start_vnpay(deps, invoice.id, ip_addr="127.0.0.1", actor="cli")
+    except DomainError as exc:
+        _fail(f"Không thanh toán được / cannot pay: {exc.code}")
+    parts = urlsplit(start.payment_url)
+    answer = requests.post(f"{parts.scheme}://{parts.netloc}/_sim/pay",
+                           json={"payment_url": start.payment_url, "response_code": code}, timeout=10)
+    if answer.status_code != 200:
+        _fail(f"Máy giả lập VNPay từ chối / VNPay simulator refused: {answer.json().get('error')}")
+    click.echo(f"VNPay {start.txn_ref}: {answer.json()['description']} — IPN sent to the backend")
+
+
+@pay.command("bank")
+@click.argument("ident", metavar="INVOICE-OR-TICKET")
+@click.option("--amount", type=int, default=None, help="VND (default: the invoice amount)")
+def pay_bank(ident, amount):
+    """The patient transfers to the hospital's account (VietQR): the bank simulator calls our webhook."""
+    import requests
+
+    from .domain.errors import DomainError
+    from .services.payments import start_vietqr
+
+    deps = _deps()
+    invoice = _demo_invoice(deps, ident)
+    bank_url = os.environ.get("BANK_SIMULATOR_URL")
+    if not bank_url:
+        _fail("BANK_SIMULATOR_URL chưa đặt / not set: start `tiepdon demo` first")
+    try:
+        qr = start_vietqr(deps, invoice.id)
+    except DomainError as exc:
+        _fail(f"Không thanh toán được / cannot pay: {exc.code}")
+    answer = requests.post(f"{bank_url}/_sim/transfer", timeout=10, json={
+        "amount": amount or qr.amount, "content": f"{qr.reference} thanh toan vien phi", "decorate": True})
+    delivery = answer.json().get("delivery", {})
+    click.echo(f"Chuyển khoản / transfer {answer.json().get('transaction_id')}: "
+               f"HTTP {delivery.get('http_status')} {delivery.get('response')}")
 
 
 if __name__ == "__main__":

@@ -32,7 +32,7 @@ def _load_or_create_secrets() -> dict:
                 if "=" in line:
                     k, v = line.rstrip("\n").split("=", 1)
                     values[k] = v
-    wanted = ["SECRET_KEY", "TIEPDON_PII_KEY"]
+    wanted = ["SECRET_KEY", "TIEPDON_PII_KEY", "VNPAY_HASH_SECRET", "BANK_WEBHOOK_SECRET"]
     changed = False
     for key in wanted:
         if key not in values:
@@ -84,11 +84,12 @@ def run_demo(host: str, port: int) -> None:
     from .adapters.db.migrate import upgrade
     from .server import TiepDonServer
 
-    from .demo_simulators import start_identity_simulators, start_printer_simulator
+    from .demo_simulators import start_demo_kiosk, start_identity_simulators, start_printer_simulator
 
     prepare_demo_environment(port)
     simulators = start_identity_simulators()
     simulators.update(start_printer_simulator(os.path.join(DEMO_DIR, "printed")))
+    simulators.update(start_payment_simulators(port))
     upgrade(os.environ["DATABASE_URL"])
     creds = seed_demo_accounts()
     base = f"http://localhost:{port}"
@@ -97,11 +98,82 @@ def run_demo(host: str, port: int) -> None:
     click.echo(f"  API:        {base}/api/v1/services")
     click.echo(f"  OpenAPI:    {base}/api/v1/openapi.json")
     click.echo(f"  Health:     {base}/api/v1/health")
+    click.echo(f"  Nhân viên / staff dashboard:   {base}/staff/")
+    click.echo(f"  TV sảnh / lobby displays:      {base}/display/SANH-A   {base}/display/KHU-KHAM")
+    click.echo("  Trả tiền thử / pay an invoice: tiepdon pay vnpay <ticket number, e.g. N001>")
     for name, url in simulators.items():
         click.echo(f"  {name}: {url}")
     click.echo("  Tài khoản / accounts (also in var/demo/credentials.txt):")
     for what, login, secret in creds:
         click.echo(f"    {what:16} {login:14} {secret}")
+    kiosk_token = next(secret for what, _login, secret in creds if what == "kiosk")
+    kiosk = start_demo_kiosk(f"http://127.0.0.1:{port}", kiosk_token, DEMO_DIR)
+    if kiosk is None:
+        click.echo("  Máy kiosk / kiosk: no screen here; on a desktop run: "
+                   "TIEPDON_KIOSK_TOKEN=<kiosk token> tiepdon kiosk --config var/demo/kiosk.toml --windowed")
     click.echo("  Ctrl+C để dừng / to stop")
     sys.stdout.flush()
     TiepDonServer(f"{host}:{port}", int(os.environ.get("TIEPDON_THREADS", "400"))).run()
+
+
+PAYMENTS_ENV_FILE = os.path.join(DEMO_DIR, "payments.env")
+
+
+def _serve_on(app, port: int) -> int:
+    """Serve `app` on 127.0.0.1:`port`, or on a free port if that one is taken."""
+    import threading
+
+    from .simulators.vnpay import make_simulator_server
+
+    try:
+        server = make_simulator_server(app, "127.0.0.1", port)
+    except OSError:
+        server = make_simulator_server(app, "127.0.0.1", 0)
+    threading.Thread(target=server.serve_forever, name="demo-payment-sim", daemon=True).start()
+    return server.server_port
+
+
+def start_payment_simulators(port: int) -> dict[str, str]:
+    """VNPay sandbox and bank simulators calling this demo's IPN and webhook. Their addresses go to
+    the environment (for the backend) and to var/demo/payments.env (for `tiepdon pay`)."""
+    import tomllib
+
+    from .simulators.bank import create_bank_simulator
+    from .simulators.vnpay import create_vnpay_simulator
+
+    with open(os.environ.get("TIEPDON_CONFIG", os.path.join(ROOT, "config", "hospital.toml")), "rb") as fh:
+        hospital = tomllib.load(fh).get("payments", {})
+    backend = f"http://127.0.0.1:{port}/api/v1/payments"
+    tmn_code = os.environ.setdefault("VNPAY_TMN_CODE", "DEMO0001")
+    vnpay = create_vnpay_simulator(tmn_code, os.environ["VNPAY_HASH_SECRET"], f"{backend}/vnpay/ipn")
+    vnpay_url = f"http://127.0.0.1:{_serve_on(vnpay, port + 701)}"
+    bank = create_bank_simulator(f"{backend}/bank-webhook", os.environ["BANK_WEBHOOK_SECRET"],
+                                 hospital.get("account", "1012345678"), bank_bin=hospital.get("bank_bin", "970436"))
+    bank_url = f"http://127.0.0.1:{_serve_on(bank, port + 702)}"
+    runtime = {
+        "DATABASE_URL": os.environ["DATABASE_URL"],
+        "VNPAY_TMN_CODE": tmn_code,
+        "VNPAY_PAYMENT_URL": f"{vnpay_url}/paymentv2/vpcpay.html",
+        "VNPAY_API_URL": f"{vnpay_url}/merchant_webapi/api/transaction",
+        "BANK_SIMULATOR_URL": bank_url,
+    }
+    os.environ.update(runtime)
+    fd = os.open(PAYMENTS_ENV_FILE, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.writelines(f"{k}={v}\n" for k, v in runtime.items())
+    return {"VNPay (giả lập / simulator)": f"{vnpay_url}/_sim/ipn-log",
+            "Ngân hàng (giả lập) / bank simulator": f"{bank_url}/_sim/transfers",
+            "Trả tiền thử / pay from the demo": "tiepdon pay vnpay N001  |  tiepdon pay bank N001"}
+
+
+def load_demo_environment() -> None:
+    """For `tiepdon pay` in another terminal: the running demo's database, secrets and simulators.
+    Values already in the environment win, so the command also works against a configured setup."""
+    for path in (SECRETS_FILE, PAYMENTS_ENV_FILE):
+        if os.path.exists(path):
+            with open(path, encoding="utf-8") as fh:
+                for line in fh:
+                    if "=" in line:
+                        key, value = line.rstrip("\n").split("=", 1)
+                        os.environ.setdefault(key, value)
+    os.environ.setdefault("TIEPDON_IGNORE_OPENING_HOURS", "1")

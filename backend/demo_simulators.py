@@ -40,3 +40,25 @@ def start_printer_simulator(save_dir: str) -> dict[str, str]:
     printer = PrinterSimulator("127.0.0.1", 0, save_dir=save_dir).start()
     os.environ["TIEPDON_DEMO_PRINTER"] = f"127.0.0.1:{printer.port}"
     return {"Máy in nhiệt (giả lập) / thermal printer (simulator)": f"tcp://127.0.0.1:{printer.port}"}
+
+
+def start_demo_kiosk(backend_url: str, token: str, demo_dir: str):
+    """A kiosk window for the demo, in its own process (Kivy runs one App per process), printing
+    to the demo's printer simulator. Only where there is a screen to show it on."""
+    import atexit
+    import subprocess
+    import sys
+
+    host, port = os.environ["TIEPDON_DEMO_PRINTER"].split(":")
+    path = os.path.join(demo_dir, "kiosk.toml")
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(f'[kiosk]\nname = "kiosk-demo-1"\nbackend_url = "{backend_url}"\n\n'
+                 f'[scanner]\nkind = "wedge"\n\n'
+                 f'[printer]\nkind = "network"\nhost = "{host}"\nport = {port}\n\n'
+                 f'[screen]\nwidth = 540\nheight = 960\nfullscreen = false\n')
+    if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        return None
+    proc = subprocess.Popen([sys.executable, "-m", "kiosk_client", "--config", path, "--windowed"],
+                            env=dict(os.environ, TIEPDON_KIOSK_TOKEN=token, KIVY_NO_ARGS="1"))
+    atexit.register(proc.terminate)
+    return proc

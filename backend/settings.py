@@ -22,6 +22,8 @@ class Settings:
     rate_public: tuple[float, int] = (10.0, 40)
     rate_kiosk: tuple[float, int] = (30.0, 60)
     rate_login: tuple[float, int] = (0.2, 10)
+    rate_otp: tuple[float, int] = (0.05, 5)  # SMS codes asked / codes tried, per IP (and per account)
+    rate_account: tuple[float, int] = (5.0, 30)  # patient app requests per account
     pii_key: str | None = None
     # BHXH card-check gateway (the hospital's account; calls are attributed to the duty staff member)
     bhxh_url: str | None = None
@@ -34,8 +36,17 @@ class Settings:
     his_fhir_url: str | None = None
     his_token: str | None = None
     his_xml0_dir: str | None = None
+    # Patient SMS: a brand-name SMS gateway; without a URL, messages go to the console/dev outbox
+    sms_gateway_url: str | None = None
+    sms_gateway_key: str | None = None
+    sms_brand_name: str = "TIEPDON"
+    sms_otp_template: str | None = None  # "{code}" and "{minutes}" are filled in
+    sms_ascii: bool = False  # strip Vietnamese diacritics for GSM-7-only brand-name routes
+    sms_timeout_s: float = 5.0
     background_workers: bool = True
     worker_interval_s: float = 2.0
+    # how often waiting tickets are checked against their service's long_wait_min (0: never)
+    long_wait_check_s: float = 30.0
     extra: dict = field(default_factory=dict)
 
     @staticmethod
@@ -49,6 +60,7 @@ class Settings:
         s.public_url = env.get("TIEPDON_PUBLIC_URL") or None
         s.ignore_opening_hours = _bool(env.get("TIEPDON_IGNORE_OPENING_HOURS"))
         s.secure_cookies = _bool(env.get("TIEPDON_SECURE_COOKIES"))
+        s.long_wait_check_s = float(env.get("TIEPDON_LONG_WAIT_CHECK_S", s.long_wait_check_s))
         s.pii_key = env.get("TIEPDON_PII_KEY") or None
         s.bhxh_url = env.get("BHXH_URL") or None
         s.bhxh_username = env.get("BHXH_USERNAME") or None
@@ -58,11 +70,18 @@ class Settings:
         s.his_fhir_url = env.get("HIS_FHIR_URL") or None
         s.his_token = env.get("HIS_TOKEN") or None
         s.his_xml0_dir = env.get("HIS_XML0_DIR") or None
+        s.sms_gateway_url = env.get("SMS_GATEWAY_URL") or None
+        s.sms_gateway_key = env.get("SMS_GATEWAY_KEY") or None
+        s.sms_brand_name = env.get("SMS_BRAND_NAME") or s.sms_brand_name
+        s.sms_otp_template = env.get("SMS_OTP_TEMPLATE") or None
+        s.sms_ascii = _bool(env.get("SMS_ASCII"))
+        if env.get("SMS_TIMEOUT_S"):
+            s.sms_timeout_s = float(env["SMS_TIMEOUT_S"])
         if env.get("TIEPDON_BACKGROUND_WORKERS"):
             s.background_workers = _bool(env.get("TIEPDON_BACKGROUND_WORKERS"))
         if env.get("TIEPDON_WORKER_INTERVAL_S"):
             s.worker_interval_s = float(env["TIEPDON_WORKER_INTERVAL_S"])
-        for name in ("rate_public", "rate_kiosk", "rate_login"):
+        for name in ("rate_public", "rate_kiosk", "rate_login", "rate_otp", "rate_account"):
             raw = env.get("TIEPDON_" + name.upper())  # e.g. TIEPDON_RATE_KIOSK=30/60
             if raw:
                 rate, burst = raw.split("/")

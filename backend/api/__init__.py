@@ -12,14 +12,20 @@ log = logging.getLogger("tiepdon.api")
 
 
 def register_api(app: Flask) -> ProblemApi:
-    from . import auth_routes, identify_routes, staff_routes, system_routes, tickets_routes
+    from . import auth_routes, identify_routes, payments_routes, staff_routes, system_routes, tickets_routes
 
     app.config.update(openapi_settings())
     api = ProblemApi(app)
-    for module in (system_routes, tickets_routes, identify_routes, staff_routes, auth_routes):
+    for module in (system_routes, tickets_routes, identify_routes, staff_routes, auth_routes, payments_routes):
         api.register_blueprint(module.blp)
+    from . import mobile_routes
+
+    mobile_routes.register(api)  # patient app: phone accounts, appointments (tag "mobile")
     app.extensions["tiepdon_limiter"] = RateLimiter()
     app.extensions.setdefault("tiepdon_health", {})
+    payments_routes.init_app(app)
+    from .devices_routes import blp as staff_lists  # GET /devices, GET /tickets for the staff pages
+    api.register_blueprint(staff_lists)
 
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError):

@@ -113,3 +113,32 @@ def new_csrf() -> str:
     token = secrets.token_urlsafe(24)
     session["csrf"] = token
     return token
+
+
+def _bearer_token() -> str | None:
+    header = request.headers.get("Authorization", "")
+    token = header[7:].strip() if header.startswith("Bearer ") else ""
+    return token or None
+
+
+def bearer_account():
+    """A patient account token (phone OTP sign-in). Never a device token: the two live in different
+    tables, and account tokens carry their own prefix."""
+    from ..services.accounts import account_for_token
+
+    token = _bearer_token()
+    return account_for_token(deps(), token) if token else None
+
+
+def patient_account_required(fn):
+    @wraps(fn)
+    def inner(*args, **kwargs):
+        account = bearer_account()
+        if account is None:
+            limit("auth-fail", "rate_public")
+            raise ProblemException("UNAUTHORIZED")
+        limit("account", "rate_account", account.id)
+        g.account = account
+        return fn(*args, **kwargs)
+
+    return inner

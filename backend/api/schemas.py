@@ -1,5 +1,5 @@
 """Request validation and the response shapes the OpenAPI document publishes."""
-from marshmallow import Schema, fields, validate
+from marshmallow import INCLUDE, Schema, fields, validate
 
 from ..domain.priority import PriorityClass
 
@@ -7,11 +7,17 @@ COVERAGE = validate.OneOf(["bhyt", "self_pay"])
 
 
 class ProblemSchema(Schema):
+    """RFC 9457 problem details. Extension members are allowed (`errors` per field, a `ticket`…)."""
+
+    class Meta:
+        unknown = INCLUDE
+
     type = fields.String()
     title = fields.String()
     status = fields.Integer()
     detail = fields.String()
     code = fields.String(metadata={"example": "VALIDATION_ERROR"})
+    errors = fields.Dict(metadata={"description": "field → messages, for VALIDATION_ERROR"})
 
 
 class NamedSchema(Schema):
@@ -65,6 +71,22 @@ class PointRefSchema(NamedSchema):
     room_en = fields.String()
 
 
+class InvoiceBriefSchema(Schema):
+    id = fields.String()
+    status = fields.String(metadata={"enum": ["pending", "paid", "expired", "refunded"]})
+    needs_refund = fields.Boolean(metadata={"description": "money arrived that must be handed back"})
+    amount = fields.Integer(metadata={"description": "integer VND", "example": 39000})
+    currency = fields.String(metadata={"example": "VND"})
+    kind = fields.String(metadata={"enum": ["exam_fee", "charge"]})
+    description = fields.String()
+    reference = fields.String(metadata={"example": "TD7K3M9QX2", "description": "bank transfer reference"})
+    due_before_call = fields.Boolean(metadata={"description": "the ticket is not called until this is paid"})
+    created_at = fields.DateTime()
+    expires_at = fields.DateTime()
+    paid_at = fields.DateTime(allow_none=True)
+    provider = fields.String(allow_none=True, metadata={"enum": ["vnpay", "vietqr", "manual"]})
+
+
 class TicketSchema(Schema):
     id = fields.String()
     display_number = fields.String(metadata={"example": "N012"})
@@ -88,6 +110,8 @@ class TicketSchema(Schema):
     recall_count = fields.Integer()
     track_token = fields.String()
     track_url = fields.String()
+    invoice = fields.Nested(InvoiceBriefSchema, allow_none=True,
+                            metadata={"description": "self-pay tickets: the exam-fee invoice"})
 
 
 class TicketCreateSchema(Schema):

@@ -59,6 +59,26 @@ def ticket_json(view: TicketView, catalog: Catalog, public_url: str) -> dict:
         "recall_count": t.recall_count,
         "track_token": view.track_token,
         "track_url": f"{public_url}/t/{t.id}?token={view.track_token}",
+        "invoice": invoice_brief(view.invoice) if view.invoice is not None else None,
+    }
+
+
+def invoice_brief(invoice) -> dict:
+    """An invoice as the ticket and the kiosk show it (domain.invoices.Invoice, status as of now)."""
+    return {
+        "id": invoice.id,
+        "status": invoice.status.value,
+        "needs_refund": invoice.needs_refund,
+        "amount": invoice.amount,
+        "currency": "VND",
+        "kind": invoice.kind.value,
+        "description": invoice.description,
+        "reference": invoice.reference,
+        "due_before_call": invoice.due_before_call,
+        "created_at": iso(invoice.created_at),
+        "expires_at": iso(invoice.expires_at),
+        "paid_at": iso(invoice.paid_at),
+        "provider": invoice.provider,
     }
 
 

@@ -11,6 +11,7 @@ from ..domain.tokens import new_id
 from ..domain.wait import estimate_wait_min
 from .context import Deps
 from .idempotency import IdempotencyRequest, Replay, find_replay, remember
+from .payments import open_exam_fee_invoice, ticket_invoice
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,7 @@ class TicketView:
     people_ahead: int | None
     estimated_wait_min: int | None
     track_token: str
+    invoice: object = None  # domain.invoices.Invoice of a self-pay fee, as of now
 
 
 def average_service_s(uow, deps: Deps, service_code: str) -> float:
@@ -62,7 +64,9 @@ def create_ticket_row(uow, deps: Deps, cmd: IssueTicket, now) -> Ticket:
     if visit_id is None:
         visit_id = new_id()
         uow.visits.add(visit_id, cmd.patient_id, day, now)
-    payment_required = cmd.coverage == "self_pay" and service.payment_before_call and service.fee_vnd > 0
+    # A self-pay fee makes the ticket unpaid at once; only payment_before_call holds it from call-next.
+    has_fee = cmd.coverage == "self_pay" and service.fee_vnd > 0
+    payment_required = has_fee and service.payment_before_call
     values = dict(
         id=new_id(),
         visit_id=visit_id,
@@ -80,20 +84,23 @@ def create_ticket_row(uow, deps: Deps, cmd: IssueTicket, now) -> Ticket:
         people_ahead_at_issue=people_ahead,
         transferred_from=cmd.transferred_from,
         payment_required=payment_required,
-        paid=not payment_required,
+        paid=not has_fee,
         issued_by=cmd.issued_by,
         recall_count=0,
         requeue_count=0,
     )
     uow.tickets.add(values)
     uow.tickets.add_event(values["id"], now, "issue", None, "waiting", cmd.issued_by, None)
+    if has_fee:
+        open_exam_fee_invoice(uow, deps, ticket_id=values["id"], visit_id=visit_id, service=service,
+                              issued_by=cmd.issued_by, due_before_call=payment_required, now=now)
     return Ticket(
         id=values["id"], visit_id=visit_id, service_code=service.code, day=day, number=number,
         display_number=values["display_number"], status=TicketStatus.WAITING, coverage=cmd.coverage,
         priority=cmd.priority, rank=place.rank, queue_key=place.key, issued_at=now,
         estimated_wait_min=wait, people_ahead_at_issue=people_ahead,
         transferred_from=cmd.transferred_from, payment_required=payment_required,
-        paid=not payment_required,
+        paid=not has_fee,
     )
 
 
@@ -115,7 +122,8 @@ def issue_ticket(
             return replay.body, True
         ticket = create_ticket_row(uow, deps, cmd, now)
         view = TicketView(ticket, ticket.people_ahead_at_issue + 1, ticket.people_ahead_at_issue,
-                          ticket.estimated_wait_min, deps.signer.track_token(ticket.id))
+                          ticket.estimated_wait_min, deps.signer.track_token(ticket.id),
+                          _invoice_of(uow, deps, ticket))
         body = render(view)
         remember(uow, idem, 201, body, now)
         uow.commit()
@@ -131,15 +139,23 @@ def view_ticket(deps: Deps, ticket_id: str) -> TicketView:
         return describe(uow, deps, ticket)
 
 
+def _invoice_of(uow, deps: Deps, ticket: Ticket):
+    # Only self-pay tickets carry a fee: BHYT reads skip the extra query.
+    if ticket.coverage != "self_pay":
+        return None
+    return ticket_invoice(uow, deps, ticket.id)
+
+
 def describe(uow, deps: Deps, ticket: Ticket) -> TicketView:
     token = deps.signer.track_token(ticket.id)
+    invoice = _invoice_of(uow, deps, ticket)
     if ticket.status is not TicketStatus.WAITING:
-        return TicketView(ticket, None, None, None, token)
+        return TicketView(ticket, None, None, None, token, invoice)
     ahead = uow.tickets.people_ahead(ticket.service_code, ticket.day, ticket.rank, ticket.queue_key,
                                      ticket.number)
     wait = estimate_wait_min(ahead, open_points(deps, ticket.service_code),
                              average_service_s(uow, deps, ticket.service_code))
-    return TicketView(ticket, ahead + 1, ahead, wait, token)
+    return TicketView(ticket, ahead + 1, ahead, wait, token, invoice)
 
 
 def cancel_ticket(deps: Deps, ticket_id: str, actor: str) -> TicketView:

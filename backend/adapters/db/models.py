@@ -153,3 +153,5 @@ class AuditRow(Base):
 
 
 from . import identity_models  # noqa: E402,F401  (tables join Base.metadata)
+from . import payment_models  # noqa: E402,F401  (invoices, payments: tables join Base.metadata)
+from . import mobile_models  # noqa: E402,F401  (accounts, appointments, notifications: tables join Base.metadata)

@@ -5,6 +5,13 @@ from sqlalchemy.engine import Engine
 
 from .engine import WriteGate
 from .identity_repositories import CardCheckRepository, HisOutboxRepository, PatientRepository
+from . import mobile_repositories as mobile
+from .payment_repositories import (
+    BankTransferRepository,
+    InvoiceRepository,
+    PaymentAttemptRepository,
+    ReconciliationRepository,
+)
 from .repositories import (
     AuditRepository,
     DeviceRepository,
@@ -29,6 +36,18 @@ class SqlUnitOfWork:
         self.patients = PatientRepository(conn)
         self.card_checks = CardCheckRepository(conn)
         self.his_outbox = HisOutboxRepository(conn)
+        self.invoices = InvoiceRepository(conn)
+        self.payment_attempts = PaymentAttemptRepository(conn)
+        self.bank_transfers = BankTransferRepository(conn)
+        self.reconciliation = ReconciliationRepository(conn)
+        self.accounts = mobile.AccountRepository(conn)
+        self.otp = mobile.OtpRepository(conn)
+        self.links = mobile.LinkRepository(conn)
+        self.share_codes = mobile.ShareCodeRepository(conn)
+        self.slots = mobile.SlotRepository(conn)
+        self.appointments = mobile.AppointmentRepository(conn)
+        self.notifications = mobile.NotificationRepository(conn)
+        self.follow = mobile.FollowRepository(conn)
         self._tx = conn.begin()
         self.committed = False
 

@@ -10,7 +10,7 @@ import backend.adapters.db.types
 
 
 revision = '0003'
-down_revision = '0001'
+down_revision = '0002'
 branch_labels = None
 depends_on = None
 
