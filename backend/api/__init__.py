@@ -30,7 +30,9 @@ def register_api(app: Flask) -> ProblemApi:
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError):
         log.info("refused: %s", exc.code)
-        return problem(exc.code)
+        # Opaque ids only: a client told VISIT_ALREADY_OPEN can show the patient their ticket.
+        extra = {k: v for k, v in exc.context.items() if k in ("ticket_id", "field")} or None
+        return problem(exc.code, extra=extra)
 
     @app.errorhandler(ProblemException)
     def problem_exception(exc: ProblemException):

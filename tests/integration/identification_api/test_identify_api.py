@@ -69,6 +69,7 @@ def test_ticket_from_identify_token_opens_a_visit_and_reaches_the_his_once(backe
     assert again["open_visit"]["tickets"][0]["display_number"] == t["display_number"]
     dup = ticket(backend, again["identify_token"])
     assert dup.status_code == 409 and dup.get_json()["code"] == "VISIT_ALREADY_OPEN"
+    assert dup.get_json()["ticket_id"] == t["id"]  # the kiosk shows the ticket already held
     other = ticket(backend, again["identify_token"], "KHAM-MAT")
     assert other.status_code == 201 and other.get_json()["visit_id"] == t["visit_id"]
     sync_outbox(backend.deps)
