@@ -18,7 +18,7 @@ from sqlalchemy import create_engine, text
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from _server import BenchServer  # noqa: E402
 
-BODY = {"service_code": "KHAM-NOI", "coverage": "self_pay"}
+BODY = {"service_code": "KHAM-NOI", "coverage": "self_pay"}  # --service changes the code
 
 
 def pct(values, q):
@@ -87,8 +87,12 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--db", help="DATABASE_URL (default: a scratch SQLite file)")
     ap.add_argument("--short", action="store_true", help="2 s / 4 s runs, for a smoke test")
+    ap.add_argument("--service", default="KHAM-NOI",
+                    help="service to issue for: KHAM-NOI (self-pay: each ticket also opens its fee "
+                         "invoice) or TD-DV (the walk-in reception queue, no fee)")
     args = ap.parse_args()
     closed_s, open_s = (2, 4) if args.short else (10, 20)
+    BODY["service_code"] = args.service
     server = BenchServer(args.db).start()
     try:
         tokens = [server.cli("device", "add", f"bench-kiosk-{i}") for i in range(32)]

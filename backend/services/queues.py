@@ -1,4 +1,6 @@
 """The live picture of every queue today, for the dashboard and `GET /api/v1/queues`."""
+from datetime import datetime, timezone
+
 from ..domain.hospital_time import hospital_day
 from ..domain.tickets import TicketStatus
 from ..domain.wait import estimate_wait_min
@@ -10,7 +12,8 @@ def overview(deps: Deps) -> dict:
     now = deps.clock()
     day = hospital_day(now)
     with deps.uow.read() as uow:
-        tickets = uow.tickets.open_for_day(day)
+        summary = uow.tickets.queue_summary(day)
+        current = uow.tickets.at_points(day)
         averages = uow.service_times.all()
     by_service: dict[str, dict] = {}
     for code, service in deps.catalog.services.items():
@@ -24,22 +27,20 @@ def overview(deps: Deps) -> dict:
             "oldest": None,
             "open": service.hours.is_open(now),
         }
+    for code, status, count, oldest, priority, unpaid in summary:
+        row = by_service.get(code)
+        if row is None:
+            continue
+        row[status] = count
+        if status == TicketStatus.WAITING.value:
+            row["priority_waiting"] = int(priority or 0)
+            row["unpaid_waiting"] = int(unpaid or 0)
+            row["oldest"] = _aware(oldest)
     by_point: dict[str, dict] = {
         code: {"point": p, "current": None} for code, p in deps.catalog.points.items()
     }
-    for t in tickets:
-        row = by_service.get(t.service_code)
-        if row is None:
-            continue
-        row[t.status.value] += 1
-        if t.status is TicketStatus.WAITING:
-            if t.priority is not None:
-                row["priority_waiting"] += 1
-            if t.payment_required and not t.paid:
-                row["unpaid_waiting"] += 1
-            if row["oldest"] is None or t.issued_at < row["oldest"]:
-                row["oldest"] = t.issued_at
-        elif t.service_point in by_point:
+    for t in current:
+        if t.service_point in by_point:
             by_point[t.service_point]["current"] = t
     for code, row in by_service.items():
         avg = averages.get(code, float(row["service"].default_service_s))
@@ -49,3 +50,12 @@ def overview(deps: Deps) -> dict:
         row["estimated_wait_min"] = estimate_wait_min(row["waiting"], open_points(deps, code), avg)
         row["average_service_s"] = round(avg)
     return {"at": now, "services": list(by_service.values()), "points": list(by_point.values())}
+
+
+def _aware(value):
+    """MIN() comes back without the column type: as text on SQLite, naive or aware elsewhere."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)

@@ -1,7 +1,7 @@
 """Repositories over one connection. Core statements: the ticket path runs hundreds of times a second."""
 from datetime import date, datetime
 
-from sqlalchemy import and_, bindparam, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, case, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
@@ -143,6 +143,25 @@ class TicketRepository:
         stmt = select(T).where(
             T.c.day == day, T.c.service_point == point, T.c.status.in_(("called", "serving"))
         )
+        return [row_to_ticket(r) for r in self.conn.execute(stmt)]
+
+    def queue_summary(self, day: date) -> list:
+        """Per service and open status: how many, the oldest issue time, how many priority and
+        unpaid. Aggregated by the database: the dashboard asks after every change, and a busy
+        day has thousands of open tickets."""
+        priority = func.sum(case((T.c.priority.is_not(None), 1), else_=0))
+        unpaid = func.sum(case((and_(T.c.payment_required.is_(True), T.c.paid.is_(False)), 1), else_=0))
+        stmt = (
+            select(T.c.service_code, T.c.status, func.count(), func.min(T.c.issued_at),
+                   priority, unpaid)
+            .where(T.c.day == day, T.c.status.in_(("waiting", "called", "serving")))
+            .group_by(T.c.service_code, T.c.status)
+        )
+        return list(self.conn.execute(stmt))
+
+    def at_points(self, day: date) -> list[Ticket]:
+        stmt = select(T).where(T.c.day == day, T.c.status.in_(("called", "serving")),
+                               T.c.service_point.is_not(None))
         return [row_to_ticket(r) for r in self.conn.execute(stmt)]
 
     def for_day(self, day: date, service_code: str | None = None) -> list[Ticket]:

@@ -113,6 +113,11 @@ class LocalListeners:
     def any_of(self, day: date, ticket_ids) -> set[str]:
         return self.local(day, ticket_ids)
 
+    def anyone_on(self, day: date) -> bool:
+        """Is any phone following a ticket of `day`? When not, queue moves need no positions."""
+        with self._lock:
+            return any(d == day for d, _ in self._count)
+
     def reassert(self) -> None:
         pass
 
@@ -148,6 +153,15 @@ class RedisListeners(LocalListeners):
             # Unknown: assume everyone listens, so the rooms are resynchronised after the outage.
             return set(ids)
         return {t for t, f in zip(ids, flags) if f} | self.local(day, ids)
+
+    def anyone_on(self, day: date) -> bool:
+        if super().anyone_on(day):
+            return True
+        key = self.PREFIX + day.isoformat()
+        try:
+            return bool(self.link.run(lambda c: c.exists(key)))
+        except RedisUnavailable:
+            return True  # unknown: do the full work rather than leave a phone stale
 
     def reassert(self) -> None:
         by_day: dict[date, list[str]] = {}
