@@ -8,13 +8,15 @@ from .context import Deps
 from .tickets import open_points
 
 
-def overview(deps: Deps) -> dict:
+def overview(deps: Deps, averages: dict[str, float] | None = None) -> dict:
+    """`averages`: service times the caller has just read, so they are not read twice."""
     now = deps.clock()
     day = hospital_day(now)
     with deps.uow.read() as uow:
         summary = uow.tickets.queue_summary(day)
         current = uow.tickets.at_points(day)
-        averages = uow.service_times.all()
+        if averages is None:
+            averages = uow.service_times.all()
     by_service: dict[str, dict] = {}
     for code, service in deps.catalog.services.items():
         by_service[code] = {

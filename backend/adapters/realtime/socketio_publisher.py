@@ -16,6 +16,7 @@ from datetime import date
 from ...domain.hospital_time import hospital_day
 from ...domain.tickets import Ticket, TicketStatus
 from ...domain.wait import estimate_wait_min
+from ...services.queues import overview
 from ...services.tickets import open_points
 from . import payloads, reads, states
 from .redis_link import RedisUnavailable
@@ -270,7 +271,7 @@ class SocketIOPublisher:
                     "service_point": None, "called_at": None}))
 
         # Queue counts for the services that changed.
-        full = states.queue_rows(deps, None)
+        full = states.queue_rows(deps, None, overview(deps, averages))
         out.append((STAFF, "queue.updated", STAFF_ALL, states.limit_rows(full, codes)))
         for code in sorted(codes):
             out.append((STAFF, "queue.updated", staff_service_room(code), states.limit_rows(full, {code})))
