@@ -123,7 +123,8 @@ def issue_ticket(
         ticket = create_ticket_row(uow, deps, cmd, now)
         view = TicketView(ticket, ticket.people_ahead_at_issue + 1, ticket.people_ahead_at_issue,
                           ticket.estimated_wait_min, deps.signer.track_token(ticket.id),
-                          _invoice_of(uow, deps, ticket))
+                          # a new ticket with nothing to pay has no invoice yet: skip the read
+                          None if ticket.paid else _invoice_of(uow, deps, ticket))
         body = render(view)
         remember(uow, idem, 201, body, now)
         uow.commit()
