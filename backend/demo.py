@@ -100,7 +100,6 @@ def run_demo(host: str, port: int) -> None:
     click.echo(f"  Health:     {base}/api/v1/health")
     click.echo(f"  Nhân viên / staff dashboard:   {base}/staff/")
     click.echo(f"  TV sảnh / lobby displays:      {base}/display/SANH-A   {base}/display/KHU-KHAM")
-    click.echo("  Trả tiền thử / pay an invoice: tiepdon pay vnpay <ticket number, e.g. N001>")
     for name, url in simulators.items():
         click.echo(f"  {name}: {url}")
     click.echo("  Tài khoản / accounts (also in var/demo/credentials.txt):")

@@ -2,7 +2,7 @@
 from marshmallow import Schema, fields, validate, validates_schema, ValidationError
 
 from ..services.accounts import LINK_CONSENT_VERSION
-from .schemas import COVERAGE, ProblemSchema, ServiceRefSchema, TicketSchema
+from .schemas import COVERAGE, ProblemSchema, ServiceRefSchema, TicketSchema, InvoiceBriefSchema
 
 PHONE = fields.String(required=True, validate=validate.Length(min=9, max=20), metadata={
     "description": "Vietnamese mobile number, national (0912345678) or international (+84912345678); "
@@ -122,25 +122,8 @@ class LinksSchema(Schema):
     patients = fields.List(fields.Nested(LinkSchema))
 
 
-class InvoiceBriefSchema(Schema):
-    id = fields.String()
-    status = fields.String(metadata={"example": "pending"})
-    needs_refund = fields.Boolean()
-    amount = fields.Integer(metadata={"example": 39000})
-    currency = fields.String(metadata={"example": "VND"})
-    kind = fields.String(metadata={"example": "exam_fee"})
-    description = fields.String(metadata={"example": "Phí khám – Khám Nội"})
-    reference = fields.String()
-    due_before_call = fields.Boolean()
-    created_at = fields.DateTime()
-    expires_at = fields.DateTime()
-    paid_at = fields.DateTime(allow_none=True)
-    provider = fields.String(allow_none=True)
-
-
 class MyTicketSchema(TicketSchema):
     patient = fields.Nested(LinkSchema)
-    invoice = fields.Nested(InvoiceBriefSchema, allow_none=True)
 
 
 class MyTicketsSchema(Schema):
