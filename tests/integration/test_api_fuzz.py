@@ -9,6 +9,9 @@ import re
 
 import pytest
 import schemathesis
+# Imported at collection, not lazily mid-run: CPython 3.11.7 can raise "AST constructor recursion
+# depth mismatch" when pytest rewrites a module after an earlier test hit deep recursion.
+import schemathesis.specs.openapi.schemas  # noqa: E402,F401
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis.checks import not_a_server_error  # noqa: F401  (loads the check registry)
 from schemathesis.specs.openapi.checks import (
