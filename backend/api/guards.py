@@ -33,13 +33,8 @@ def limit(bucket: str, rate_setting: str, identity: str | None = None) -> None:
 
 
 def bearer_device():
-    header = request.headers.get("Authorization", "")
-    if not header.startswith("Bearer "):
-        return None
-    token = header[7:].strip()
-    if not token:
-        return None
-    return auth_service.device_for_token(deps(), token)
+    token = _bearer_token()
+    return auth_service.device_for_token(deps(), token) if token else None
 
 
 def session_staff() -> StaffMember | None:
@@ -83,18 +78,28 @@ def staff_required(*roles: str):
     return wrap
 
 
-def device_required(fn):
-    @wraps(fn)
-    def inner(*args, **kwargs):
-        device = bearer_device()
-        if device is None:
-            limit("auth-fail", "rate_public")
-            raise ProblemException("UNAUTHORIZED")
-        limit("kiosk", "rate_kiosk", device.id)
-        g.device = device
-        return fn(*args, **kwargs)
+def _bearer_required(lookup, bucket: str, rate_setting: str, attr: str):
+    """A route for one kind of bearer token: refuse (and rate-limit the guessing), else remember
+    who called on `g` and rate-limit them per identity."""
 
-    return inner
+    def wrap(fn):
+        @wraps(fn)
+        def inner(*args, **kwargs):
+            who = lookup()
+            if who is None:
+                limit("auth-fail", "rate_public")
+                raise ProblemException("UNAUTHORIZED")
+            limit(bucket, rate_setting, who.id)
+            setattr(g, attr, who)
+            return fn(*args, **kwargs)
+
+        return inner
+
+    return wrap
+
+
+def device_required(fn):
+    return _bearer_required(bearer_device, "kiosk", "rate_kiosk", "device")(fn)
 
 
 def device_or_staff():
@@ -131,14 +136,4 @@ def bearer_account():
 
 
 def patient_account_required(fn):
-    @wraps(fn)
-    def inner(*args, **kwargs):
-        account = bearer_account()
-        if account is None:
-            limit("auth-fail", "rate_public")
-            raise ProblemException("UNAUTHORIZED")
-        limit("account", "rate_account", account.id)
-        g.account = account
-        return fn(*args, **kwargs)
-
-    return inner
+    return _bearer_required(bearer_account, "account", "rate_account", "account")(fn)

@@ -38,15 +38,11 @@ class ServiceBriefSchema(NamedSchema):
     kind = fields.String()
 
 
-class ServiceSchema(NamedSchema):
+class ServiceSchema(ServiceRefSchema):
     prefix = fields.String(metadata={"example": "N"})
     kind = fields.String(metadata={"example": "clinic"})
     coverages = fields.List(fields.String(), metadata={"example": ["bhyt", "self_pay"]})
     fee_vnd = fields.Integer(metadata={"description": "self-pay exam fee, integer VND"})
-    room_vi = fields.String()
-    room_en = fields.String()
-    directions_vi = fields.String()
-    directions_en = fields.String()
     open_now = fields.Boolean()
     kiosk = fields.Boolean()
     waiting = fields.Integer()
