@@ -53,7 +53,7 @@ def create_ticket_row(uow, deps: Deps, cmd: IssueTicket, now) -> Ticket:
     day = hospital_day(now)
     place = queue_place(now, cmd.priority, deps.catalog.priority_boost_min)
     number = uow.tickets.next_number(service.code, day)
-    people_ahead = uow.tickets.people_ahead(service.code, day, place.rank, place.key, number)
+    people_ahead = uow.tickets.people_ahead_from_back(service.code, day, place.rank, place.key, number)
     wait = estimate_wait_min(people_ahead, open_points(deps, service.code),
                              average_service_s(uow, deps, service.code))
     visit_id = cmd.visit_id

@@ -48,6 +48,8 @@ class TicketCounterRow(Base):
     service_code: Mapped[str] = mapped_column(String(32), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     last_number: Mapped[int] = mapped_column(Integer)
+    # Tickets of this queue in status waiting, kept by TicketRepository in the same transaction.
+    waiting: Mapped[int] = mapped_column(Integer, server_default="0")
 
 
 class TicketRow(Base):

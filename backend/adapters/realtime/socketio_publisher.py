@@ -216,8 +216,9 @@ class SocketIOPublisher:
                 order = {code: [] for code in codes}
                 for t, _ in group:
                     if t.status is TicketStatus.WAITING and t.id not in places:
-                        ahead = uow.tickets.people_ahead(t.service_code, t.day, t.rank,
-                                                         t.queue_key, t.number)
+                        # A new ticket, or a requeued one, stands at the back of its queue.
+                        ahead = uow.tickets.people_ahead_from_back(t.service_code, t.day, t.rank,
+                                                                   t.queue_key, t.number)
                         avg = averages.get(t.service_code,
                                            float(catalog.service(t.service_code).default_service_s))
                         places[t.id] = (ahead + 1, ahead,
