@@ -58,3 +58,7 @@ def _start_background_jobs(app: Flask, container) -> None:
     app.extensions["tiepdon_health"]["bhxh"] = lambda: bhxh_health(deps)
     if container.settings.background_workers:
         jobs.start()
+        from .adapters.db.engine import WalCheckpointer
+
+        checkpointer = app.extensions["tiepdon_wal"] = WalCheckpointer(container.engine)
+        checkpointer.start()

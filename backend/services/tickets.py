@@ -49,11 +49,16 @@ def open_points(deps: Deps, service_code: str) -> int:
 
 def create_ticket_row(uow, deps: Deps, cmd: IssueTicket, now) -> Ticket:
     """Numbering, queue place and wait estimate for a new ticket, inside the caller's transaction."""
+    return create_ticket_and_fee(uow, deps, cmd, now)[0]
+
+
+def create_ticket_and_fee(uow, deps: Deps, cmd: IssueTicket, now):
+    """create_ticket_row, also returning the self-pay fee invoice it opened (or None)."""
     service = deps.catalog.service(cmd.service_code)
     day = hospital_day(now)
     place = queue_place(now, cmd.priority, deps.catalog.priority_boost_min)
     number = uow.tickets.next_number(service.code, day)
-    people_ahead = uow.tickets.people_ahead_from_back(service.code, day, place.rank, place.key, number)
+    people_ahead = uow.tickets.people_ahead_of_numbered(service.code, day, place.rank, place.key, number)
     wait = estimate_wait_min(people_ahead, open_points(deps, service.code),
                              average_service_s(uow, deps, service.code))
     visit_id = cmd.visit_id
@@ -91,9 +96,11 @@ def create_ticket_row(uow, deps: Deps, cmd: IssueTicket, now) -> Ticket:
     )
     uow.tickets.add(values)
     uow.tickets.add_event(values["id"], now, "issue", None, "waiting", cmd.issued_by, None)
+    fee = None
     if has_fee:
-        open_exam_fee_invoice(uow, deps, ticket_id=values["id"], visit_id=visit_id, service=service,
-                              issued_by=cmd.issued_by, due_before_call=payment_required, now=now)
+        fee = open_exam_fee_invoice(uow, deps, ticket_id=values["id"], visit_id=visit_id,
+                                    service=service, issued_by=cmd.issued_by,
+                                    due_before_call=payment_required, now=now)
     return Ticket(
         id=values["id"], visit_id=visit_id, service_code=service.code, day=day, number=number,
         display_number=values["display_number"], status=TicketStatus.WAITING, coverage=cmd.coverage,
@@ -101,7 +108,7 @@ def create_ticket_row(uow, deps: Deps, cmd: IssueTicket, now) -> Ticket:
         estimated_wait_min=wait, people_ahead_at_issue=people_ahead,
         transferred_from=cmd.transferred_from, payment_required=payment_required,
         paid=not has_fee,
-    )
+    ), fee
 
 
 def issue_ticket(
@@ -120,11 +127,10 @@ def issue_ticket(
         replay = find_replay(uow, idem)
         if replay is not None:
             return replay.body, True
-        ticket = create_ticket_row(uow, deps, cmd, now)
+        # A new ticket's only invoice is the fee it just opened (if any): no read needed.
+        ticket, fee = create_ticket_and_fee(uow, deps, cmd, now)
         view = TicketView(ticket, ticket.people_ahead_at_issue + 1, ticket.people_ahead_at_issue,
-                          ticket.estimated_wait_min, deps.signer.track_token(ticket.id),
-                          # a new ticket with nothing to pay has no invoice yet: skip the read
-                          None if ticket.paid else _invoice_of(uow, deps, ticket))
+                          ticket.estimated_wait_min, deps.signer.track_token(ticket.id), fee)
         body = render(view)
         remember(uow, idem, 201, body, now)
         uow.commit()

@@ -37,9 +37,11 @@ def _upsert(conn: Connection):
 # The ticket path runs hundreds of times a second: its statements are built once, with bound
 # parameters, instead of being composed (and cache-keyed) again on every request.
 def _counter_upsert(dialect_insert):
-    ins = dialect_insert(C).values(service_code=bindparam("s"), day=bindparam("d"), last_number=1)
+    ins = dialect_insert(C).values(service_code=bindparam("s"), day=bindparam("d"), last_number=1,
+                                   waiting=1)
     return ins.on_conflict_do_update(
-        index_elements=[C.c.service_code, C.c.day], set_={"last_number": C.c.last_number + 1}
+        index_elements=[C.c.service_code, C.c.day],
+        set_={"last_number": C.c.last_number + 1, "waiting": C.c.waiting + 1},
     ).returning(C.c.last_number)
 
 
@@ -74,8 +76,6 @@ _PEOPLE_AHEAD_FROM_BACK = select(
                                  T.c.queue_key == bindparam("key"),
                                  T.c.number >= bindparam("number")).scalar_subquery()
 )
-_TALLY_NEW = (update(C).where(C.c.service_code == bindparam("s"), C.c.day == bindparam("d"))
-              .values(waiting=C.c.waiting + 1))
 _TALLY_MOVE = (
     update(C)
     .where(tuple_(C.c.service_code, C.c.day).in_(
@@ -119,14 +119,16 @@ class TicketRepository:
         self.conn = conn
 
     def next_number(self, service_code: str, day: date) -> int:
-        """Atomic per-service per-day counter: one statement, no read-modify-write race."""
+        """Atomic per-service per-day counter: one statement, no read-modify-write race. The same
+        statement counts the ticket about to be added as waiting in the queue's tally."""
         stmt = _NEXT_NUMBER[self.conn.dialect.name]
         return self.conn.execute(stmt, {"s": service_code, "d": day}).scalar_one()
 
     def add(self, values: dict) -> None:
+        """A new waiting ticket, numbered (and so already tallied) by next_number."""
+        if values["status"] != "waiting":
+            raise ValueError("a new ticket starts waiting: the tally counted it so")
         self.conn.execute(_INSERT_TICKET, values)
-        if values["status"] == "waiting":
-            self.conn.execute(_TALLY_NEW, {"s": values["service_code"], "d": values["day"]})
 
     def get(self, ticket_id: str) -> Ticket | None:
         r = self.conn.execute(select(T).where(T.c.id == ticket_id)).first()
@@ -158,8 +160,17 @@ class TicketRepository:
         params = {"day": day, "service": service_code, "rank": rank, "key": key, "number": number}
         return self.conn.execute(_PEOPLE_AHEAD_FROM_BACK, params).scalar_one()
 
+    def people_ahead_of_numbered(self, service_code: str, day: date, rank: int, key: float,
+                                 number: int) -> int:
+        """People ahead of a ticket that next_number has numbered, and so tallied, but that is not
+        added yet."""
+        if rank == 0:
+            return self.people_ahead(service_code, day, rank, key, number)  # emergencies are few
+        params = {"day": day, "service": service_code, "rank": rank, "key": key, "number": number}
+        return self.conn.execute(_PEOPLE_AHEAD_FROM_BACK, params).scalar_one() - 1  # itself
+
     def waiting_count(self, service_code: str, day: date) -> int:
-        """The queue's tally (kept by add and compare_and_set)."""
+        """The queue's tally (kept by next_number and compare_and_set)."""
         stmt = select(C.c.waiting).where(C.c.service_code == service_code, C.c.day == day)
         return self.conn.execute(stmt).scalar() or 0
 

@@ -35,6 +35,9 @@ from .rooms import (
 )
 
 MAX_GATHER_S = 0.05
+# Queue counts of one service go out at most this often: a busy lobby issues tickets faster than
+# a dashboard can show them, and each count is a read over the whole day.
+COUNTS_EVERY_S = 0.25
 QUEUE_MAX = 20_000
 BATCH_MAX = 500
 IDLE_S = 1.0
@@ -57,6 +60,10 @@ class SocketIOPublisher:
         self._lock = threading.Lock()
         self._generation_seen = 0
         self._reasserted_at = time.monotonic()
+        self._counts_due: set[str] = set()
+        self._counts_sent: dict[str, float] = {}
+        # Service times the last batch read, with when: held-back counts sent soon after reuse them.
+        self._averages: tuple[float, dict] = (float("-inf"), {})
         self.stats: Counter[str] = Counter()
 
     # --- wiring -------------------------------------------------------------------------------
@@ -77,8 +84,11 @@ class SocketIOPublisher:
         self._stop.set()
 
     def flush(self, timeout: float = 5.0) -> bool:
-        """Waits until everything published so far has been emitted (tests, shutdown)."""
+        """Waits until everything published so far has been emitted (tests, shutdown), held-back
+        queue counts included."""
         deadline = time.monotonic() + timeout
+        if self._thread is not None:
+            self._put(("counts",))
         with self._q.all_tasks_done:
             while self._q.unfinished_tasks:
                 left = deadline - time.monotonic()
@@ -120,9 +130,10 @@ class SocketIOPublisher:
     def _run(self) -> None:
         while not self._stop.is_set():
             try:
-                first = self._q.get(timeout=IDLE_S)
+                first = self._q.get(timeout=self._wait_s())
             except queue.Empty:
                 self._guarded(self._maintain)
+                self._guarded(lambda: self._send_counts(force=False))
                 continue
             batch = [first]
             while len(batch) < BATCH_MAX:
@@ -134,12 +145,42 @@ class SocketIOPublisher:
             try:
                 self._guarded(self._maintain)
                 self._guarded(lambda: self._handle(batch))
+                forced = any(item[0] == "counts" for item in batch)
+                self._guarded(lambda: self._send_counts(force=forced))
             finally:
                 for _ in batch:
                     self._q.task_done()
             # Under a burst, let changes gather for as long as the last batch took (at most
             # 50 ms): one pass then covers many, and request threads keep most of the GIL.
             self._stop.wait(min(MAX_GATHER_S, time.monotonic() - started))
+
+    def _wait_s(self) -> float:
+        if not self._counts_due:
+            return IDLE_S
+        due = min(self._counts_sent.get(c, 0.0) for c in self._counts_due) + COUNTS_EVERY_S
+        return min(IDLE_S, max(0.0, due - time.monotonic()))
+
+    def _send_counts(self, force: bool) -> None:
+        """queue.updated for the services whose counts changed: at once for a service quiet for
+        COUNTS_EVERY_S, otherwise when that time is up, so a burst costs one read, not one each."""
+        if not self._counts_due:
+            return
+        now = time.monotonic()
+        ready = {c for c in self._counts_due
+                 if force or now - self._counts_sent.get(c, float("-inf")) >= COUNTS_EVERY_S}
+        if not ready:
+            return
+        self._counts_due -= ready
+        for code in ready:
+            self._counts_sent[code] = now
+        deps = self._hub.deps
+        read_at, averages = self._averages
+        full = states.queue_rows(deps, None,
+                                 overview(deps, averages if now - read_at <= COUNTS_EVERY_S else None))
+        out = [(STAFF, "queue.updated", STAFF_ALL, states.limit_rows(full, ready))]
+        for code in sorted(ready):
+            out.append((STAFF, "queue.updated", staff_service_room(code), states.limit_rows(full, {code})))
+        self._send(out)
 
     def _guarded(self, fn) -> None:
         faults = self._hub.faults
@@ -208,15 +249,20 @@ class SocketIOPublisher:
         followed = self._hub.listeners.anyone_on(day)
         with deps.uow.read() as uow:
             averages = uow.service_times.all()
+            self._averages = (time.monotonic(), averages)
             if followed:
                 order = reads.waiting_order(uow.conn, day, codes)
             else:
                 # Nobody follows a ticket today: only the changed tickets need a place (for
                 # staff), one indexed count each instead of reading the whole queue.
                 order = {code: [] for code in codes}
-                for t, _ in group:
-                    if t.status is TicketStatus.WAITING and t.id not in places:
-                        # A new ticket, or a requeued one, stands at the back of its queue.
+                for t, action in group:
+                    if t.status is not TicketStatus.WAITING or t.id in places:
+                        continue
+                    if action == "issue":
+                        ahead = t.people_ahead_at_issue  # counted in the issuing transaction
+                    else:
+                        # A requeued ticket stands at the back of its queue.
                         ahead = uow.tickets.people_ahead_from_back(t.service_code, t.day, t.rank,
                                                                    t.queue_key, t.number)
                         avg = averages.get(t.service_code,
@@ -271,11 +317,8 @@ class SocketIOPublisher:
                     "position": position, "people_ahead": ahead, "estimated_wait_min": wait,
                     "service_point": None, "called_at": None}))
 
-        # Queue counts for the services that changed.
-        full = states.queue_rows(deps, None, overview(deps, averages))
-        out.append((STAFF, "queue.updated", STAFF_ALL, states.limit_rows(full, codes)))
-        for code in sorted(codes):
-            out.append((STAFF, "queue.updated", staff_service_room(code), states.limit_rows(full, {code})))
+        # Queue counts for the services that changed: sent by _send_counts, after these.
+        self._counts_due |= codes
 
     # --- numbering and emitting ---------------------------------------------------------------
     def _send(self, messages: list[tuple]) -> None:

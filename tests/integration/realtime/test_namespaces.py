@@ -1,6 +1,7 @@
 """Namespaces through Flask-SocketIO's test client: who may connect, what they get on connect, and
 that every event reaches the rooms it belongs to and no other."""
 import threading
+import time
 
 from sqlalchemy import event
 
@@ -310,3 +311,32 @@ def test_long_wait_alerts_once_per_ticket_to_the_right_staff(rt_alerts, clock):
     let_checks_run(5)  # many more checks: no repeat
     assert [n for n, _ in rt.events(desk, "/staff") if n == "alert"] == []
     assert rt.events(eye_room, "/staff") == []
+
+
+def test_a_burst_of_tickets_sends_the_queue_count_at_once_then_the_final_count(rt):
+    """queue.updated is held back to one per service per COUNTS_EVERY_S: the first change is heard
+    at once, and the last count of a burst follows without anybody asking (no flush here)."""
+    from backend.adapters.realtime.socketio_publisher import COUNTS_EVERY_S
+
+    rt.b.add_staff("dem-so", "room", ["P101"])  # hears KHAM-NOI's room
+    staff = rt.connect("/staff", staff=rt.b.login("dem-so"))
+    rt.events(staff, "/staff")
+    time.sleep(COUNTS_EVERY_S * 1.5)  # the counts sent while connecting are long enough ago
+
+    burst = 20
+    started = time.monotonic()
+    for _ in range(burst):
+        rt.issue("KHAM-NOI")
+    assert time.monotonic() - started < COUNTS_EVERY_S * 8  # a burst, not a trickle
+
+    counts: list[dict] = []
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and (not counts or counts[-1]["services"][0]["waiting"] < burst):
+        counts += [e["args"][0] for e in staff.get_received("/staff")
+                   if e["name"] == "queue.updated" and e["args"][0]["room"] == "staff:svc:KHAM-NOI"]
+        time.sleep(0.02)
+    waiting = [c["services"][0]["waiting"] for c in counts]
+    assert waiting[-1] == burst, waiting
+    assert waiting[0] < burst  # the first went out before the burst was over
+    assert len(waiting) < burst / 2, waiting  # folded, not one per ticket
+    assert waiting == sorted(waiting)
