@@ -59,7 +59,7 @@ def appointment_json(view: AppointmentView) -> dict:
 
 @blp.route("/appointments/slots")
 class Slots(MethodView):
-    @blp.arguments(SlotsQuerySchema, location="query")
+    @blp.arguments(SlotsQuerySchema(), location="query")
     @blp.alt_response(200, schema=SlotsSchema, success=True, description="Free slots of that day")
     def get(self, query):
         """Free appointment slots of a service on a day (public)"""
@@ -83,7 +83,7 @@ class Appointments(MethodView):
     @blp.doc(security=ACCOUNT, parameters=[{
         "in": "header", "name": "Idempotency-Key", "required": False, "schema": {"type": "string"},
         "description": "Same key + same body replays the first answer; another body → 422"}])
-    @blp.arguments(AppointmentCreateSchema, example={
+    @blp.arguments(AppointmentCreateSchema(), example={
         "service_code": "KHAM-NOI", "start": "2026-11-24T08:00:00+07:00",
         "patient_link_id": "TGlua0lkMDAwMDE", "coverage": "bhyt"})
     @blp.alt_response(201, schema=AppointmentSchema, success=True,
@@ -142,7 +142,7 @@ class AppointmentCancel(MethodView):
 @blp.route("/appointments/<appointment_id>/reschedule")
 class AppointmentReschedule(MethodView):
     @blp.doc(security=ACCOUNT)
-    @blp.arguments(RescheduleSchema, example={"start": "2026-11-24T09:00:00+07:00"})
+    @blp.arguments(RescheduleSchema(), example={"start": "2026-11-24T09:00:00+07:00"})
     @blp.alt_response(200, schema=AppointmentSchema, success=True,
                       description="Moved; the QR stays the same. If the new slot is full, nothing changes")
     @patient_account_required
@@ -165,7 +165,7 @@ class AppointmentQr(MethodView):
 @blp.route("/appointments/<appointment_id>/check-in")
 class AppointmentCheckIn(MethodView):
     @blp.doc(security=[{"patientAccount": []}, {"device": []}])
-    @blp.arguments(CheckInSchema, examples={
+    @blp.arguments(CheckInSchema(), examples={
         "phone in the hospital area": {"value": {"location": {"lat": 21.5943, "lon": 105.8483, "accuracy_m": 20}}},
         "phone with the lobby code": {"value": {"lobby_code": "48213907"}},
         "kiosk scanning the appointment QR": {"value": {"qr": "TDA1.Qm9vS2luZ0lkMTI.hQ3v…"}},

@@ -20,7 +20,7 @@ def _session_body(member) -> dict:
 
 @blp.route("/login")
 class Login(MethodView):
-    @blp.arguments(LoginSchema)
+    @blp.arguments(LoginSchema())
     @blp.alt_response(200, schema=SessionSchema, success=True)
     def post(self, body):
         """Staff login → session cookie + CSRF token"""

@@ -69,7 +69,7 @@ def _normalise_number(raw: str) -> str:
 
 @blp.route("/tickets")
 class TicketList(MethodView):
-    @blp.arguments(TicketSearchSchema, location="query")
+    @blp.arguments(TicketSearchSchema(), location="query")
     @blp.alt_response(200, schema=TicketListSchema, success=True,
                       description="Today's tickets in call order (waiting) or issue order")
     @blp.doc(**STAFF_DOC)

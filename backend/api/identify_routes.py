@@ -54,7 +54,7 @@ class IdentifyResultSchema(Schema):
 
 @blp.route("/kiosk/identify")
 class Identify(MethodView):
-    @blp.arguments(IdentifySchema)
+    @blp.arguments(IdentifySchema())
     @blp.alt_response(200, schema=IdentifyResultSchema, success=True)
     @blp.doc(security=[{"device": []}, {"staffSession": []}])
     def post(self, body):
@@ -145,7 +145,7 @@ class AuditQuerySchema(Schema):
 
 @blp.route("/audit")
 class Audit(MethodView):
-    @blp.arguments(AuditQuerySchema, location="query")
+    @blp.arguments(AuditQuerySchema(), location="query")
     @blp.doc(security=[{"staffSession": []}])
     @blp.alt_response(200, success=True, description="Who accessed or changed what, when")
     @staff_required("admin")

@@ -87,7 +87,7 @@ def _consent(body: dict) -> str:
 
 @blp.route("/auth/otp")
 class OtpRequest(MethodView):
-    @blp.arguments(OtpRequestSchema, example={"phone": "0912345678"})
+    @blp.arguments(OtpRequestSchema(), example={"phone": "0912345678"})
     @blp.alt_response(202, schema=OtpSentSchema, success=True, description="Code sent by SMS (valid 5 minutes)")
     def post(self, body):
         """Send a sign-in code by SMS to a Vietnamese mobile number"""
@@ -97,7 +97,7 @@ class OtpRequest(MethodView):
 
 @blp.route("/auth/otp/verify")
 class OtpVerify(MethodView):
-    @blp.arguments(OtpVerifySchema, example={"phone": "0912345678", "code": "123456"})
+    @blp.arguments(OtpVerifySchema(), example={"phone": "0912345678", "code": "123456"})
     @blp.alt_response(200, schema=SessionTokenSchema, success=True,
                       description="Signed in (the account is created on first sign-in)")
     def post(self, body):
@@ -127,7 +127,7 @@ class Me(MethodView):
         return _me()
 
     @blp.doc(security=ACCOUNT)
-    @blp.arguments(MePatchSchema, example={"notifications": False})
+    @blp.arguments(MePatchSchema(), example={"notifications": False})
     @blp.alt_response(200, schema=MeSchema, success=True)
     @patient_account_required
     def patch(self, body):
@@ -157,7 +157,7 @@ class MyPatients(MethodView):
         return {"patients": [link_json(link) for link in accounts.links(deps(), g.account)]}
 
     @blp.doc(security=ACCOUNT)
-    @blp.arguments(LinkCreateSchema, example={
+    @blp.arguments(LinkCreateSchema(), example={
         "manual": {"id_type": "cccd", "number": "001090012345", "name": "Nguyễn Văn An", "dob": "15/08/1990"},
         "consent": {"accepted": True}})
     @blp.alt_response(201, schema=LinkSchema, success=True, description="Linked to the account holder's record")
@@ -184,7 +184,7 @@ class MyPatient(MethodView):
 @blp.route("/me/share-codes")
 class MyShareCodes(MethodView):
     @blp.doc(security=ACCOUNT)
-    @blp.arguments(ShareConsentSchema, example={"consent": {"accepted": True}})
+    @blp.arguments(ShareConsentSchema(), example={"consent": {"accepted": True}})
     @blp.alt_response(201, schema=ShareCodeSchema, success=True,
                       description="A code (valid 24 h, single use) a relative enters to follow my tickets")
     @patient_account_required
@@ -197,7 +197,7 @@ class MyShareCodes(MethodView):
 @blp.route("/kiosk/share-codes")
 class KioskShareCodes(MethodView):
     @blp.doc(security=[{"device": []}])
-    @blp.arguments(KioskShareCodeSchema, example={"identify_token": "eyJwIjoi…", "relation": "self",
+    @blp.arguments(KioskShareCodeSchema(), example={"identify_token": "eyJwIjoi…", "relation": "self",
                                                    "consent": {"accepted": True}})
     @blp.alt_response(201, schema=ShareCodeSchema, success=True,
                       description="Shown on the kiosk: self 15 min, family 24 h, single use")
@@ -212,7 +212,7 @@ class KioskShareCodes(MethodView):
 @blp.route("/me/family")
 class MyFamily(MethodView):
     @blp.doc(security=ACCOUNT)
-    @blp.arguments(RedeemSchema, example={"code": "KQ7M-3XWD"})
+    @blp.arguments(RedeemSchema(), example={"code": "KQ7M-3XWD"})
     @blp.alt_response(201, schema=LinkSchema, success=True)
     @patient_account_required
     def post(self, body):

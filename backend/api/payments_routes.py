@@ -238,7 +238,7 @@ def _gateway_errors(fn):
 
 @blp.route("/invoices")
 class Invoices(MethodView):
-    @blp.arguments(ChargeCreateSchema)
+    @blp.arguments(ChargeCreateSchema())
     @blp.alt_response(201, schema=InvoiceSchema, success=True, description="The new pending invoice")
     @blp.doc(**STAFF_DOC)
     @staff_required(*CASHIER_ROLES)
@@ -252,7 +252,7 @@ class Invoices(MethodView):
 
 @blp.route("/invoices/<invoice_id>")
 class InvoiceResource(MethodView):
-    @blp.arguments(InvoiceQuerySchema, location="query")
+    @blp.arguments(InvoiceQuerySchema(), location="query")
     @blp.alt_response(200, schema=InvoiceSchema, success=True,
                       description="Status as of now: a pending invoice past its expiry reads as expired")
     @blp.doc(**PAYER_DOC)
@@ -265,8 +265,8 @@ class InvoiceResource(MethodView):
 
 @blp.route("/invoices/<invoice_id>/vnpay")
 class InvoiceVnpay(MethodView):
-    @blp.arguments(InvoiceQuerySchema, location="query")
-    @blp.arguments(VnpayStartSchema, required=False)
+    @blp.arguments(InvoiceQuerySchema(), location="query")
+    @blp.arguments(VnpayStartSchema(), required=False)
     @blp.alt_response(200, schema=VnpayPaymentSchema, success=True,
                       description="A signed VNPay payment URL; asking again returns the same open payment")
     @blp.doc(**PAYER_DOC)
@@ -284,7 +284,7 @@ class InvoiceVnpay(MethodView):
 
 @blp.route("/invoices/<invoice_id>/vietqr")
 class InvoiceVietQr(MethodView):
-    @blp.arguments(InvoiceQuerySchema, location="query")
+    @blp.arguments(InvoiceQuerySchema(), location="query")
     @blp.alt_response(200, schema=VietQrSchema, success=True,
                       description="A dynamic VietQR for the exact amount, with the reference in the purpose")
     @blp.doc(**PAYER_DOC)
@@ -298,7 +298,7 @@ class InvoiceVietQr(MethodView):
 
 
 def _qr_view(fmt: str, mimetype: str):
-    @blp.arguments(QrQuerySchema, location="query")
+    @blp.arguments(QrQuerySchema(), location="query")
     @blp.alt_response(200, content_type=mimetype, success=True, schema={"type": "string", "format": "binary"},
                       description=f"{fmt.upper()} image of the VietQR payload, or of the open VNPay payment URL")
     @blp.doc(**PAYER_DOC)
@@ -318,7 +318,7 @@ blp.route("/invoices/<invoice_id>/qr.svg")(_qr_view("svg", "image/svg+xml"))
 
 @blp.route("/invoices/<invoice_id>/refund")
 class InvoiceRefund(MethodView):
-    @blp.arguments(RefundSchema)
+    @blp.arguments(RefundSchema())
     @blp.alt_response(200, schema=InvoiceSchema, success=True,
                       description="Held money (late or duplicate payment) is returned first; otherwise "
                                   "the payment that settled the invoice, which becomes refunded")
@@ -428,7 +428,7 @@ class BankWebhook(MethodView):
 
 @blp.route("/payments/reconciliation")
 class Reconciliation(MethodView):
-    @blp.arguments(ReconciliationQuerySchema, location="query")
+    @blp.arguments(ReconciliationQuerySchema(), location="query")
     @blp.alt_response(200, schema=ReconciliationListSchema, success=True)
     @blp.doc(**STAFF_DOC)
     @staff_required(*CASHIER_ROLES)
@@ -441,7 +441,7 @@ class Reconciliation(MethodView):
 
 @blp.route("/payments/reconciliation/<item_id>/resolve")
 class ReconciliationResolve(MethodView):
-    @blp.arguments(ResolveSchema)
+    @blp.arguments(ResolveSchema())
     @blp.alt_response(200, schema=ReconciliationItemSchema, success=True)
     @blp.doc(**STAFF_DOC)
     @staff_required(*CASHIER_ROLES)

@@ -65,7 +65,7 @@ for _action in (Action.RECALL, Action.START, Action.FINISH, Action.SKIP, Action.
 
 @blp.route("/tickets/<ticket_id>/transfer")
 class Transfer(MethodView):
-    @blp.arguments(TransferSchema)
+    @blp.arguments(TransferSchema())
     @blp.alt_response(201, schema=TransferResultSchema, success=True)
     @blp.doc(**STAFF_DOC)
     @staff_required()
@@ -92,7 +92,7 @@ CSV_COLUMNS = ["date", "service_code", "issued", "done", "skipped", "cancelled",
 
 @blp.route("/stats")
 class Stats(MethodView):
-    @blp.arguments(StatsQuerySchema, location="query")
+    @blp.arguments(StatsQuerySchema(), location="query")
     @blp.alt_response(200, schema=StatsSchema, success=True,
                       description="JSON, or text/csv with ?format=csv")
     @blp.doc(**STAFF_DOC, responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}})

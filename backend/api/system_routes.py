@@ -49,7 +49,7 @@ class Health(MethodView):
 
 @blp.route("/devices/heartbeat")
 class Heartbeat(MethodView):
-    @blp.arguments(HeartbeatSchema)
+    @blp.arguments(HeartbeatSchema())
     @blp.alt_response(200, schema=HeartbeatResultSchema, success=True)
     @blp.doc(security=[{"device": []}])
     @device_required

@@ -50,7 +50,7 @@ def _render(view):
 
 @blp.route("/tickets")
 class Tickets(MethodView):
-    @blp.arguments(TicketCreateSchema)
+    @blp.arguments(TicketCreateSchema())
     @blp.alt_response(201, schema=TicketSchema, success=True, description="The new ticket")
     @blp.doc(security=[{"device": []}, {"staffSession": []}], parameters=[{
         "in": "header", "name": "Idempotency-Key", "required": False, "schema": {"type": "string"},
@@ -95,7 +95,7 @@ def _authorised_for_ticket(ticket_id: str, token: str | None) -> str:
 
 @blp.route("/tickets/<ticket_id>")
 class TicketResource(MethodView):
-    @blp.arguments(TokenQuerySchema, location="query")
+    @blp.arguments(TokenQuerySchema(), location="query")
     @blp.alt_response(200, schema=TicketSchema, success=True)
     def get(self, query, ticket_id):
         """Follow a ticket: status, position, people ahead, estimated wait (phone with token, staff)"""
@@ -106,7 +106,7 @@ class TicketResource(MethodView):
 
 @blp.route("/tickets/<ticket_id>/cancel")
 class TicketCancel(MethodView):
-    @blp.arguments(TokenQuerySchema, location="query")
+    @blp.arguments(TokenQuerySchema(), location="query")
     @blp.alt_response(200, schema=TicketSchema, success=True)
     def post(self, query, ticket_id):
         """The patient leaves the queue (phone with token, or staff)"""

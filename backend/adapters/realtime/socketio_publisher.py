@@ -247,22 +247,26 @@ class SocketIOPublisher:
         places: dict[str, payloads.Place] = {}
         numbers: dict[str, str] = {}
         followed = self._hub.listeners.anyone_on(day)
-        with deps.uow.read() as uow:
-            averages = uow.service_times.all()
-            self._averages = (time.monotonic(), averages)
-            if followed:
-                order = reads.waiting_order(uow.conn, day, codes)
-            else:
-                # Nobody follows a ticket today: only the changed tickets need a place (for
-                # staff), one indexed count each instead of reading the whole queue.
-                order = {code: [] for code in codes}
-                for t, action in group:
-                    if t.status is not TicketStatus.WAITING or t.id in places:
-                        continue
-                    if action == "issue":
-                        ahead = t.people_ahead_at_issue  # counted in the issuing transaction
-                    else:
-                        # A requeued ticket stands at the back of its queue.
+        order: dict[str, list] = {code: [] for code in codes}
+        averages: dict[str, float] = {}
+        # A new ticket's place and wait were counted in its issuing transaction: a batch of new
+        # tickets that no phone follows needs no read at all.
+        for t, action in group:
+            if t.status is TicketStatus.WAITING and action == "issue":
+                places[t.id] = (t.people_ahead_at_issue + 1, t.people_ahead_at_issue,
+                                t.estimated_wait_min)
+        moved_back = [t for t, action in group
+                      if t.status is TicketStatus.WAITING and action != "issue" and t.id not in places]
+        if followed or moved_back:
+            with deps.uow.read() as uow:
+                averages = uow.service_times.all()
+                self._averages = (time.monotonic(), averages)
+                if followed:
+                    order = reads.waiting_order(uow.conn, day, codes)
+                else:
+                    # Nobody follows a ticket today: only the changed tickets need a place (for
+                    # staff); a requeued ticket stands at the back, where counting is cheap.
+                    for t in moved_back:
                         ahead = uow.tickets.people_ahead_from_back(t.service_code, t.day, t.rank,
                                                                    t.queue_key, t.number)
                         avg = averages.get(t.service_code,

@@ -174,6 +174,16 @@ def test_a_room_operator_hears_nothing_about_other_rooms_services(rt):
     heard = rt.events(admin, "/staff")
     assert {e["id"] for n, e in heard if n == "ticket.updated"} == {eye["id"]}
     assert [e["action"] for n, e in heard if n == "ticket.updated"] == ["issue", "call", "skip"]
+    issued = next(e for n, e in heard if n == "ticket.updated" and e["action"] == "issue")
+    assert (issued["position"], issued["people_ahead"]) == (eye["position"], eye["people_ahead"])
+    assert issued["estimated_wait_min"] == eye["estimated_wait_min"] is not None
+    behind = rt.issue("KHAM-MAT")
+    rt.b.clock.advance(seconds=30)  # a no-show who comes back joins the back of the queue
+    assert admin_http.post(f"/api/v1/tickets/{eye['id']}/requeue").status_code == 200
+    requeued = [e for n, e in rt.events(admin, "/staff") if n == "ticket.updated" and e["id"] == eye["id"]]
+    assert requeued[-1]["action"] == "requeue" and requeued[-1]["status"] == "waiting"
+    assert (requeued[-1]["position"], requeued[-1]["people_ahead"]) == (2, 1)  # behind `behind`
+    assert behind["position"] == 1
 
     inner = rt.issue("KHAM-NOI")
     got = rt.events(op, "/staff")
