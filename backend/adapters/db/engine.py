@@ -56,7 +56,8 @@ def _tune_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def on_begin(conn):
-        conn.exec_driver_sql("BEGIN")
+        # Straight to the driver: every unit of work begins here, and a BEGIN needs no result.
+        conn.connection.dbapi_connection.execute("BEGIN")
 
 
 def is_sqlite(engine: Engine) -> bool:
