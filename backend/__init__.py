@@ -42,10 +42,11 @@ def create_app(config: dict | None = None) -> Flask:
 def _start_background_jobs(app: Flask, container) -> None:
     from .adapters.workers import PeriodicJobs
     from .services.his_sync import his_health, sync_outbox
-    from .services.identification import bhxh_health, recheck_pending
+    from .services.identification import bhxh_health, prepare_card_checker, recheck_pending
 
     deps = container.deps
     jobs = PeriodicJobs(container.settings.worker_interval_s)
+    jobs.add("bhxh_token", lambda: prepare_card_checker(deps))  # first, so a token is ready early
     jobs.add("his_outbox", lambda: sync_outbox(deps))
     jobs.add("bhyt_recheck", lambda: recheck_pending(deps))
     from .services.accounts import purge_expired

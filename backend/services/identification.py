@@ -196,6 +196,13 @@ def check_view(check: BhytCheckResult) -> dict:
             "staff_flag": check.staff_flag}
 
 
+def prepare_card_checker(deps: Deps) -> None:
+    """Background pass: let the BHXH adapter get ready (a token) before a patient needs it."""
+    prepare = getattr(deps.card_checker, "prepare", None)
+    if prepare is not None:
+        prepare()
+
+
 def recheck_pending(deps: Deps, limit: int = 20) -> int:
     """Background pass: ask BHXH again about checks that got no answer. Returns how many were decided."""
     now = deps.clock()

@@ -31,6 +31,7 @@ from backend.adapters.bhxh.log_redaction import install_urllib3_redaction
 from backend.adapters.bhxh.token_cache import FALLBACK_LIFETIME_S, AccessToken, TokenCache, parse_expiry
 from backend.domain.bhyt_check import BhytCheckResult, interpret_check, normalise_result_code
 from backend.services.ports.bhxh import BhxhUnavailable
+from ..http_session import outbound_session
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +74,7 @@ class BhxhClient:
         self._staff_cccd = staff_cccd.strip()
         self._timeout = (connect_timeout, read_timeout)
         # requests.Session is shared across threads; urllib3's pool is thread-safe for this use.
-        self._session = session or requests.Session()
+        self._session = session or outbound_session(self._base_url)
         self._clock = clock
         self._tokens = TokenCache(self._take_token, refresh_margin_s=token_refresh_margin_s, clock=clock)
         install_urllib3_redaction()
@@ -82,6 +83,14 @@ class BhxhClient:
         return f"BhxhClient(base_url={self._base_url!r})"
 
     # --- CardChecker -------------------------------------------------------------------------------
+
+    def prepare(self) -> None:
+        """Hold a valid token, taken ahead of time: the first patient of the day, and the first
+        after each expiry, then do not wait for a token take on top of their card check."""
+        try:
+            self._tokens.get()
+        except (_TokenRejected, BhxhUnavailable):
+            pass  # a check will try again, and report, when a patient is there
 
     def check_card(self, card_code: str, full_name: str, dob_text: str) -> BhytCheckResult:
         started = time.monotonic()

@@ -1,7 +1,7 @@
 """Repositories for patients, consents, card checks and the HIS outbox."""
 from datetime import datetime
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.engine import Connection
 
 from .identity_models import CardCheckRow, ConsentRow, HisOutboxRow, PatientIdentifierRow, PatientRow
@@ -12,34 +12,47 @@ CONSENT = ConsentRow.__table__
 CC = CardCheckRow.__table__
 OUT = HisOutboxRow.__table__
 
+# Every kiosk check-in runs these: built once, with bound parameters (see repositories.py).
+_PATIENT_BY_HASHES = select(PI.c.patient_id).where(PI.c.lookup_hash.in_(bindparam("hashes", expanding=True)))
+_PATIENT_BY_HASH = select(PI.c.patient_id).where(PI.c.lookup_hash == bindparam("h"))
+_PATIENT = select(P).where(P.c.id == bindparam("id"))
+_INSERT_PATIENT = insert(P)
+_INSERT_IDENTIFIER = insert(PI)
+_INSERT_CONSENT = insert(CONSENT)
+_INSERT_CHECK = insert(CC)
+_CHECK = select(CC).where(CC.c.id == bindparam("id"))
+_ATTACH_VISIT = update(CC).where(CC.c.id == bindparam("check_id")).values(visit_id=bindparam("visit_id"))
+_INSERT_OUTBOX = insert(OUT)
+
 
 class PatientRepository:
     def __init__(self, conn: Connection):
         self.conn = conn
 
     def find_by_hashes(self, hashes: list[str]) -> str | None:
-        row = self.conn.execute(select(PI.c.patient_id).where(PI.c.lookup_hash.in_(hashes))).first()
+        row = self.conn.execute(_PATIENT_BY_HASHES, {"hashes": list(hashes)}).first()
         return row.patient_id if row else None
 
     def get(self, patient_id: str):
-        return self.conn.execute(select(P).where(P.c.id == patient_id)).first()
+        return self.conn.execute(_PATIENT, {"id": patient_id}).first()
 
     def add(self, patient_id: str, name_masked: str, data_enc: str, at: datetime) -> None:
-        self.conn.execute(insert(P).values(id=patient_id, name_masked=name_masked, data_enc=data_enc,
-                                           created_at=at, updated_at=at))
+        self.conn.execute(_INSERT_PATIENT, {"id": patient_id, "name_masked": name_masked,
+                                            "data_enc": data_enc, "created_at": at, "updated_at": at})
 
     def update(self, patient_id: str, name_masked: str, data_enc: str, at: datetime) -> None:
         self.conn.execute(update(P).where(P.c.id == patient_id).values(
             name_masked=name_masked, data_enc=data_enc, updated_at=at))
 
     def link(self, lookup_hash: str, patient_id: str, kind: str) -> None:
-        exists = self.conn.execute(select(PI.c.patient_id).where(PI.c.lookup_hash == lookup_hash)).first()
+        exists = self.conn.execute(_PATIENT_BY_HASH, {"h": lookup_hash}).first()
         if exists is None:
-            self.conn.execute(insert(PI).values(lookup_hash=lookup_hash, patient_id=patient_id, kind=kind))
+            self.conn.execute(_INSERT_IDENTIFIER, {"lookup_hash": lookup_hash, "patient_id": patient_id,
+                                                   "kind": kind})
 
     def add_consent(self, at, patient_id, channel, purpose, text_version) -> None:
-        self.conn.execute(insert(CONSENT).values(at=at, patient_id=patient_id, channel=channel,
-                                                 purpose=purpose, text_version=text_version))
+        self.conn.execute(_INSERT_CONSENT, {"at": at, "patient_id": patient_id, "channel": channel,
+                                            "purpose": purpose, "text_version": text_version})
 
     def consents(self, patient_id: str):
         return list(self.conn.execute(select(CONSENT).where(CONSENT.c.patient_id == patient_id)))
@@ -50,13 +63,13 @@ class CardCheckRepository:
         self.conn = conn
 
     def add(self, **values) -> None:
-        self.conn.execute(insert(CC).values(**values))
+        self.conn.execute(_INSERT_CHECK, values)
 
     def get(self, check_id: str):
-        return self.conn.execute(select(CC).where(CC.c.id == check_id)).first()
+        return self.conn.execute(_CHECK, {"id": check_id}).first()
 
     def attach_visit(self, check_id: str, visit_id: str) -> None:
-        self.conn.execute(update(CC).where(CC.c.id == check_id).values(visit_id=visit_id))
+        self.conn.execute(_ATTACH_VISIT, {"check_id": check_id, "visit_id": visit_id})
 
     def due(self, now: datetime, limit: int):
         stmt = (select(CC).where(CC.c.status == "pending", CC.c.next_attempt_at <= now)
@@ -85,8 +98,9 @@ class HisOutboxRepository:
         self.conn = conn
 
     def enqueue(self, outbox_id: str, visit_id: str, at: datetime) -> None:
-        self.conn.execute(insert(OUT).values(id=outbox_id, visit_id=visit_id, status="pending",
-                                             attempts=0, next_attempt_at=at, created_at=at))
+        self.conn.execute(_INSERT_OUTBOX, {"id": outbox_id, "visit_id": visit_id, "status": "pending",
+                                           "attempts": 0, "next_attempt_at": at, "created_at": at,
+                                           "claimed_until": None})
 
     def due(self, now: datetime, limit: int):
         stmt = (select(OUT).where(OUT.c.status == "pending", OUT.c.next_attempt_at <= now,

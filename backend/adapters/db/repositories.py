@@ -82,6 +82,10 @@ _TALLY_MOVE = (
         select(T.c.service_code, T.c.day).where(T.c.id == bindparam("tid"))))
     .values(waiting=C.c.waiting + bindparam("delta"))
 )
+_OPEN_VISIT = select(V).where(V.c.patient_id == bindparam("p"), V.c.day == bindparam("d"),
+                              V.c.status == "open")
+_IDEMPOTENCY = select(IDEM).where(IDEM.c.scope == bindparam("scope"), IDEM.c.key == bindparam("key"))
+_INSERT_IDEMPOTENCY = insert(IDEM)
 _AVERAGE = select(ST.c.average_s).where(ST.c.service_code == bindparam("s"))
 _DEVICE_BY_HASH = select(DEV).where(DEV.c.token_hash == bindparam("h"))
 
@@ -252,8 +256,7 @@ class VisitRepository:
                                           "status": "open", "created_at": at, "closed_at": None})
 
     def find_open(self, patient_id: str, day: date):
-        stmt = select(V).where(V.c.patient_id == patient_id, V.c.day == day, V.c.status == "open")
-        return self.conn.execute(stmt).first()
+        return self.conn.execute(_OPEN_VISIT, {"p": patient_id, "d": day}).first()
 
     def get(self, visit_id: str):
         return self.conn.execute(select(V).where(V.c.id == visit_id)).first()
@@ -284,17 +287,13 @@ class IdempotencyRepository:
         self.conn = conn
 
     def get(self, scope: str, key: str):
-        return self.conn.execute(
-            select(IDEM).where(IDEM.c.scope == scope, IDEM.c.key == key)
-        ).first()
+        return self.conn.execute(_IDEMPOTENCY, {"scope": scope, "key": key}).first()
 
     def put(self, scope, key, request_hash, status_code, body, at) -> None:
-        self.conn.execute(
-            insert(IDEM).values(
-                scope=scope, key=key, request_hash=request_hash, status_code=status_code,
-                body=body, created_at=at,
-            )
-        )
+        self.conn.execute(_INSERT_IDEMPOTENCY, {
+            "scope": scope, "key": key, "request_hash": request_hash, "status_code": status_code,
+            "body": body, "created_at": at,
+        })
 
 
 class StaffRepository:

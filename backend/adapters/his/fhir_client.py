@@ -44,6 +44,7 @@ from .fhir_resources import (
     patient_identifier_tokens,
 )
 from .fhir_systems import DEFAULT_SYSTEMS, FhirSystems
+from ..http_session import outbound_session
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +93,7 @@ class FhirHisClient:
         self._auth_token = auth_token
         self._timeout = (connect_timeout, read_timeout)
         self._owns_session = session is None
-        self._session = session if session is not None else requests.Session()
+        self._session = session if session is not None else outbound_session(self._base_url)
         self._systems = systems
 
     def close(self) -> None:

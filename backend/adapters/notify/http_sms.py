@@ -23,6 +23,7 @@ import requests
 
 from ...domain.otp import mask_phone
 from ...services.ports.notify import NotifyRejected, NotifyUnavailable, SmsMessage
+from ..http_session import outbound_session
 
 log = logging.getLogger("tiepdon.sms")
 
@@ -41,7 +42,7 @@ class HttpSmsGateway:
         self.brand_name = brand_name
         self.ascii_only = ascii_only
         self._timeout = (connect_timeout, read_timeout)
-        self._session = requests.Session()
+        self._session = outbound_session(url)
 
     def __repr__(self) -> str:  # the key must never reach a log or a traceback
         return f"HttpSmsGateway(url={self.url!r}, brand_name={self.brand_name!r})"

@@ -27,6 +27,7 @@ from backend.domain.payments.vnpay_ipn import InvoiceLookup, IpnOutcome, classif
 from backend.domain.payments.vnpay_payment import VnpayPaymentRequest, payment_url
 from backend.domain.payments.vnpay_signing import VNPAY_TZ, verify_signature
 from backend.services.ports.payments import PaymentGatewayResponseInvalid, PaymentGatewayUnavailable
+from ..http_session import outbound_session
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +66,7 @@ class VnpayClient:
         self._server_ip = server_ip
         self._payment_base_url = payment_base_url
         self._api_url = api_url
-        self._session = session or requests.Session()
+        self._session = session or outbound_session(api_url)
         self._timeout = timeout
         self._clock = clock
         self._new_request_id = new_request_id

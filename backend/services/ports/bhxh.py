@@ -40,3 +40,9 @@ class CardChecker(Protocol):
         (``BirthDate.to_bhxh_text()``). Raises ``BhxhUnavailable`` when there is no answer.
         """
         ...
+
+
+class PreparedCardChecker(CardChecker, Protocol):
+    def prepare(self) -> None:
+        """Get ready before a patient is waiting (for BHXH: hold a valid token). Never raises."""
+        ...

@@ -105,6 +105,24 @@ def test_token_is_taken_once_and_reused(bhxh_sim, make_client):
     assert bhxh_sim.calls()["card_checks"] == 3
 
 
+def test_prepare_takes_the_token_ahead_so_the_first_check_does_not_wait_for_one(bhxh_sim, make_client):
+    client = make_client()
+    client.prepare()
+    client.prepare()  # still valid: nothing more to do
+    assert (bhxh_sim.calls()["token_takes"], bhxh_sim.calls()["card_checks"]) == (1, 0)
+    assert client.check_card(BINH.card_code, BINH.full_name, BINH.dob_text).code == "000"
+    assert (bhxh_sim.calls()["token_takes"], bhxh_sim.calls()["card_checks"]) == (1, 1)
+
+
+@pytest.mark.parametrize("mode", ["down", "error500"])
+def test_prepare_with_bhxh_away_never_raises_and_the_check_still_reports(mode, bhxh_sim, make_client):
+    bhxh_sim.configure(mode=mode)
+    client = make_client()
+    client.prepare()
+    error, _ = _unavailable(client)
+    assert error.reason == "server_error"
+
+
 @pytest.mark.parametrize("expires_format", ["iso", "epoch"])
 def test_expiring_token_is_replaced_before_bhxh_has_to_refuse_it(expires_format, bhxh_sim, make_client):
     bhxh_sim.configure(token_lifetime_s=1.0, expires_format=expires_format)
