@@ -18,7 +18,7 @@ from datetime import date
 import requests
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _server import ROOT, BenchServer  # noqa: E402
+from _server import ROOT, BenchServer, machine_speed_line  # noqa: E402
 
 sys.path.insert(0, ROOT)
 from backend.simulators.bhxh import create_bhxh_simulator, start_in_thread  # noqa: E402
@@ -53,6 +53,7 @@ def main():
         "BHXH_STAFF_CCCD": DEFAULT_STAFF_CCCD, "HIS_FHIR_URL": his_url,
         "TIEPDON_WORKER_INTERVAL_S": "0.2"}).start()
     try:
+        print(machine_speed_line())
         tokens = [server.cli("device", "add", f"kiosk-{i}") for i in range(args.kiosks)]
         latencies, failures, warm_up = [], [], []
         lock = threading.Lock()

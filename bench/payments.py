@@ -26,7 +26,7 @@ from sqlalchemy import create_engine, text
 from werkzeug.datastructures import MultiDict
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _server import BenchServer  # noqa: E402
+from _server import BenchServer, machine_speed_line  # noqa: E402
 
 from backend.simulators.bank import create_bank_simulator, simulator_of as bank_of  # noqa: E402
 from backend.simulators.vnpay import (  # noqa: E402
@@ -52,6 +52,7 @@ class TimedSession(requests.Session):
 
     def __init__(self, pool: int):
         super().__init__()
+        self.trust_env = False  # loopback only: no proxy or .netrc look-ups on every callback
         adapter = HTTPAdapter(pool_connections=2, pool_maxsize=pool)
         self.mount("http://", adapter)
         self.lock = threading.Lock()
@@ -231,6 +232,7 @@ def main():
                       VNPAY_API_URL=f"{sim_url}/merchant_webapi/api/transaction", BANK_WEBHOOK_SECRET=bank_secret)
     server.start()
     try:
+        print(machine_speed_line())
         token = server.cli("device", "add", "bench-kiosk")
         print(f"server: tiepdon serve at {server.url}, db={server.db_url.split(':')[0]}, "
               f"{n} + {n} invoices, {conc} callbacks in flight")

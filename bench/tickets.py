@@ -16,7 +16,7 @@ import aiohttp
 from sqlalchemy import create_engine, text
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _server import BenchServer  # noqa: E402
+from _server import BenchServer, machine_speed_line  # noqa: E402
 
 BODY = {"service_code": "KHAM-NOI", "coverage": "self_pay"}  # --service changes the code
 
@@ -98,6 +98,7 @@ def main():
         tokens = [server.cli("device", "add", f"bench-kiosk-{i}") for i in range(32)]
         numbers: list = []
         cpu0 = resource.getrusage(resource.RUSAGE_SELF)
+        print(machine_speed_line())
         print(f"server: tiepdon serve (gunicorn gthread) at {server.url}, db={server.db_url.split(':')[0]}")
         rps8, lat8, err8 = asyncio.run(closed_loop(server.url, tokens, 8, closed_s, numbers))
         print(f"closed  8 clients: {rps8:7.1f} req/s  p50={pct(lat8, .5):6.1f} ms  p99={pct(lat8, .99):6.1f} ms  errors={err8}")

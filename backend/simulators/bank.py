@@ -32,6 +32,7 @@ from typing import Any
 import requests
 from flask import Flask, Response, jsonify, request
 
+from backend.adapters.http_session import outbound_session
 from backend.adapters.payments.bank_webhook import DEFAULT_HEADERS, WebhookAuthMode, sign_webhook_body
 from backend.domain.payments.timezones import VIETNAM_TZ
 from backend.simulators.vnpay import make_simulator_server
@@ -72,7 +73,7 @@ class BankSimulator:
     transfers: dict[str, SimTransfer] = field(default_factory=dict)
     lock: threading.RLock = field(default_factory=threading.RLock)
     _sequence: itertools.count = field(default_factory=lambda: itertools.count(1))
-    _http: requests.Session = field(default_factory=requests.Session)
+    _http: requests.Session = field(default_factory=lambda: outbound_session("http://127.0.0.1"))
 
     @property
     def header_name(self) -> str:

@@ -38,6 +38,7 @@ from markupsafe import escape
 from werkzeug.datastructures import MultiDict
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
+from backend.adapters.http_session import outbound_session
 from backend.domain.payments.vnpay_api import (
     COMMAND_QUERYDR,
     COMMAND_REFUND,
@@ -144,7 +145,7 @@ class VnpaySimulator:
     seen_request_ids: set[str] = field(default_factory=set)
     lock: threading.RLock = field(default_factory=threading.RLock)
     _transaction_numbers: itertools.count = field(default_factory=lambda: itertools.count(_FIRST_TRANSACTION_NO))
-    _http: requests.Session = field(default_factory=requests.Session)
+    _http: requests.Session = field(default_factory=lambda: outbound_session("http://127.0.0.1"))
 
     # -- payments -------------------------------------------------------------------------------
 

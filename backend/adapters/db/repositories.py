@@ -224,8 +224,10 @@ class TicketRepository:
             stmt = stmt.where(T.c.service_code == service_code)
         return [row_to_ticket(r) for r in self.conn.execute(stmt.order_by(T.c.issued_at))]
 
-    def open_for_day(self, day: date) -> list[Ticket]:
-        stmt = select(T).where(T.c.day == day, T.c.status.in_(("waiting", "called", "serving")))
+    def waiting_since_before(self, day: date, issued_before: datetime) -> list[Ticket]:
+        """Tickets of `day` still waiting that were issued before `issued_before`: the long-wait
+        candidates, filtered by the database rather than read whole from a long queue."""
+        stmt = select(T).where(T.c.day == day, T.c.status == "waiting", T.c.issued_at < issued_before)
         return [row_to_ticket(r) for r in self.conn.execute(stmt.order_by(T.c.rank, T.c.queue_key))]
 
     def for_visit(self, visit_id: str) -> list[Ticket]:

@@ -1,10 +1,9 @@
 """The full current state each namespace sends right after connect (and again to rooms that
 missed events while Redis was away). Events only carry deltas; these carry everything."""
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from ...api.views import iso, queues_json, ticket_json
 from ...domain.hospital_time import hospital_day
-from ...domain.tickets import TicketStatus
 from ...services.context import Deps
 from ...services.queues import overview
 from ...services.tickets import view_ticket
@@ -52,12 +51,13 @@ def limit_rows(full: dict, services: set[str]) -> dict:
 
 def long_waits(deps: Deps, now: datetime) -> list[tuple]:
     """(ticket, service, waited_min) for every ticket waiting longer than its service allows."""
+    limits = [s.long_wait_min for s in deps.catalog.services.values()]
+    if not limits:
+        return []
     with deps.uow.read() as uow:
-        tickets = uow.tickets.open_for_day(hospital_day(now))
+        tickets = uow.tickets.waiting_since_before(hospital_day(now), now - timedelta(minutes=min(limits)))
     out = []
     for t in tickets:
-        if t.status is not TicketStatus.WAITING:
-            continue
         service = deps.catalog.services.get(t.service_code)
         if service is None:
             continue
