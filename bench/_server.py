@@ -14,13 +14,14 @@ sys.path.insert(0, ROOT)
 
 
 def machine_speed_line() -> str:
-    """This machine's speed right now: a shared 2-core VM here ran this loop in 0.26–0.48 s from
-    one minute to the next, and every figure moves with it. Printed so runs can be compared."""
+    """This machine's speed right now. On the shared 2-core VM these figures come from, the same
+    loop took from 0.11 s to 0.2 s from one run to the next, and every figure moves with it:
+    compare runs by it."""
     started = time.perf_counter()
     total = 0
     for i in range(5_000_000):
         total += i
-    return f"machine: 5M-step Python loop in {time.perf_counter() - started:.2f} s (0.26 s on a quiet host)"
+    return f"machine: 5M-step Python loop in {time.perf_counter() - started:.2f} s (smaller is faster)"
 
 
 def free_port() -> int:
