@@ -35,6 +35,7 @@ from .rooms import (
 )
 
 MAX_GATHER_S = 0.05
+MIN_GATHER_S = 0.005
 # Queue counts of one service go out at most this often: a busy lobby issues tickets faster than
 # a dashboard can show them, and each count is a read over the whole day.
 COUNTS_EVERY_S = 0.25
@@ -150,9 +151,10 @@ class SocketIOPublisher:
             finally:
                 for _ in batch:
                     self._q.task_done()
-            # Under a burst, let changes gather for as long as the last batch took (at most
-            # 50 ms): one pass then covers many, and request threads keep most of the GIL.
-            self._stop.wait(min(MAX_GATHER_S, time.monotonic() - started))
+            # Under a burst, let changes gather for as long as the last batch took (5 to 50 ms):
+            # one pass then covers many, and request threads keep most of the GIL. A change after
+            # a quiet spell still goes out at once: the wait comes after a batch, not before.
+            self._stop.wait(max(MIN_GATHER_S, min(MAX_GATHER_S, time.monotonic() - started)))
 
     def _wait_s(self) -> float:
         if not self._counts_due:
