@@ -7,15 +7,12 @@ On PostgreSQL the in-process lock does the same for hot counter rows; the databa
 guarantees correctness across processes.
 """
 import fcntl
-import logging
 import os
 import threading
 from contextlib import contextmanager
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
-
-log = logging.getLogger("tiepdon.db")
 
 # Request threads leave WAL checkpoints to WalCheckpointer: a checkpoint inside a commit made that
 # writer copy pages and fsync while every other writer queued behind the write gate. SQLite's own
@@ -103,20 +100,19 @@ class WalCheckpointer:
     waits for, nor blocks, a reader or a writer."""
 
     def __init__(self, engine: Engine, every_s: float = CHECKPOINT_EVERY_S):
+        from ..workers import PeriodicJobs
+
         self.engine = engine
-        self.every_s = every_s
         self.passes = 0
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._failing = False
+        self._jobs = PeriodicJobs(every_s)
+        self._jobs.add("wal_checkpoint", self.run_once)
 
     def start(self) -> None:
-        if self._thread is None and is_sqlite(self.engine):
-            self._thread = threading.Thread(target=self._loop, name="tiepdon-wal", daemon=True)
-            self._thread.start()
+        if is_sqlite(self.engine):
+            self._jobs.start()
 
     def stop(self) -> None:
-        self._stop.set()
+        self._jobs.stop()
 
     def run_once(self) -> tuple[int, int, int]:
         """(busy, WAL frames, frames copied back), as SQLite reports them."""
@@ -129,15 +125,3 @@ class WalCheckpointer:
             raw.close()
         self.passes += 1
         return tuple(row)
-
-    def _loop(self) -> None:
-        while not self._stop.wait(self.every_s):
-            try:
-                self.run_once()
-                if self._failing:
-                    self._failing = False
-                    log.info("WAL checkpoint recovered")
-            except Exception as exc:  # a full disk, say: keep serving, say it once
-                if not self._failing:
-                    self._failing = True
-                    log.error("WAL checkpoint failed: %s", type(exc).__name__)

@@ -99,8 +99,7 @@ class HisOutboxRepository:
 
     def enqueue(self, outbox_id: str, visit_id: str, at: datetime) -> None:
         self.conn.execute(_INSERT_OUTBOX, {"id": outbox_id, "visit_id": visit_id, "status": "pending",
-                                           "attempts": 0, "next_attempt_at": at, "created_at": at,
-                                           "claimed_until": None})
+                                           "attempts": 0, "next_attempt_at": at, "created_at": at})
 
     def due(self, now: datetime, limit: int):
         stmt = (select(OUT).where(OUT.c.status == "pending", OUT.c.next_attempt_at <= now,

@@ -168,10 +168,9 @@ class TicketRepository:
                                  number: int) -> int:
         """People ahead of a ticket that next_number has numbered, and so tallied, but that is not
         added yet."""
-        if rank == 0:
-            return self.people_ahead(service_code, day, rank, key, number)  # emergencies are few
-        params = {"day": day, "service": service_code, "rank": rank, "key": key, "number": number}
-        return self.conn.execute(_PEOPLE_AHEAD_FROM_BACK, params).scalar_one() - 1  # itself
+        ahead = self.people_ahead_from_back(service_code, day, rank, key, number)
+        # The tally already counts this ticket; the count from the front (emergencies) does not.
+        return ahead if rank == 0 else ahead - 1
 
     def waiting_count(self, service_code: str, day: date) -> int:
         """The queue's tally (kept by next_number and compare_and_set)."""
