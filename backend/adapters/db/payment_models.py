@@ -30,7 +30,9 @@ class InvoiceRow(Base):
     due_before_call: Mapped[bool] = mapped_column(Boolean, default=False)
     created_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
     __table_args__ = (
-        Index("ix_invoice_ticket", "ticket_id"),
+        # (ticket_id, status, expires_at), not ticket_id alone: "does this ticket have another
+        # open invoice" must not walk the whole day's open invoices (see migration 0006).
+        Index("ix_invoice_ticket_open", "ticket_id", "status", "expires_at"),
         Index("ix_invoice_visit", "visit_id"),
         Index("ix_invoice_status_expiry", "status", "expires_at"),
     )
