@@ -68,12 +68,24 @@ def serve(host, port, threads, workers):
         _fail(str(exc))
     except RuntimeError as exc:
         _fail(str(exc))
+    _check_linger()
     if workers > 1:
         if not os.environ.get("REDIS_URL"):
             _fail("--workers > 1 cần REDIS_URL / needs REDIS_URL so every process reaches every client")
         _serve_many(host, port, threads, workers)
         return
     TiepDonServer(f"{host}:{port}", threads).run()
+
+
+def _check_linger() -> None:
+    from .keepalive_worker import linger_seconds
+
+    try:
+        ok = linger_seconds() >= 0
+    except ValueError:
+        ok = False
+    if not ok:
+        _fail("TIEPDON_KEEPALIVE_LINGER_S phải là số giây ≥ 0 / must be a number of seconds ≥ 0")
 
 
 def _serve_many(host, port, threads, workers):

@@ -17,7 +17,7 @@ class TiepDonServer(BaseApplication):
     def load_config(self):
         self.cfg.set("bind", self._bind)
         self.cfg.set("workers", 1)
-        self.cfg.set("worker_class", "gthread")
+        self.cfg.set("worker_class", "backend.keepalive_worker.KeepAliveThreadWorker")
         self.cfg.set("threads", self._threads)
         self.cfg.set("worker_connections", self._threads * 2)
         self.cfg.set("backlog", 2048)

@@ -6,7 +6,7 @@ The simulators run in this process and deliver their callbacks over HTTP, exactl
 their HTTP session is wrapped to time each callback from request to answer.
 
 The first two rounds of callbacks to finish (2 × concurrency) are the warm-up: the first callback
-on each connection opens it and meets first-use statement compilation in the server (60–80 ms), and
+on each connection opens it and meets first-use statement compilation in the server (40–120 ms here), and
 the round after it queues behind those. The load runs on without a break; the warm-up callbacks are
 paid, replayed and checked like the rest and printed on their own line, but left out of the
 percentiles and the rate, which counts from the moment the last warm-up callback was answered.
