@@ -119,7 +119,9 @@ def parse_vnp_datetime(text: object) -> datetime:
     if not isinstance(text, str) or not _DATE_RE.fullmatch(text):
         raise VnpayFormatError("VNPay date must be yyyyMMddHHmmss")
     try:
-        return datetime.strptime(text, _DATE_FORMAT).replace(tzinfo=VNPAY_TZ)
+        # Sliced, not strptime: every IPN parses its date twice, and strptime costs ten times more.
+        return datetime(int(text[0:4]), int(text[4:6]), int(text[6:8]), int(text[8:10]), int(text[10:12]),
+                        int(text[12:14]), tzinfo=VNPAY_TZ)
     except ValueError as exc:
         raise VnpayFormatError("VNPay date is not a calendar date") from exc
 

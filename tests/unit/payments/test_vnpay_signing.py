@@ -124,7 +124,9 @@ def test_dates_are_gmt7_and_naive_ones_are_refused():
         format_vnp_datetime(datetime(2025, 1, 15, 9, 30))
     parsed = parse_vnp_datetime("20250115093000")
     assert parsed == datetime(2025, 1, 15, 2, 30, tzinfo=timezone.utc)
-    for bad in ["2025011509300", "20251315093000", "abcdefghijklmn", None]:
+    assert parse_vnp_datetime("20240229235959") == datetime(2024, 2, 29, 16, 59, 59, tzinfo=timezone.utc)
+    for bad in ["2025011509300", "20251315093000", "abcdefghijklmn", None, "20250229120000", "20250115240000",
+                "20250115096000", "20250100093000", "٢٠٢٥٠١١٥٠٩٣٠٠٠"]:
         with pytest.raises(VnpayFormatError):
             parse_vnp_datetime(bad)
 
