@@ -56,7 +56,9 @@ def db_upgrade():
               show_default="400", help="Thread pool: every open websocket holds one thread.")
 @click.option("--workers", default=1, type=int, show_default=True,
               help="Backend processes on consecutive ports (needs REDIS_URL and a sticky balancer).")
-def serve(host, port, threads, workers):
+@click.option("--cpu", default=lambda: os.environ.get("TIEPDON_CPU") or None, show_default="not pinned",
+              help="Pin the process to this CPU (with --workers, each process to the next CPU).")
+def serve(host, port, threads, workers, cpu):
     """Run the production server (gunicorn, threaded)."""
     from .bootstrap import build_container
     from .server import TiepDonServer
@@ -69,11 +71,16 @@ def serve(host, port, threads, workers):
     except RuntimeError as exc:
         _fail(str(exc))
     _check_linger()
+    cpus = _cpus(cpu, workers)
     if workers > 1:
         if not os.environ.get("REDIS_URL"):
             _fail("--workers > 1 cần REDIS_URL / needs REDIS_URL so every process reaches every client")
-        _serve_many(host, port, threads, workers)
+        _serve_many(host, port, threads, workers, cpus)
         return
+    if cpus:
+        from .cpu_affinity import pin_this_process
+
+        pin_this_process(cpus[0])
     TiepDonServer(f"{host}:{port}", threads).run()
 
 
@@ -88,13 +95,28 @@ def _check_linger() -> None:
         _fail("TIEPDON_KEEPALIVE_LINGER_S phải là số giây ≥ 0 / must be a number of seconds ≥ 0")
 
 
-def _serve_many(host, port, threads, workers):
+def _cpus(cpu, workers) -> list[int]:
+    """The CPU for each process, or [] when not pinned; refuses a CPU this machine does not offer."""
+    if cpu is None:
+        return []
+    from .cpu_affinity import BadCpu, allowed_cpus, cpus_for_processes
+
+    allowed = allowed_cpus()
+    try:
+        return cpus_for_processes(int(cpu), workers, allowed)
+    except (BadCpu, ValueError):
+        _fail(f"--cpu / TIEPDON_CPU phải là một CPU của máy này / must be one of this machine's CPUs: "
+              f"{', '.join(map(str, allowed)) or 'none'}")
+
+
+def _serve_many(host, port, threads, workers, cpus):
     import signal
     import subprocess
 
     procs = [
         subprocess.Popen([sys.executable, "-m", "backend.cli", "serve", "--host", host,
-                          "--port", str(port + i), "--threads", str(threads)])
+                          "--port", str(port + i), "--threads", str(threads)]
+                         + (["--cpu", str(cpus[i])] if cpus else []))
         for i in range(workers)
     ]
     click.echo(f"{workers} processes on ports {port}–{port + workers - 1}: put a sticky balancer "
