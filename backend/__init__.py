@@ -2,12 +2,14 @@
 import logging
 from datetime import timedelta
 
-from flask import Flask
-
 log = logging.getLogger("tiepdon")
 
 
-def create_app(config: dict | None = None) -> Flask:
+def create_app(config: dict | None = None):
+    # Flask is imported here, not at the top: `tiepdon serve` imports this package in gunicorn's
+    # master, and the less it imports before the worker's gevent patching, the better.
+    from flask import Flask
+
     from .api import register_api
     from .bootstrap import build_container
     from .settings import Settings
@@ -35,11 +37,28 @@ def create_app(config: dict | None = None) -> Flask:
     from .realtime import init_realtime
 
     init_realtime(app, container)
+    _guard_requests(app, settings)
     _start_background_jobs(app, container)
     return app
 
 
-def _start_background_jobs(app: Flask, container) -> None:
+def _guard_requests(app, settings) -> None:
+    """Around Socket.IO's layer too: per-client cap and request-body deadline, in the served
+    process only (the test client's in-memory requests can neither pile up nor dawdle)."""
+    from .adapters.cpu_pool import event_loop_active
+    from .api.problems import problem
+    from .serving.wsgi_guard import BodyTooSlow, RequestGuard
+
+    if not event_loop_active():
+        return
+    import gevent
+
+    app.wsgi_app = RequestGuard(app.wsgi_app, settings.max_connections_per_client,
+                                settings.body_timeout_s, gevent.Timeout)
+    app.register_error_handler(BodyTooSlow, lambda _exc: problem("REQUEST_TIMEOUT"))
+
+
+def _start_background_jobs(app, container) -> None:
     from .adapters.workers import PeriodicJobs
     from .services.his_sync import his_health, sync_outbox
     from .services.identification import bhxh_health, prepare_card_checker, recheck_pending
@@ -61,5 +80,5 @@ def _start_background_jobs(app: Flask, container) -> None:
         jobs.start()
         from .adapters.db.engine import WalCheckpointer
 
-        checkpointer = app.extensions["tiepdon_wal"] = WalCheckpointer(container.engine)
+        checkpointer = app.extensions["tiepdon_wal"] = WalCheckpointer(container.engine, cpu=deps.cpu)
         checkpointer.start()

@@ -5,6 +5,7 @@ from sqlalchemy.engine import Engine
 
 from .adapters.db.engine import build_engine, gate_for
 from .adapters.db.migrate import require_migrated
+from .adapters.cpu_pool import CpuPool
 from .adapters.db.uow import SqlUnitOfWorkFactory
 from .adapters.pii_vault import FernetPiiVault
 from .config_loader import load_catalog
@@ -34,14 +35,15 @@ def build_container(settings: Settings, check_migrations: bool = True) -> Contai
         signer=TokenSigner(secret),
         publisher=settings.extra.get("publisher") or SocketIOPublisher(),
         public_url=public_url.rstrip("/"),
+        cpu=CpuPool(),
     )
     if "clock" in settings.extra:
         deps.clock = settings.extra["clock"]
     deps.pii = FernetPiiVault(settings.pii_key)
     deps.card_checker = settings.extra.get("card_checker") or _card_checker(settings)
     deps.his = settings.extra.get("his") or _his_gateway(settings)
-    deps.extras["payments"] = settings.extra.get("payments_context") or _payments(settings, deps.public_url)
-    deps.extras["mobile"] = _mobile(settings)
+    deps.extras["payments"] = settings.extra.get("payments_context") or _payments(settings, deps.public_url, deps.cpu)
+    deps.extras["mobile"] = _mobile(settings, deps.cpu)
     return Container(settings=settings, engine=engine, deps=deps)
 
 
@@ -67,7 +69,7 @@ def _his_gateway(settings: Settings):
     return None
 
 
-def _payments(settings: Settings, public_url: str):
+def _payments(settings: Settings, public_url: str, cpu):
     """VNPay client, bank webhook verifier and QR renderer from payment settings (see payments_config)."""
     from datetime import timedelta
 
@@ -94,11 +96,11 @@ def _payments(settings: Settings, public_url: str):
     if ps.bank_webhook_secret:
         webhook = BankWebhookVerifier(BankWebhookConfig(ps.bank_webhook_auth, ps.bank_webhook_secret,
                                                         ps.bank_webhook_header))
-    return PaymentContext(policy=policy, vnpay=vnpay, bank_webhook=webhook, qr=QrCodeRenderer(box_size=8),
+    return PaymentContext(policy=policy, vnpay=vnpay, bank_webhook=webhook, qr=QrCodeRenderer(box_size=8, cpu=cpu),
                           jobs_interval_s=ps.jobs_interval_s)
 
 
-def _mobile(settings: Settings):
+def _mobile(settings: Settings, cpu):
     """SMS notifier (HTTP gateway, or the console/dev outbox when none is configured) and the
     appointment policy from hospital.toml [appointments]."""
     from .adapters.notify import DevSmsSink, HttpSmsGateway
@@ -119,6 +121,6 @@ def _mobile(settings: Settings):
         notifier=notifier,
         appointments=load_appointment_policy(settings.config_path, settings.extra.get("appointments")),
         otp_template=settings.sms_otp_template or DEFAULT_OTP_TEMPLATE,
-        qr=QrCodeRenderer(box_size=8),
+        qr=QrCodeRenderer(box_size=8, cpu=cpu),
         outbox=outbox,
     )

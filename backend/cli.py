@@ -1,10 +1,15 @@
 """`tiepdon` — the command hospital IT uses: serve, db upgrade, staff add, device add, demo…"""
-import getpass
-import logging
-import os
 import sys
 
-import click
+from .serving.early_patch import patch_if_serving
+
+patch_if_serving(sys.argv)  # first: see early_patch.py
+
+import getpass  # noqa: E402
+import logging  # noqa: E402
+import os  # noqa: E402
+
+import click  # noqa: E402
 
 
 def _settings(overrides=None):
@@ -52,71 +57,41 @@ def db_upgrade():
 @main.command()
 @click.option("--host", default=lambda: os.environ.get("TIEPDON_HOST", "127.0.0.1"), show_default="127.0.0.1")
 @click.option("--port", default=lambda: int(os.environ.get("TIEPDON_PORT", "8000")), type=int, show_default="8000")
-@click.option("--threads", default=lambda: int(os.environ.get("TIEPDON_THREADS", "400")), type=int,
-              show_default="400", help="Thread pool: every open websocket holds one thread.")
 @click.option("--workers", default=1, type=int, show_default=True,
               help="Backend processes on consecutive ports (needs REDIS_URL and a sticky balancer).")
-@click.option("--cpu", default=lambda: os.environ.get("TIEPDON_CPU") or None, show_default="not pinned",
-              help="Pin the process to this CPU (with --workers, each process to the next CPU).")
-def serve(host, port, threads, workers, cpu):
-    """Run the production server (gunicorn, threaded)."""
+def serve(host, port, workers):
+    """Run the production server (gunicorn, gevent event loop)."""
     from .bootstrap import build_container
-    from .server import TiepDonServer
-    from .settings import MissingSecret
+    from .serving.gunicorn_app import TiepDonServer
 
+    settings = _checked_settings()
     try:
-        build_container(_settings())  # fail here, clearly, rather than inside a worker
-    except MissingSecret as exc:
-        _fail(str(exc))
+        build_container(settings)  # fail here, clearly, rather than inside a worker
     except RuntimeError as exc:
         _fail(str(exc))
-    _check_linger()
-    cpus = _cpus(cpu, workers)
     if workers > 1:
         if not os.environ.get("REDIS_URL"):
             _fail("--workers > 1 cần REDIS_URL / needs REDIS_URL so every process reaches every client")
-        _serve_many(host, port, threads, workers, cpus)
+        _serve_many(host, port, workers)
         return
-    if cpus:
-        from .cpu_affinity import pin_this_process
-
-        pin_this_process(cpus[0])
-    TiepDonServer(f"{host}:{port}", threads).run()
+    TiepDonServer(f"{host}:{port}", settings).run()
 
 
-def _check_linger() -> None:
-    from .keepalive_worker import linger_seconds
+def _checked_settings():
+    from .settings import BadSetting
 
     try:
-        ok = linger_seconds() >= 0
-    except ValueError:
-        ok = False
-    if not ok:
-        _fail("TIEPDON_KEEPALIVE_LINGER_S phải là số giây ≥ 0 / must be a number of seconds ≥ 0")
+        return _settings()
+    except BadSetting as exc:
+        _fail(str(exc))
 
 
-def _cpus(cpu, workers) -> list[int]:
-    """The CPU for each process, or [] when not pinned; refuses a CPU this machine does not offer."""
-    if cpu is None:
-        return []
-    from .cpu_affinity import BadCpu, allowed_cpus, cpus_for_processes
-
-    allowed = allowed_cpus()
-    try:
-        return cpus_for_processes(int(cpu), workers, allowed)
-    except (BadCpu, ValueError):
-        _fail(f"--cpu / TIEPDON_CPU phải là một CPU của máy này / must be one of this machine's CPUs: "
-              f"{', '.join(map(str, allowed)) or 'none'}")
-
-
-def _serve_many(host, port, threads, workers, cpus):
+def _serve_many(host, port, workers):
     import signal
     import subprocess
 
     procs = [
-        subprocess.Popen([sys.executable, "-m", "backend.cli", "serve", "--host", host,
-                          "--port", str(port + i), "--threads", str(threads)]
-                         + (["--cpu", str(cpus[i])] if cpus else []))
+        subprocess.Popen([sys.executable, "-m", "backend.cli", "serve", "--host", host, "--port", str(port + i)])
         for i in range(workers)
     ]
     click.echo(f"{workers} processes on ports {port}–{port + workers - 1}: put a sticky balancer "

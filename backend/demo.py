@@ -82,7 +82,6 @@ def seed_demo_accounts() -> list[tuple[str, str, str]]:
 
 def run_demo(host: str, port: int) -> None:
     from .adapters.db.migrate import upgrade
-    from .server import TiepDonServer
 
     from .demo_simulators import start_demo_kiosk, start_identity_simulators, start_printer_simulator
 
@@ -112,7 +111,23 @@ def run_demo(host: str, port: int) -> None:
                    "TIEPDON_KIOSK_TOKEN=<kiosk token> tiepdon kiosk --config var/demo/kiosk.toml --windowed")
     click.echo("  Ctrl+C để dừng / to stop")
     sys.stdout.flush()
-    TiepDonServer(f"{host}:{port}", int(os.environ.get("TIEPDON_THREADS", "400"))).run()
+    _serve_until_stopped(host, port)
+
+
+def _serve_until_stopped(host: str, port: int) -> None:
+    """The server is a `tiepdon serve` child process, exactly as in production: it starts clean and
+    patched for its event loop, while the simulators stay here on ordinary threads."""
+    import signal
+    import subprocess
+
+    server = subprocess.Popen([sys.executable, "-m", "backend.cli", "serve", "--host", host, "--port", str(port)])
+
+    def stop(*_):
+        server.terminate()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    sys.exit(server.wait())
 
 
 PAYMENTS_ENV_FILE = os.path.join(DEMO_DIR, "payments.env")

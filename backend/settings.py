@@ -2,6 +2,8 @@
 import os
 from dataclasses import dataclass, field, fields
 
+from .serving.proxies import BadProxySetting, TrustedProxies
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -47,6 +49,14 @@ class Settings:
     worker_interval_s: float = 2.0
     # how often waiting tickets are checked against their service's long_wait_min (0: never)
     long_wait_check_s: float = 30.0
+    # Serving (see README "Connections"): what one process holds and how long a client may dawdle
+    max_connections: int = 20_000
+    max_connections_per_client: int = 64
+    header_timeout_s: int = 10  # request line and headers; also the idle keep-alive time
+    body_timeout_s: float = 30.0
+    sio_connect_timeout_s: float = 10.0  # an Engine.IO connection that joins no namespace
+    # Peers whose X-Forwarded-For / X-Forwarded-Proto are believed (the hospital's nginx)
+    trusted_proxies: TrustedProxies = field(default_factory=TrustedProxies)
     extra: dict = field(default_factory=dict)
 
     @staticmethod
@@ -81,6 +91,7 @@ class Settings:
             s.background_workers = _bool(env.get("TIEPDON_BACKGROUND_WORKERS"))
         if env.get("TIEPDON_WORKER_INTERVAL_S"):
             s.worker_interval_s = float(env["TIEPDON_WORKER_INTERVAL_S"])
+        _serving_from_env(s, env)
         for name in ("rate_public", "rate_kiosk", "rate_login", "rate_otp", "rate_account"):
             raw = env.get("TIEPDON_" + name.upper())  # e.g. TIEPDON_RATE_KIOSK=30/60
             if raw:
@@ -93,6 +104,39 @@ class Settings:
             else:
                 s.extra[key] = value
         return s
+
+
+class BadSetting(RuntimeError):
+    pass
+
+
+# environment variable -> (field, type, smallest value)
+_SERVING = {
+    "TIEPDON_MAX_CONNECTIONS": ("max_connections", int, 100),
+    "TIEPDON_MAX_CONNECTIONS_PER_CLIENT": ("max_connections_per_client", int, 1),
+    "TIEPDON_HEADER_TIMEOUT_S": ("header_timeout_s", int, 1),
+    "TIEPDON_BODY_TIMEOUT_S": ("body_timeout_s", float, 1),
+    "TIEPDON_SIO_CONNECT_TIMEOUT_S": ("sio_connect_timeout_s", float, 0.5),
+}
+
+
+def _serving_from_env(s: "Settings", env) -> None:
+    for name, (attr, kind, least) in _SERVING.items():
+        raw = env.get(name)
+        if not raw:
+            continue
+        try:
+            value = kind(raw)
+        except ValueError:
+            value = None
+        if value is None or value < least:
+            raise BadSetting(f"{name} phải là số ≥ {least} / must be a number ≥ {least}: {raw!r}")
+        setattr(s, attr, value)
+    try:
+        s.trusted_proxies = TrustedProxies.parse(env.get("TIEPDON_TRUSTED_PROXIES"))
+    except BadProxySetting as exc:
+        raise BadSetting(f"TIEPDON_TRUSTED_PROXIES: '{exc}' không phải địa chỉ hay dải IP / "
+                         "is not an IP address or network") from None
 
 
 class MissingSecret(RuntimeError):

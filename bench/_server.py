@@ -24,21 +24,6 @@ def machine_speed_line() -> str:
     return f"machine: 5M-step Python loop in {time.perf_counter() - started:.2f} s (smaller is faster)"
 
 
-def split_cpus() -> tuple[int | None, set[int], str]:
-    """(CPU for the server, CPUs for this process, description): the server pinned to one core and the
-    bench on the others, as `tiepdon serve --cpu` is meant to run; (None, ...) on a single core.
-    Pin this process (`keep_to`) only after the server has started: it inherits the bench's set."""
-    allowed = sorted(os.sched_getaffinity(0))
-    if len(allowed) < 2:
-        return None, set(allowed), "server and bench share the only CPU"
-    return allowed[0], set(allowed[1:]), (f"server pinned to CPU {allowed[0]} (--cpu), "
-                                          f"bench on CPU {','.join(map(str, allowed[1:]))}")
-
-
-def keep_to(cpus: set[int]) -> None:
-    os.sched_setaffinity(0, cpus)
-
-
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -46,14 +31,11 @@ def free_port() -> int:
 
 
 class BenchServer:
-    def __init__(self, db_url: str | None = None, threads: int = 128, extra_env: dict | None = None,
-                 cpu: int | None = None):
+    def __init__(self, db_url: str | None = None, extra_env: dict | None = None):
         self.tmp = tempfile.mkdtemp(prefix="tiepdon-bench-")
         self.db_url = db_url or f"sqlite:///{self.tmp}/bench.db"
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.threads = threads
-        self.cpu = cpu
         self.env = dict(os.environ, DATABASE_URL=self.db_url, SECRET_KEY=secrets.token_urlsafe(48),
                         TIEPDON_PII_KEY=secrets.token_urlsafe(48),
                         TIEPDON_CONFIG=os.path.join(ROOT, "config", "hospital.toml"),
@@ -70,8 +52,7 @@ class BenchServer:
     def start(self) -> "BenchServer":
         self.cli("db", "upgrade")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "backend.cli", "serve", "--port", str(self.port),
-             "--threads", str(self.threads)] + ([] if self.cpu is None else ["--cpu", str(self.cpu)]),
+            [sys.executable, "-m", "backend.cli", "serve", "--port", str(self.port)],
             env=self.env, cwd=ROOT,
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         for _ in range(200):

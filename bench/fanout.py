@@ -184,10 +184,9 @@ def main():
     ap.add_argument("--clients", type=int, default=500)
     ap.add_argument("--calls", type=int, default=20)
     args = ap.parse_args()
-    threads = args.clients + 100  # every websocket holds a thread; keep room for HTTP (docs/realtime.md)
 
     print(f"fanout: {args.clients} /display clients, {args.calls} call-nexts, {os.cpu_count()} cores")
-    single = BenchServer(threads=threads).start()
+    single = BenchServer().start()
     try:
         prepare_server(single, args.calls + len(POINTS) + 5)
         cookie, csrf = login(single.url)
@@ -203,8 +202,8 @@ def main():
     redis = Redis()
     a = b = None
     try:
-        a = BenchServer(threads=threads // 2 + 100, extra_env={"REDIS_URL": redis.url})
-        b = BenchServer(db_url=a.db_url, threads=threads // 2 + 100, extra_env={"REDIS_URL": redis.url})
+        a = BenchServer(extra_env={"REDIS_URL": redis.url})
+        b = BenchServer(db_url=a.db_url, extra_env={"REDIS_URL": redis.url})
         for key in ("SECRET_KEY", "TIEPDON_PII_KEY"):
             b.env[key] = a.env[key]
         a.start()

@@ -11,9 +11,6 @@ the round after it queues behind those. The load runs on without a break; the wa
 paid, replayed and checked like the rest and printed on their own line, but left out of the
 percentiles and the rate, which counts from the moment the last warm-up callback was answered.
 
-The server runs pinned to one CPU (`tiepdon serve --cpu`) and this process keeps to the others, so
-the load generator does not take the server's core (see backend/cpu_affinity.py).
-
     python bench/payments.py [--db postgresql+psycopg://…] [--n 1000] [--concurrency 16] [--warm-up 32]
 """
 import argparse
@@ -35,7 +32,7 @@ from sqlalchemy import create_engine, text
 from werkzeug.datastructures import MultiDict
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _server import BenchServer, keep_to, machine_speed_line, split_cpus  # noqa: E402
+from _server import BenchServer, machine_speed_line  # noqa: E402
 
 from backend.simulators.bank import create_bank_simulator, simulator_of as bank_of  # noqa: E402
 from backend.simulators.vnpay import (  # noqa: E402
@@ -238,8 +235,7 @@ def main():
     warm = 2 * conc if args.warm_up is None else args.warm_up
 
     vnpay_secret, bank_secret = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
-    server_cpu, bench_cpus, placement = split_cpus()
-    server = BenchServer(args.db, cpu=server_cpu)
+    server = BenchServer(args.db)
     ipn_url = f"{server.url}/api/v1/payments/vnpay/ipn"
     vnpay_app = create_vnpay_simulator(TMN_CODE, vnpay_secret, ipn_url,
                                        config=SimConfig(ipn_max_attempts=1, ipn_timeout_s=30))
@@ -253,12 +249,11 @@ def main():
                       VNPAY_PAYMENT_URL=f"{sim_url}/paymentv2/vpcpay.html",
                       VNPAY_API_URL=f"{sim_url}/merchant_webapi/api/transaction", BANK_WEBHOOK_SECRET=bank_secret)
     server.start()
-    keep_to(bench_cpus)
     try:
         print(machine_speed_line())
         token = server.cli("device", "add", "bench-kiosk")
         print(f"server: tiepdon serve at {server.url}, db={server.db_url.split(':')[0]}, "
-              f"{n} + {n} invoices, {conc} callbacks in flight; {placement}")
+              f"{n} + {n} invoices, {conc} callbacks in flight")
         t0 = time.perf_counter()
         each = n + warm
         tickets = asyncio.run(issue_tickets(server.url, token, 2 * each, conc))

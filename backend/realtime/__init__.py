@@ -1,28 +1,37 @@
-"""Socket.IO on the Flask app (threading mode): namespaces /kiosk /staff /display /patient of
-API.md, and with REDIS_URL a Redis message queue so every process reaches every client."""
+"""Socket.IO on the Flask app: namespaces /kiosk /staff /display /patient of API.md, and with
+REDIS_URL a Redis message queue so every process reaches every client.
+
+Served by gunicorn's gevent worker, Socket.IO runs on the event loop ("gevent" mode); the Flask
+test client and CLI commands have no loop and use the "threading" mode."""
 from flask import Flask
 from flask_socketio import SocketIO
 
 
 def init_realtime(app: Flask, container) -> SocketIO:
+    from ..adapters.cpu_pool import event_loop_active
     from ..adapters.realtime import RealtimeHub, SocketIOPublisher
+    from ..adapters.realtime.rooms import NAMESPACES
     from .namespaces import register
+    from .sweeper import ConnectionSweeper
 
     settings = container.settings
     deps = container.deps
     hub = RealtimeHub(deps, settings.redis_url, settings.long_wait_check_s)
     options: dict = {
-        "async_mode": "threading",
+        "async_mode": "gevent" if event_loop_active() else "threading",
         "logger": False,
         "engineio_logger": False,
         # Clients only send a connect packet with credentials; nothing large ever comes in.
         "max_http_buffer_size": 64 * 1024,
+        # Only API.md's namespaces: the default "/" and any other are refused.
+        "namespaces": list(NAMESPACES),
     }
     queue = hub.message_queue()
     if queue is not None:
         options["client_manager"] = queue
     socketio = SocketIO(app, **options)
     hub.sio = socketio
+    hub.sweeper = ConnectionSweeper(hub, settings.sio_connect_timeout_s)
     register(socketio, hub)
     if isinstance(deps.publisher, SocketIOPublisher):
         deps.publisher.attach(hub)

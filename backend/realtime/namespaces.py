@@ -93,6 +93,10 @@ class KioskNamespace(_Base):
             raise Refused("UNAUTHORIZED")
         seqs = self.enter([device_room(device.id)])
         self.send_state("kiosk.state", states.kiosk_state(self.hub.deps, device.name), seqs)
+        self.hub.sweeper.kiosk_joined(request.sid, device.id)
+
+    def on_disconnect(self, reason=None):
+        self.hub.sweeper.left(request.sid)
 
 
 class StaffNamespace(_Base):
@@ -106,7 +110,11 @@ class StaffNamespace(_Base):
         self.send_state("staff.state", {"staff": {"username": member.username, "role": member.role,
                                                   "service_points": sorted(member.points)},
                                         **states.staff_state(self.hub.deps, services)}, seqs)
+        self.hub.sweeper.staff_joined(request.sid, member.id, member.session_version)
         self.hub.staff_joined()
+
+    def on_disconnect(self, reason=None):
+        self.hub.sweeper.left(request.sid)
 
 
 class DisplayNamespace(_Base):

@@ -45,7 +45,7 @@ def add_staff(deps: Deps, username: str, full_name: str, role: str, password: st
             raise DomainError("ALREADY_EXISTS", field="username")
         staff_id = new_id()
         uow.staff.add(id=staff_id, username=username, full_name=full_name, role=role,
-                      password_hash=hash_password(password), service_points=",".join(points or []),
+                      password_hash=deps.cpu.run(hash_password, password), service_points=",".join(points or []),
                       active=True, session_version=1, created_at=deps.clock())
         uow.audit.add(deps.clock(), "cli", "staff.add", staff_id, role)
         uow.commit()
@@ -56,9 +56,9 @@ def authenticate(deps: Deps, username: str, password: str) -> StaffMember:
     with deps.uow.read() as uow:
         row = uow.staff.by_username(username)
     if row is None or not row.active:
-        verify_password(password, DUMMY_HASH)
+        deps.cpu.run(verify_password, password, DUMMY_HASH)
         raise DomainError("INVALID_CREDENTIALS")
-    if not verify_password(password, row.password_hash):
+    if not deps.cpu.run(verify_password, password, row.password_hash):
         raise DomainError("INVALID_CREDENTIALS")
     with deps.uow.write() as uow:
         uow.audit.add(deps.clock(), row.id, "staff.login")
@@ -172,3 +172,21 @@ def list_devices(deps: Deps) -> list[dict]:
              "revoked": r.revoked_at is not None}
             for r in uow.devices.all()
         ]
+
+
+def revoked_devices(deps: Deps, device_ids: set[str]) -> set[str]:
+    """Which of these kiosks may no longer connect (revoked or gone): their open sockets close."""
+    with deps.uow.read() as uow:
+        valid = {r.id for r in uow.devices.all() if r.revoked_at is None}
+    return set(device_ids) - valid
+
+
+def ended_sessions(deps: Deps, sessions: set[tuple[str, int]]) -> set[tuple[str, int]]:
+    """Which (staff id, session version) pairs are over: signed out everywhere, or deactivated."""
+    ended = set()
+    with deps.uow.read() as uow:
+        for staff_id, version in sessions:
+            row = uow.staff.get(staff_id)
+            if row is None or not row.active or row.session_version != version:
+                ended.add((staff_id, version))
+    return ended

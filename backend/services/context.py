@@ -6,6 +6,7 @@ from typing import Any, Callable
 from ..domain.catalog import Catalog
 from ..domain.hospital_time import utc_now
 from ..domain.tokens import TokenSigner
+from .ports.cpu import CpuWork, InlineCpu
 from .ports.realtime import NullPublisher, RealtimePublisher
 from .ports.uow import UnitOfWorkFactory
 
@@ -21,4 +22,5 @@ class Deps:
     pii: Any = None  # PiiVault: encrypted patient records and look-up hashes
     card_checker: Any = None  # CardChecker (BHXH gateway)
     his: Any = None  # HisGateway
+    cpu: CpuWork = field(default_factory=InlineCpu)  # password hashing, QR images
     extras: dict[str, Any] = field(default_factory=dict)  # adapters added by later capabilities

@@ -29,17 +29,16 @@ def server_env(db_url: str, **extra) -> dict:
 
 
 class ServerProcess:
-    def __init__(self, db_url: str, port: int | None = None, threads: int = 64, **env):
+    def __init__(self, db_url: str, port: int | None = None, **env):
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = server_env(db_url, **env)
-        self.threads = threads
         self.proc: subprocess.Popen | None = None
 
     def start(self, timeout: float = 20.0) -> "ServerProcess":
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "backend.cli", "serve", "--host", "127.0.0.1",
-             "--port", str(self.port), "--threads", str(self.threads)],
+             "--port", str(self.port)],
             env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
             start_new_session=True,
         )

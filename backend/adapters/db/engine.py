@@ -1,14 +1,16 @@
 """Engine construction and the write gate.
 
 SQLite allows one writer at a time. Leaving concurrent writers to `busy_timeout` makes them spin
-and sleep, which pushed p99 into the hundreds of milliseconds under load; queueing writers on a
-lock in the process (and on a file lock between processes sharing the file) keeps them orderly.
-On PostgreSQL the in-process lock does the same for hot counter rows; the database still
-guarantees correctness across processes.
+and sleep inside SQLite (which, under the event loop, would stall every connection), so writers
+queue on a lock in the process and on a file lock between processes sharing the file. PostgreSQL
+needs no gate: its row locks, unique constraints and `ON CONFLICT` already order concurrent writers,
+in one process as across several.
 """
+import errno
 import fcntl
 import os
-from contextlib import contextmanager
+import time
+from contextlib import contextmanager, nullcontext
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
@@ -86,29 +88,56 @@ class WriteGate:
             if self._fd is None or self._fd_pid != os.getpid():
                 self._fd = os.open(self._lock_path, os.O_RDWR | os.O_CREAT, 0o600)
                 self._fd_pid = os.getpid()
-            fcntl.flock(self._fd, fcntl.LOCK_EX)
+            _flock_politely(self._fd)
             try:
                 yield
             finally:
                 fcntl.flock(self._fd, fcntl.LOCK_UN)
 
 
-def gate_for(engine: Engine) -> WriteGate:
-    if is_sqlite(engine):
-        db = engine.url.database
-        if db and db != ":memory:":
-            return WriteGate(os.path.abspath(db) + ".writelock")
+# Another process holding the file lock is waited for in short sleeps, not in a blocking flock()
+# that would stop this process's event loop until the other writer finishes.
+FLOCK_RETRY_S = 0.001
+
+
+def _flock_politely(fd: int) -> None:
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except OSError as exc:
+            if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN):
+                raise
+            time.sleep(FLOCK_RETRY_S)
+
+
+class NoGate:
+    """PostgreSQL: the database orders concurrent writers itself."""
+
+    def hold(self):
+        return nullcontext()
+
+
+def gate_for(engine: Engine) -> "WriteGate | NoGate":
+    if not is_sqlite(engine):
+        return NoGate()
+    db = engine.url.database
+    if db and db != ":memory:":
+        return WriteGate(os.path.abspath(db) + ".writelock")
     return WriteGate(None)
 
 
 class WalCheckpointer:
-    """Copies the SQLite WAL back into the database file from its own thread, PASSIVE: it never
-    waits for, nor blocks, a reader or a writer."""
+    """Copies the SQLite WAL back into the database file in the background, PASSIVE: it never
+    waits for, nor blocks, a reader or a writer. The copy itself (page writes and an fsync) runs on
+    the CPU pool's real thread, not on the event loop."""
 
-    def __init__(self, engine: Engine, every_s: float = CHECKPOINT_EVERY_S):
+    def __init__(self, engine: Engine, every_s: float = CHECKPOINT_EVERY_S, cpu=None):
+        from ...services.ports.cpu import InlineCpu
         from ..workers import PeriodicJobs
 
         self.engine = engine
+        self.cpu = cpu or InlineCpu()
         self.passes = 0
         self._jobs = PeriodicJobs(every_s)
         self._jobs.add("wal_checkpoint", self.run_once)
@@ -124,10 +153,16 @@ class WalCheckpointer:
         """(busy, WAL frames, frames copied back), as SQLite reports them."""
         raw = self.engine.raw_connection()
         try:
-            cur = raw.cursor()
-            row = cur.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-            cur.close()
+            row = self.cpu.run(_checkpoint, raw)
         finally:
             raw.close()
         self.passes += 1
         return tuple(row)
+
+
+def _checkpoint(raw) -> tuple:
+    cur = raw.cursor()
+    try:
+        return cur.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+    finally:
+        cur.close()

@@ -3,7 +3,7 @@ from contextlib import contextmanager
 
 from sqlalchemy.engine import Engine
 
-from .engine import WriteGate
+from .engine import NoGate, WriteGate
 from .identity_repositories import CardCheckRepository, HisOutboxRepository, PatientRepository
 from . import mobile_repositories as mobile
 from .payment_repositories import (
@@ -61,9 +61,9 @@ class SqlUnitOfWork:
 
 
 class SqlUnitOfWorkFactory:
-    """`write()` for changes (serialised by the gate), `read()` for queries (never blocked)."""
+    """`write()` for changes (serialised by the gate on SQLite), `read()` for queries (never blocked)."""
 
-    def __init__(self, engine: Engine, gate: WriteGate):
+    def __init__(self, engine: Engine, gate: WriteGate | NoGate):
         self.engine = engine
         self.gate = gate
 

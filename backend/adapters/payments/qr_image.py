@@ -9,6 +9,8 @@ import qrcode.constants
 from qrcode.image.pil import PilImage
 from qrcode.image.svg import SvgPathFillImage
 
+from ...services.ports.cpu import InlineCpu
+
 # Error correction M (15 %) is what banking apps are tuned for: H makes dense VietQR payloads
 # needlessly large on small kiosk screens, L fails on scuffed printed tickets.
 ERROR_CORRECTION = qrcode.constants.ERROR_CORRECT_M
@@ -27,14 +29,14 @@ def _qr(payload: str, box_size: int, border: int) -> qrcode.QRCode:
     return code
 
 
-def qr_png(payload: str, *, box_size: int = 10, border: int = QUIET_ZONE_MODULES) -> bytes:
+def qr_png(payload: str, box_size: int = 10, border: int = QUIET_ZONE_MODULES) -> bytes:
     image = _qr(payload, box_size, border).make_image(image_factory=PilImage)
     buffer = io.BytesIO()
     image.save(buffer)
     return buffer.getvalue()
 
 
-def qr_svg(payload: str, *, box_size: int = 10, border: int = QUIET_ZONE_MODULES) -> str:
+def qr_svg(payload: str, box_size: int = 10, border: int = QUIET_ZONE_MODULES) -> str:
     """SVG text with a white background, so the quiet zone survives dark page themes."""
     image = _qr(payload, box_size, border).make_image(image_factory=SvgPathFillImage)
     return image.to_string(encoding="unicode")
@@ -43,12 +45,13 @@ def qr_svg(payload: str, *, box_size: int = 10, border: int = QUIET_ZONE_MODULES
 class QrCodeRenderer:
     """QrRenderer port implementation with fixed sizing."""
 
-    def __init__(self, *, box_size: int = 10, border: int = QUIET_ZONE_MODULES):
+    def __init__(self, *, box_size: int = 10, border: int = QUIET_ZONE_MODULES, cpu=None):
         self._box_size = box_size
         self._border = border
+        self._cpu = cpu or InlineCpu()  # rendering is pure-Python work: off the event loop
 
     def png(self, payload: str) -> bytes:
-        return qr_png(payload, box_size=self._box_size, border=self._border)
+        return self._cpu.run(qr_png, payload, self._box_size, self._border)
 
     def svg(self, payload: str) -> str:
-        return qr_svg(payload, box_size=self._box_size, border=self._border)
+        return self._cpu.run(qr_svg, payload, self._box_size, self._border)

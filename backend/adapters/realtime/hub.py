@@ -24,6 +24,7 @@ class RealtimeHub:
         self.listeners = RedisListeners(self.link) if self.link else LocalListeners()
         self.sio = None
         self.publisher = None
+        self.sweeper = None  # realtime.sweeper.ConnectionSweeper, set by init_realtime
         self.watch = LongWaitWatch(self, long_wait_check_s)
         self._dirty: set[tuple[str, str]] = set()
         self._patients: dict[str, tuple[date, str]] = {}
@@ -63,6 +64,8 @@ class RealtimeHub:
     def connection_opened(self) -> None:
         if self.publisher is not None:
             self.publisher.start()
+        if self.sweeper is not None:
+            self.sweeper.start()
 
     def current_seqs(self, namespace: str, rooms: list[str]) -> dict[str, int | None]:
         out: dict[str, int | None] = {}
@@ -89,6 +92,8 @@ class RealtimeHub:
 
     def stop(self) -> None:
         self.watch.stop()
+        if self.sweeper is not None:
+            self.sweeper.stop()
         if self.publisher is not None:
             self.publisher.stop()
 

@@ -48,3 +48,7 @@ def staff_rooms_hearing(service_code: str | None) -> list[str]:
 
 def seq_key(namespace: str, room: str) -> str:
     return namespace + "|" + room
+
+
+# The namespaces of API.md; Socket.IO refuses connects to any other (the default "/" included).
+NAMESPACES = (KIOSK, STAFF, DISPLAY, PATIENT)

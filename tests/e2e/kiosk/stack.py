@@ -70,7 +70,7 @@ class KioskStack:
         _, self.token = add_device(container.deps, "kiosk-e2e")
         container.engine.dispose()
         self.server = ServerProcess(
-            self.db_url, port=port, threads=32, TIEPDON_CONFIG=config,
+            self.db_url, port=port, TIEPDON_CONFIG=config,
             VNPAY_TMN_CODE=TMN_CODE, VNPAY_HASH_SECRET=VNPAY_SECRET,
             VNPAY_PAYMENT_URL=f"{self.vnpay_url}/paymentv2/vpcpay.html",
             VNPAY_API_URL=f"{self.vnpay_url}/merchant_webapi/api/transaction",

@@ -35,7 +35,7 @@ class Site:
     def __init__(self, db_url: str, kiosk_token: str):
         self.db_url = db_url
         self.kiosk_token = kiosk_token
-        self.server = ServerProcess(db_url, threads=48)
+        self.server = ServerProcess(db_url)
 
     @property
     def url(self) -> str:

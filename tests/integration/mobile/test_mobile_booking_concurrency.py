@@ -32,7 +32,7 @@ def test_a_full_slot_is_never_overbooked(db_url, bhxh_sim, sms):
     setup = make_backend(db_url, card_checker=bhxh_client(bhxh_sim), notifier=sms, rate_otp=FAST,
                          rate_account=FAST)
     people = add_people(bhxh_sim, PHONES)
-    servers = [ServerProcess(db_url, threads=64, TIEPDON_RATE_ACCOUNT="100000/100000",
+    servers = [ServerProcess(db_url, TIEPDON_RATE_ACCOUNT="100000/100000",
                              TIEPDON_BACKGROUND_WORKERS="0") for _ in range(2)]
     # The servers boot while the phones sign in and link their cards.
     booting = [threading.Thread(target=s.start) for s in servers]

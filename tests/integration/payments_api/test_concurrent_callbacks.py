@@ -39,7 +39,7 @@ def server(db_url, tmp_path):
     container.engine.dispose()
     env = {"TIEPDON_CONFIG": config, "VNPAY_TMN_CODE": TMN_CODE, "VNPAY_HASH_SECRET": VNPAY_SECRET,
            "BANK_WEBHOOK_SECRET": BANK_SECRET}
-    processes = [ServerProcess(db_url, threads=64, **env).start() for _ in range(2)]
+    processes = [ServerProcess(db_url, **env).start() for _ in range(2)]
     yield processes, {"Authorization": f"Bearer {token}"}, db_url
     for process in processes:
         process.stop()

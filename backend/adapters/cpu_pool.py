@@ -1,0 +1,41 @@
+"""CPU-heavy work (password hashing, QR images) off the event loop.
+
+Under the server's event loop one request that computes for 50 ms stalls every other connection of
+the process for those 50 ms. Such work runs here instead, on a few real threads: hashlib's scrypt
+releases the interpreter lock while it works, and pure-Python rendering at least shares it, so the
+loop keeps answering. The pool is small on purpose: it also bounds the memory a flood of logins can
+take (each scrypt hash holds 16 MB while it runs). Without the event loop (CLI commands, the test
+client) the work simply runs in the caller.
+"""
+import os
+from typing import Callable, TypeVar
+
+T = TypeVar("T")
+
+
+def event_loop_active() -> bool:
+    """True in a process that gevent has monkey-patched (the server's worker)."""
+    try:
+        from gevent import monkey
+    except ImportError:  # pragma: no cover - gevent is a backend dependency
+        return False
+    return monkey.is_module_patched("socket")
+
+
+class CpuPool:
+    def __init__(self, threads: int | None = None):
+        self.threads = threads or max(2, os.cpu_count() or 2)
+        self._pool = None
+
+    def run(self, fn: Callable[..., T], *args) -> T:
+        if not event_loop_active():
+            return fn(*args)
+        if self._pool is None:
+            from gevent.threadpool import ThreadPool
+
+            self._pool = ThreadPool(self.threads)
+        return self._pool.apply(fn, args)
+
+
+def run_inline(fn: Callable[..., T], *args) -> T:
+    return fn(*args)

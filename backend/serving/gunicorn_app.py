@@ -1,0 +1,60 @@
+"""`tiepdon serve`: gunicorn with its gevent worker, the deployment Flask-SocketIO documents for
+production. One worker process per port (Socket.IO sessions live in the process that opened them;
+more processes sit behind a sticky balancer with Redis as the message queue)."""
+import logging
+import resource
+
+from gunicorn.app.base import BaseApplication
+
+log = logging.getLogger("tiepdon.server")
+
+
+def raise_open_file_limit() -> int:
+    """Every connection is a file descriptor: take all the process may have (the hard limit)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and soft < hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+        soft = hard
+    return soft
+
+
+class TiepDonServer(BaseApplication):
+    def __init__(self, bind: str, settings, config: dict | None = None):
+        self._bind = bind
+        self._settings = settings
+        self._config = config
+        super().__init__()
+
+    def load_config(self):
+        s = self._settings
+        files = raise_open_file_limit()
+        self.cfg.set("bind", self._bind)
+        self.cfg.set("workers", 1)
+        self.cfg.set("worker_class", "backend.serving.worker.TiepDonGeventWorker")
+        # Leave room under the descriptor limit for the database, Redis and outside systems.
+        self.cfg.set("worker_connections", max(100, min(s.max_connections, files - 256)))
+        self.cfg.set("backlog", 2048)
+        # In the gevent worker this bounds reading each request's headers as well as the idle time
+        # of a kept-alive connection between requests (gunicorn's timeout_ctx).
+        self.cfg.set("keepalive", s.header_timeout_s)
+        # The worker reports to the arbiter from the event loop once a second: a loop blocked this
+        # long is stuck, and the arbiter replaces the worker.
+        self.cfg.set("timeout", 60)
+        self.cfg.set("graceful_timeout", 10)
+        self.cfg.set("control_socket_disable", True)  # no admin socket: one fixed path for every server
+        # No access log: request lines carry ticket track tokens in query strings.
+        self.cfg.set("accesslog", None)
+        self.cfg.set("errorlog", "-")
+        self.cfg.set("loglevel", "info")
+
+    def load(self):
+        import gc
+
+        from .. import create_app
+
+        app = create_app(self._config)
+        # What start-up built lives as long as the process: keep it out of the collector's full
+        # passes, which otherwise stall every connection for 150–700 ms with thousands of sockets.
+        gc.collect()
+        gc.freeze()
+        return app
