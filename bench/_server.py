@@ -46,7 +46,7 @@ def free_port() -> int:
 
 
 class BenchServer:
-    def __init__(self, db_url: str | None = None, threads: int = 128, extra_env: dict | None = None,
+    def __init__(self, db_url: str | None = None, threads: int | None = 128, extra_env: dict | None = None,
                  cpu: int | None = None):
         self.tmp = tempfile.mkdtemp(prefix="tiepdon-bench-")
         self.db_url = db_url or f"sqlite:///{self.tmp}/bench.db"
@@ -70,8 +70,9 @@ class BenchServer:
     def start(self) -> "BenchServer":
         self.cli("db", "upgrade")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "backend.cli", "serve", "--port", str(self.port),
-             "--threads", str(self.threads)] + ([] if self.cpu is None else ["--cpu", str(self.cpu)]),
+            [sys.executable, "-m", "backend.cli", "serve", "--port", str(self.port)]
+            + ([] if self.threads is None else ["--threads", str(self.threads)])  # None: the server's own
+            + ([] if self.cpu is None else ["--cpu", str(self.cpu)]),
             env=self.env, cwd=ROOT,
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         for _ in range(200):
