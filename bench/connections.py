@@ -98,11 +98,17 @@ def failure_kind(exc: BaseException) -> str:
         return "reset"
     if isinstance(exc, Refused):
         return f"sio {exc}"
+    if isinstance(exc, GaveUp):
+        return "not tried"
     return type(exc).__name__
 
 
 class Refused(Exception):
     """The server answered the namespace connect with CONNECT_ERROR (44)."""
+
+
+class GaveUp(Exception):
+    """Not tried: this step already met enough failed connects to show the server cannot hold N."""
 
 
 class Client:
@@ -120,17 +126,18 @@ class Client:
         self.events = 0
         self.task = None
 
-    async def run(self, session: aiohttp.ClientSession, ws_url: str, open_timeout: float,
-                  heard: dict, opened: asyncio.Semaphore):
+    async def run(self, session: aiohttp.ClientSession, fleet: "Fleet"):
         state_prefix = f'42{self.namespace},["{self.namespace[1:]}.state"'
         event_prefix = f"42{self.namespace},"
         called_prefix = f'42{self.namespace},["ticket.called"'
         ws = None
         try:
-            async with opened:  # bounded handshakes in flight, so the listen backlog never overflows
-                async with asyncio.timeout(open_timeout):
-                    ws = await session.ws_connect(ws_url, autoping=False, max_msg_size=0,
-                                                  compress=0)
+            async with fleet.opened:  # bounded handshakes in flight: the listen backlog never overflows
+                if fleet.failed_opening >= fleet.give_up_after:
+                    raise GaveUp()
+                async with asyncio.timeout(fleet.open_timeout):
+                    ws = await session.ws_connect(fleet.ws_url, autoping=False, max_msg_size=0,
+                                                  timeout=aiohttp.ClientWSTimeout(ws_close=2))
                     opening = await ws.receive_str()
                     if not opening.startswith("0"):
                         raise RuntimeError("no Engine.IO open packet")
@@ -145,6 +152,8 @@ class Client:
                             await ws.send_str("3")
         except Exception as exc:  # noqa: BLE001 — every failure is counted by kind
             self.failure = failure_kind(exc)
+            if not isinstance(exc, GaveUp):
+                fleet.failed_opening += 1
             if ws is not None:
                 await ws.close()
             return
@@ -160,8 +169,8 @@ class Client:
                     if data.startswith(called_prefix):
                         now = time.perf_counter()
                         number = json.loads(data[len(event_prefix):])[1]["display_number"]
-                        heard.setdefault((self.area, number), []).append(now)
-        except Exception:  # noqa: BLE001 — a dropped connection is counted below
+                        fleet.heard.setdefault((self.area, number), []).append(now)
+        except Exception:  # noqa: BLE001 — a dropped connection is counted by `closed`
             pass
         finally:
             self.closed = True
@@ -182,6 +191,10 @@ class Fleet:
         self.heard: dict = {}  # (area, display number) → [perf_counter of each display's delivery]
         self.concurrency = concurrency
         self.opened = asyncio.Semaphore(concurrency)
+        # Once this many connects of a step have failed, the rest of the step is not tried: against
+        # a server that holds a thread per connection, 10,000 timeouts would take half an hour.
+        self.give_up_after = max(2 * concurrency, 200)
+        self.failed_opening = 0
 
     def session_for(self, index: int) -> aiohttp.ClientSession:
         k = index // self.per_address
@@ -197,19 +210,19 @@ class Fleet:
     async def grow(self, n: int, tickets: list[dict]) -> tuple[int, Counter, float]:
         """Adds clients up to n (displays and patients interleaved); returns (ready, failures, seconds)."""
         started = time.perf_counter()
+        self.failed_opening = 0
         new: list[Client] = []
         displays = sum(1 for c in self.clients if c.namespace == "/display")
         while len(self.clients) < n:
             i = len(self.clients)
-            if displays < round((i + 1) * self.display_share):
+            if displays < round((i + 1) * self.display_share) or not tickets:
                 area = DISPLAY_AREAS[displays % len(DISPLAY_AREAS)]
                 c = Client("/display", {"display": area}, area)
                 displays += 1
             else:
                 t = tickets.pop()
                 c = Client("/patient", {"ticket": t["id"], "token": t["track_token"]})
-            c.task = asyncio.create_task(c.run(self.session_for(i), self.ws_url, self.open_timeout,
-                                               self.heard, self.opened))
+            c.task = asyncio.create_task(c.run(self.session_for(i), self))
             self.clients.append(c)
             new.append(c)
         # Each client is ready or failed within its open timeout once it holds the semaphore.
@@ -408,10 +421,12 @@ async def run(args, server: BenchServer, kiosk_token: str, steps: list[int], nof
             print(f"    server RSS {rss:.0f} MB; {events} events to clients in {wall:.1f} s; bench CPU "
                   f"{cpu:.1f} s ({100 * cpu / wall:.0f}% of one core), loop lag p99 {fmt(pct(lags, .99))} ms")
             unopened = sum(failures.values()) / max(1, ready + sum(failures.values()))
-            if max(unopened, failed_share(health), failed_share(ticket)) > 0.01:
+            lost = dropped / n
+            if max(unopened, lost, failed_share(health), failed_share(ticket)) > 0.01:
                 print(f"  stopped at N={n}: the server refused or did not answer "
-                      f"({100 * unopened:.0f}% of new clients, {100 * failed_share(health):.0f}% of health "
-                      f"checks, {100 * failed_share(ticket):.0f}% of tickets)")
+                      f"({100 * unopened:.0f}% of new clients, {100 * lost:.0f}% dropped, "
+                      f"{100 * failed_share(health):.0f}% of health checks, "
+                      f"{100 * failed_share(ticket):.0f}% of tickets)")
                 break
     finally:
         await fleet.close()
@@ -469,8 +484,9 @@ def main():
 
     nofile = raise_open_files()  # before the server starts: it inherits the limit
     print(machine_speed_line())
-    server = BenchServer(threads=None).start()
+    server = BenchServer(threads=None)
     try:
+        server.start()
         server.env["BENCH_PASSWORD"] = PASSWORD
         server.cli("staff", "add", "bench-le-tan", "--name", "Lễ tân đo hiệu năng", "--role", "reception",
                    "--password-env", "BENCH_PASSWORD")
