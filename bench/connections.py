@@ -318,14 +318,17 @@ class Load:
             try:
                 async with self.session.post(f"{self.url}/api/v1/service-points/{CALL_POINTS[k % 3]}/call-next",
                                              headers={"X-CSRF-Token": self.csrf}, timeout=self.timeout) as r:
-                    body = await r.json(content_type=None) if r.status == 200 else None
                     outcome[f"http {r.status}"] += 1
-            except Exception as exc:  # noqa: BLE001
-                outcome[failure_kind(exc)] += 1
+                    if r.status == 204:  # nobody waiting: nothing to announce
+                        return
+                    if r.status != 200:
+                        raise RuntimeError(r.status)
+                    body = await r.json(content_type=None)
+            except Exception as exc:  # noqa: BLE001 — the call failed: every display misses it
+                if not isinstance(exc, RuntimeError):
+                    outcome[failure_kind(exc)] += 1
                 delays.extend([INF] * max(displays, 1))
                 slowest.append(INF)
-                return
-            if body is None:
                 return
             key = (CALL_AREA, body["display_number"])
             deadline = sent + wait_s
