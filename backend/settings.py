@@ -36,6 +36,11 @@ class Settings:
     his_fhir_url: str | None = None
     his_token: str | None = None
     his_xml0_dir: str | None = None
+    # Facility signature (CHUKYDONVI) on XML0 records: the hospital's PKCS#12 certificate. Signing is on
+    # when a certificate is given; his_xml0_sign=False leaves records unsigned for a HIS that signs them.
+    his_signing_p12: str | None = None
+    his_signing_p12_password: str | None = None
+    his_xml0_sign: bool | None = None  # None: sign if and only if his_signing_p12 is set
     # Patient SMS: a brand-name SMS gateway; without a URL, messages go to the console/dev outbox
     sms_gateway_url: str | None = None
     sms_gateway_key: str | None = None
@@ -70,6 +75,10 @@ class Settings:
         s.his_fhir_url = env.get("HIS_FHIR_URL") or None
         s.his_token = env.get("HIS_TOKEN") or None
         s.his_xml0_dir = env.get("HIS_XML0_DIR") or None
+        s.his_signing_p12 = env.get("HIS_SIGNING_P12") or None
+        s.his_signing_p12_password = env.get("HIS_SIGNING_P12_PASSWORD") or None
+        if env.get("HIS_XML0_SIGN"):
+            s.his_xml0_sign = _bool(env.get("HIS_XML0_SIGN"))
         s.sms_gateway_url = env.get("SMS_GATEWAY_URL") or None
         s.sms_gateway_key = env.get("SMS_GATEWAY_KEY") or None
         s.sms_brand_name = env.get("SMS_BRAND_NAME") or s.sms_brand_name

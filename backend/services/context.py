@@ -7,6 +7,7 @@ from ..domain.catalog import Catalog
 from ..domain.hospital_time import utc_now
 from ..domain.tokens import TokenSigner
 from .ports.realtime import NullPublisher, RealtimePublisher
+from .ports.signing import DocumentSigner, LeaveUnsigned
 from .ports.uow import UnitOfWorkFactory
 
 
@@ -21,4 +22,5 @@ class Deps:
     pii: Any = None  # PiiVault: encrypted patient records and look-up hashes
     card_checker: Any = None  # CardChecker (BHXH gateway)
     his: Any = None  # HisGateway
+    xml0_signer: DocumentSigner = field(default_factory=LeaveUnsigned)  # facility signature on XML0 records
     extras: dict[str, Any] = field(default_factory=dict)  # adapters added by later capabilities

@@ -32,7 +32,7 @@ def make_p12(directory: Path, *, name: str = "hospital", key_type: str = "rsa",
              valid_from: datetime | None = None, valid_to: datetime | None = None,
              password: str = P12_PASSWORD) -> TestCertificate:
     now = datetime.now(timezone.utc)
-    valid_from = valid_from or now - timedelta(days=1)
+    valid_from = valid_from or now - timedelta(days=365)  # also valid at the tests' FixedClock
     valid_to = valid_to or now + timedelta(days=365)
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048) if key_type == "rsa" \
         else ec.generate_private_key(ec.SECP256R1())

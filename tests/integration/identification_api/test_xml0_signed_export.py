@@ -67,6 +67,24 @@ def test_staff_export_is_signed_by_the_hospital(db_url, clock, bhxh_sim, cert, t
     assert xmlsec1_verify(tampered, cert, tmp_path).returncode != 0
 
 
+def test_certificate_expired_since_start_refuses_to_export_unsigned(db_url, clock, bhxh_sim, tmp_path):
+    from datetime import timedelta
+
+    cert = make_p12(tmp_path, valid_to=clock.now + timedelta(days=10))
+    b = _backend(db_url, clock, bhxh_sim, his_signing_p12=str(cert.p12_path),
+                 his_signing_p12_password=cert.password)
+    visit_id = _check_in(b)
+    b.add_staff("letan", "reception")
+    staff = b.login("letan")
+    clock.advance(days=11)
+
+    r = staff.get(f"/api/v1/visits/{visit_id}/xml0")
+    assert r.status_code == 503 and r.mimetype == "application/problem+json"
+    assert r.get_json()["code"] == "XML0_SIGNING_UNAVAILABLE" and "hết hạn" in r.get_json()["title"]
+    r = staff.get(f"/api/v1/visits/{visit_id}/xml0", headers={"Accept-Language": "en"})
+    assert "expired" in r.get_json()["title"]
+
+
 @pytest.mark.parametrize("how", ["no certificate", "HIS_XML0_SIGN=0"])
 def test_unsigned_export_for_a_his_that_signs_itself(db_url, clock, bhxh_sim, cert, how):
     settings = {} if how == "no certificate" else {
@@ -120,7 +138,9 @@ def test_refuses_to_start_with_an_unusable_certificate(sqlite_url, tmp_path, fau
         create_app(_app_config(sqlite_url, **settings))
     message = str(caught.value)
     assert "HIS_SIGNING_P12" in message
-    assert "/" in message  # Vietnamese / English
+    vietnamese, english = message.splitlines()  # Vietnamese first, English second
+    assert any(word in vietnamese for word in ("tệp", "mật khẩu", "hết hạn", "cần"))
+    assert any(word in english for word in ("file", "password", "expired", "needs"))
     assert cert.password not in message and "khong-dung-mat-khau" not in message
 
 
