@@ -157,3 +157,15 @@ def test_serve_refuses_a_wrong_certificate_password_and_never_prints_it(sqlite_u
     assert "mật khẩu" in done.stderr.lower() and "password" in done.stderr.lower()
     assert "sai-mat-khau-123" not in done.stderr + done.stdout
     assert "Traceback" not in done.stderr
+
+
+def test_other_commands_also_refuse_clearly(sqlite_url, tmp_path):
+    from tests.support.servers import server_env
+
+    upgrade(sqlite_url)
+    env = server_env(sqlite_url, HIS_SIGNING_P12=str(tmp_path / "chua-cai.p12"))
+    done = subprocess.run([sys.executable, "-m", "backend.cli", "device", "list"], env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert "Không tìm thấy tệp chứng thư số HIS_SIGNING_P12" in done.stderr and "not found" in done.stderr
+    assert "Traceback" not in done.stderr
