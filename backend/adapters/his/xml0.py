@@ -120,8 +120,8 @@ class Xml0FileExporter:
     content depends only on the registration, so two workers racing on one visit write the same
     record (byte for byte with an RSA certificate; an ECDSA signature differs each time but both
     verify). Files are signed by `signer` (see `xml0_signing`); the default leaves `CHUKYDONVI`
-    empty for a HIS that signs the records itself. If the importer moves files away after reading, it must itself treat MA_LK as unique,
-    which QĐ 130 already requires.
+    empty for a HIS that signs the records itself. If the importer moves files away after reading,
+    it must itself treat MA_LK as unique, which QĐ 130 already requires.
     """
 
     def __init__(

@@ -113,7 +113,8 @@ def load_pkcs12_signer(path: str | os.PathLike[str], password: str | None, *,
             f"Tệp HIS_SIGNING_P12 ({path}) không phải tệp PKCS#12 (.p12/.pfx) gồm chứng thư và khóa bí mật\n"
             f"HIS_SIGNING_P12 ({path}) is not a PKCS#12 (.p12/.pfx) file with a certificate and private key")
     try:
-        key, certificate, _chain = pkcs12.load_key_and_certificates(data, password.encode() if password else None)
+        secret = password.encode() if password else None
+        key, certificate, _chain = pkcs12.load_key_and_certificates(data, secret)
     except ValueError:
         # cryptography cannot tell a wrong password from a damaged file; the first is far likelier.
         raise SigningCertificateError(
@@ -135,18 +136,17 @@ def load_pkcs12_signer(path: str | os.PathLike[str], password: str | None, *,
             f"The private key in HIS_SIGNING_P12 ({path}) does not belong to its certificate")
     moment = now()
     subject = certificate.subject.rfc4514_string()
+    starts, ends = _day(certificate.not_valid_before_utc), _day(certificate.not_valid_after_utc)
     if moment > certificate.not_valid_after_utc:
         raise SigningCertificateError(
-            f"Chứng thư số HIS_SIGNING_P12 ({subject}) đã hết hạn từ {_day(certificate.not_valid_after_utc)}; "
+            f"Chứng thư số HIS_SIGNING_P12 ({subject}) đã hết hạn từ {ends}; "
             f"hãy gia hạn với nhà cung cấp chữ ký số\n"
-            f"The HIS_SIGNING_P12 certificate ({subject}) expired on {_day(certificate.not_valid_after_utc)}; "
-            f"renew it with the CA")
+            f"The HIS_SIGNING_P12 certificate ({subject}) expired on {ends}; renew it with the CA")
     if moment < certificate.not_valid_before_utc:
         raise SigningCertificateError(
-            f"Chứng thư số HIS_SIGNING_P12 ({subject}) chưa có hiệu lực đến {_day(certificate.not_valid_before_utc)}\n"
-            f"The HIS_SIGNING_P12 certificate ({subject}) is not valid before "
-            f"{_day(certificate.not_valid_before_utc)}")
-    log.info("xml0 records will be signed by %s (valid until %s)", subject, _day(certificate.not_valid_after_utc))
+            f"Chứng thư số HIS_SIGNING_P12 ({subject}) chưa có hiệu lực (có hiệu lực từ {starts})\n"
+            f"The HIS_SIGNING_P12 certificate ({subject}) is not valid before {starts}")
+    log.info("xml0 records will be signed by %s (valid until %s)", subject, ends)
     return Pkcs12XmlSigner(key, certificate, now=now)
 
 
