@@ -41,7 +41,8 @@ def build_container(settings: Settings, check_migrations: bool = True) -> Contai
         deps.clock = settings.extra["clock"]
     deps.pii = FernetPiiVault(settings.pii_key)
     deps.card_checker = settings.extra.get("card_checker") or _card_checker(settings)
-    deps.his = settings.extra.get("his") or _his_gateway(settings)
+    deps.xml0_signer = _xml0_signer(settings, deps.clock)
+    deps.his = settings.extra.get("his") or _his_gateway(settings, deps.xml0_signer)
     deps.extras["payments"] = settings.extra.get("payments_context") or _payments(settings, deps.public_url, deps.cpu)
     deps.extras["mobile"] = _mobile(settings, deps.cpu)
     return Container(settings=settings, engine=engine, deps=deps)
@@ -57,7 +58,7 @@ def _card_checker(settings: Settings):
                       read_timeout=settings.bhxh_timeout_s)
 
 
-def _his_gateway(settings: Settings):
+def _his_gateway(settings: Settings, xml0_signer):
     if settings.his_fhir_url:
         from .adapters.his.fhir_client import FhirHisClient
 
@@ -65,8 +66,23 @@ def _his_gateway(settings: Settings):
     if settings.his_xml0_dir:
         from .adapters.his.xml0 import Xml0FileExporter
 
-        return Xml0FileExporter(settings.his_xml0_dir)
+        return Xml0FileExporter(settings.his_xml0_dir, signer=xml0_signer)
     return None
+
+
+def _xml0_signer(settings: Settings, clock):
+    """The hospital's certificate signs XML0 records (CHUKYDONVI); a faulty one stops start-up here."""
+    from .adapters.his.xml0_signing import SigningCertificateError, load_pkcs12_signer
+    from .services.ports.signing import LeaveUnsigned
+
+    sign = settings.his_xml0_sign if settings.his_xml0_sign is not None else bool(settings.his_signing_p12)
+    if not sign:
+        return LeaveUnsigned()
+    if not settings.his_signing_p12:
+        raise SigningCertificateError(
+            "HIS_XML0_SIGN=1 cần HIS_SIGNING_P12 (tệp chứng thư số .p12/.pfx của bệnh viện)\n"
+            "HIS_XML0_SIGN=1 needs HIS_SIGNING_P12 (the hospital's .p12/.pfx certificate file)")
+    return load_pkcs12_signer(settings.his_signing_p12, settings.his_signing_p12_password, now=clock)
 
 
 def _payments(settings: Settings, public_url: str, cpu):

@@ -21,7 +21,10 @@ def _settings(overrides=None):
 def _deps(check_migrations=True):
     from .bootstrap import build_container
 
-    return build_container(_settings(), check_migrations=check_migrations).deps
+    try:
+        return build_container(_settings(), check_migrations=check_migrations).deps
+    except RuntimeError as exc:  # a setting the container cannot start with: say which, no traceback
+        _fail(str(exc))
 
 
 def _fail(message: str) -> None:

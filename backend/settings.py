@@ -15,7 +15,7 @@ def _bool(v: str | None) -> bool:
 class Settings:
     database_url: str = f"sqlite:///{os.path.join(ROOT, 'var', 'tiepdon.db')}"
     config_path: str = os.path.join(ROOT, "config", "hospital.toml")
-    secret_key: str | None = None
+    secret_key: str | None = field(default=None, repr=False)  # a secret: kept out of logs
     redis_url: str | None = None
     public_url: str | None = None
     ignore_opening_hours: bool = False
@@ -26,21 +26,26 @@ class Settings:
     rate_login: tuple[float, int] = (0.2, 10)
     rate_otp: tuple[float, int] = (0.05, 5)  # SMS codes asked / codes tried, per IP (and per account)
     rate_account: tuple[float, int] = (5.0, 30)  # patient app requests per account
-    pii_key: str | None = None
+    pii_key: str | None = field(default=None, repr=False)  # a secret: kept out of logs
     # BHXH card-check gateway (the hospital's account; calls are attributed to the duty staff member)
     bhxh_url: str | None = None
     bhxh_username: str | None = None
-    bhxh_password: str | None = None
+    bhxh_password: str | None = field(default=None, repr=False)  # a secret: kept out of logs
     bhxh_staff_name: str | None = None
     bhxh_staff_cccd: str | None = None
     bhxh_timeout_s: float = 2.0
     # HIS: "fhir" (FHIR R4 base URL), "xml0" (write XML0 files to a directory) or unset
     his_fhir_url: str | None = None
-    his_token: str | None = None
+    his_token: str | None = field(default=None, repr=False)  # a secret: kept out of logs
     his_xml0_dir: str | None = None
+    # Facility signature (CHUKYDONVI) on XML0 records: the hospital's PKCS#12 certificate. Signing is on
+    # when a certificate is given; his_xml0_sign=False leaves records unsigned for a HIS that signs them.
+    his_signing_p12: str | None = None
+    his_signing_p12_password: str | None = field(default=None, repr=False)  # a secret: kept out of logs
+    his_xml0_sign: bool | None = None  # None: sign if and only if his_signing_p12 is set
     # Patient SMS: a brand-name SMS gateway; without a URL, messages go to the console/dev outbox
     sms_gateway_url: str | None = None
-    sms_gateway_key: str | None = None
+    sms_gateway_key: str | None = field(default=None, repr=False)  # a secret: kept out of logs
     sms_brand_name: str = "TIEPDON"
     sms_otp_template: str | None = None  # "{code}" and "{minutes}" are filled in
     sms_ascii: bool = False  # strip Vietnamese diacritics for GSM-7-only brand-name routes
@@ -80,6 +85,10 @@ class Settings:
         s.his_fhir_url = env.get("HIS_FHIR_URL") or None
         s.his_token = env.get("HIS_TOKEN") or None
         s.his_xml0_dir = env.get("HIS_XML0_DIR") or None
+        s.his_signing_p12 = env.get("HIS_SIGNING_P12") or None
+        s.his_signing_p12_password = env.get("HIS_SIGNING_P12_PASSWORD") or None
+        if env.get("HIS_XML0_SIGN"):
+            s.his_xml0_sign = _bool(env.get("HIS_XML0_SIGN"))
         s.sms_gateway_url = env.get("SMS_GATEWAY_URL") or None
         s.sms_gateway_key = env.get("SMS_GATEWAY_KEY") or None
         s.sms_brand_name = env.get("SMS_BRAND_NAME") or s.sms_brand_name

@@ -1,4 +1,6 @@
 """Kiosk identification and the staff lists of visits that need a look (BHYT pending, not in HIS)."""
+from urllib.parse import quote
+
 from flask import Response, g
 from flask.views import MethodView
 from flask_smorest import Blueprint
@@ -7,6 +9,7 @@ from marshmallow import Schema, fields, validate, validates_schema, ValidationEr
 from ..domain.priority import LABELS
 from ..services import his_sync, identification
 from ..services.identification import IdentifyRequest
+from ..services.ports.signing import SigningUnavailable
 from .guards import deps, device_or_staff, staff_required
 from .problems import ProblemException
 from .views import iso
@@ -127,15 +130,30 @@ class BhytFlagged(MethodView):
 class VisitXml0(MethodView):
     @blp.doc(security=[{"staffSession": []}])
     @blp.alt_response(200, success=True, content_type="application/xml",
-                      description="QĐ 130 XML0 check-in record of the visit (the read is audited)")
+                      description="QĐ 130 XML0 check-in record of the visit (the read is audited), signed by "
+                                  "the hospital in CHUKYDONVI when a certificate is configured",
+                      headers={"X-XML0-Signed": {"description": "true: CHUKYDONVI holds the hospital's "
+                                                                "XML-DSig signature; false: left empty for "
+                                                                "the HIS to sign",
+                                                 "schema": {"type": "string", "enum": ["true", "false"]}},
+                               "X-XML0-Signer": {"description": "Subject (RFC 4514, UTF-8 percent-encoded) "
+                                                                "of the signing certificate, when signed",
+                                                 "schema": {"type": "string"}}})
     @staff_required("admin", "reception")
     def get(self, visit_id):
         """Export a visit's XML0 check-in record (for a vendor HIS)"""
         from ..adapters.his.xml0 import build_xml0_document
 
         registration = his_sync.xml0_for_visit(deps(), visit_id, f"staff:{g.staff.id}")
-        return Response(build_xml0_document(registration), mimetype="application/xml",
-                        headers={"Content-Disposition": f"attachment; filename=XML0_{visit_id}.xml"})
+        try:
+            document = deps().xml0_signer.sign(build_xml0_document(registration))
+        except SigningUnavailable:
+            raise ProblemException("XML0_SIGNING_UNAVAILABLE") from None
+        headers = {"Content-Disposition": f"attachment; filename=XML0_{visit_id}.xml",
+                   "X-XML0-Signed": "true" if document.signed else "false"}
+        if document.signer_subject:
+            headers["X-XML0-Signer"] = quote(document.signer_subject, safe=" =,+")  # UTF-8 in a latin-1 header
+        return Response(document.content, mimetype="application/xml", headers=headers)
 
 
 class AuditQuerySchema(Schema):

@@ -130,6 +130,9 @@ PROBLEMS: dict[str, tuple[int, str, str]] = {
                                    "Check-in by location is off here: scan the lobby QR code"),
     "INTERNAL_ERROR": (500, "Lỗi hệ thống, vui lòng báo nhân viên",
                        "Internal error: please tell a member of staff"),
+    "XML0_SIGNING_UNAVAILABLE": (503, "Chứng thư số của bệnh viện đã hết hạn, chưa ký được hồ sơ XML0",
+                                 "The hospital's signing certificate has expired: the XML0 record cannot be "
+                                 "signed"),
     "SERVICE_UNAVAILABLE": (503, "Hệ thống tạm thời không sẵn sàng", "Temporarily unavailable"),
 }
 

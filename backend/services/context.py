@@ -8,6 +8,7 @@ from ..domain.hospital_time import utc_now
 from ..domain.tokens import TokenSigner
 from .ports.cpu import CpuWork, InlineCpu
 from .ports.realtime import NullPublisher, RealtimePublisher
+from .ports.signing import DocumentSigner, LeaveUnsigned
 from .ports.uow import UnitOfWorkFactory
 
 
@@ -23,4 +24,5 @@ class Deps:
     card_checker: Any = None  # CardChecker (BHXH gateway)
     his: Any = None  # HisGateway
     cpu: CpuWork = field(default_factory=InlineCpu)  # password hashing, QR images
+    xml0_signer: DocumentSigner = field(default_factory=LeaveUnsigned)  # facility signature on XML0 records
     extras: dict[str, Any] = field(default_factory=dict)  # adapters added by later capabilities

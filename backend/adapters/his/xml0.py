@@ -7,10 +7,12 @@ Document shape (UTF-8):
         <TRANG_THAI_KCB> <MA_LK>…</MA_LK> <STT>…</STT> … <DU_PHONG /> </TRANG_THAI_KCB>
         …
       </DSACH_TRANG_THAI_KCB>
+      <CHUKYDONVI />
     </CHI_TIEU_TRANG_THAI_KCB>
 
 Field values and their order come from `backend.domain.his_record.xml0_fields`; this module only
-handles XML and files.
+handles XML and files. `CHUKYDONVI` is the slot for the facility's signature, empty here as in the
+BHXH gateway's template; `xml0_signing` (or the hospital's own HIS) fills it.
 """
 
 from __future__ import annotations
@@ -31,12 +33,14 @@ from backend.domain.his_record import (
     xml0_fields,
 )
 from backend.services.ports.his import HisReason, HisReceipt, HisUnavailable
+from backend.services.ports.signing import DocumentSigner, LeaveUnsigned, SigningUnavailable
 
 log = logging.getLogger(__name__)
 
 ROOT_TAG = "CHI_TIEU_TRANG_THAI_KCB"
 LIST_TAG = "DSACH_TRANG_THAI_KCB"
 RECORD_TAG = "TRANG_THAI_KCB"
+SIGNATURE_TAG = "CHUKYDONVI"
 
 
 class Xml0FormatError(ValueError):
@@ -51,6 +55,7 @@ def build_xml0_document_from_fields(records: Iterable[Mapping[str, str]]) -> byt
         element = ET.SubElement(listing, RECORD_TAG)
         for name in XML0_FIELDS:
             ET.SubElement(element, name).text = record.get(name, "")
+    ET.SubElement(root, SIGNATURE_TAG)
     ET.indent(root, space="  ")
     return ET.tostring(root, encoding="utf-8", xml_declaration=True)
 
@@ -112,15 +117,23 @@ class Xml0FileExporter:
     One file per visit, named from MA_CSKCB and MA_LK, so a retry finds the file it already wrote
     instead of dropping a second one. Files appear atomically (written to a hidden temp file in the
     same directory, fsynced, then renamed), so the vendor's importer never reads half a file. The
-    content depends only on the registration, so two workers racing on one visit write identical
-    bytes. If the importer moves files away after reading, it must itself treat MA_LK as unique,
-    which QĐ 130 already requires.
+    content depends only on the registration, so two workers racing on one visit write the same
+    record (byte for byte with an RSA certificate; an ECDSA signature differs each time but both
+    verify). Files are signed by `signer` (see `xml0_signing`); the default leaves `CHUKYDONVI`
+    empty for a HIS that signs the records itself. If the importer moves files away after reading,
+    it must itself treat MA_LK as unique, which QĐ 130 already requires.
     """
 
     def __init__(
-        self, outbox_dir: str | os.PathLike[str], *, file_prefix: str = "XML0", file_mode: int = 0o640
+        self,
+        outbox_dir: str | os.PathLike[str],
+        *,
+        file_prefix: str = "XML0",
+        file_mode: int = 0o640,
+        signer: DocumentSigner | None = None,
     ) -> None:
         self._outbox_dir = Path(outbox_dir)
+        self._signer = signer or LeaveUnsigned()
         self._file_prefix = file_prefix
         self._file_mode = file_mode
 
@@ -138,11 +151,16 @@ class Xml0FileExporter:
         if not self._outbox_dir.is_dir():
             raise HisUnavailable(HisReason.OUTBOX_UNWRITABLE)
         try:
-            self._write_atomically(target, build_xml0_document(reg))
+            document = self._signer.sign(build_xml0_document(reg))
+        except SigningUnavailable:
+            # Never an unsigned file in place of a signed one: wait for a renewed certificate.
+            raise HisUnavailable(HisReason.SIGNING_UNAVAILABLE) from None
+        try:
+            self._write_atomically(target, document.content)
         except OSError as exc:
             log.warning("his.xml0 write failed: %s", type(exc).__name__)
             raise HisUnavailable(HisReason.OUTBOX_UNWRITABLE) from None
-        log.info("his.xml0 file written")
+        log.info("his.xml0 file written (%s)", "signed" if document.signed else "unsigned")
         return self._receipt(reg, written=True)
 
     @staticmethod

@@ -32,6 +32,7 @@ class HisReason:
     AUTH_FAILED = "auth_failed"  # 401/403: a configuration fault, fixed once for every queued visit
     BAD_RESPONSE = "bad_response"  # 2xx with a body that is not the FHIR resource we asked for
     OUTBOX_UNWRITABLE = "outbox_unwritable"  # file-drop adapters: directory missing, disk full
+    SIGNING_UNAVAILABLE = "signing_unavailable"  # the facility certificate expired: renew and restart
     # HisRejected
     INVALID_REQUEST = "invalid_request"  # 400, 422
     NOT_FOUND = "not_found"  # 404: wrong base URL path or resource type not supported

@@ -23,8 +23,10 @@ def test_document_shape_and_encoding(make_registration):
     assert "Nguyễn Văn An".encode("utf-8") in data
     root = ET.fromstring(data)
     assert root.tag == "CHI_TIEU_TRANG_THAI_KCB"
-    (listing,) = list(root)
+    listing, signature_slot = list(root)
     assert listing.tag == "DSACH_TRANG_THAI_KCB"
+    # The facility signature's slot, empty until a signer (or the hospital's HIS) fills it.
+    assert signature_slot.tag == "CHUKYDONVI" and len(signature_slot) == 0 and not signature_slot.text
     (record,) = list(listing)
     assert record.tag == "TRANG_THAI_KCB"
     assert [child.tag for child in record] == list(XML0_FIELDS)
