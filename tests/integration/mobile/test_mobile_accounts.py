@@ -55,6 +55,30 @@ def test_a_card_bhxh_does_not_confirm_is_not_linked(backend, phone):
     assert p.get("/api/v1/me").get_json()["patients"] == []
 
 
+def stored_an(backend) -> dict:
+    from backend.adapters.db.identity_models import PatientRow
+    from sqlalchemy import select
+
+    with backend.deps.uow.read() as uow:
+        rows = list(uow.conn.execute(select(PatientRow)))
+    assert len(rows) == 1
+    return {"name_masked": rows[0].name_masked, **backend.deps.pii.decrypt(rows[0].data_enc)}
+
+
+def test_a_phone_bhxh_does_not_confirm_changes_nobodys_record(backend, phone):
+    kiosk_identify(backend, AN_QR)  # the record, as the card wrote it
+    before = stored_an(backend)
+    p = phone("0912000009").sign_in()
+    # A photo of the card's QR with another name is no better than typing it.
+    photo = cccd_qr("001090012345", "Lê Văn Tám", date(1990, 8, 15), "Nam")
+    for body in ({"manual": {**AN, "dob": "16/08/1990"}}, {"manual": {**AN, "name": "Lê Văn Tám"}},
+                 {"scan": photo}):
+        r = p.post("/api/v1/me/patients", {**body, "consent": CONSENT})
+        assert r.status_code == 422 and r.get_json()["code"] == "LINK_NOT_VERIFIED", r.get_json()
+    assert stored_an(backend) == before and before["name"] == "Nguyễn Văn An" and before["dob_day"] == 15
+    assert p.get("/api/v1/me").get_json()["patients"] == []
+
+
 def test_one_phone_per_person_and_the_kiosk_moves_it(backend, phone):
     first = phone("0912000003").sign_in()
     first.link_self(AN)
