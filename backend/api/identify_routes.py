@@ -9,6 +9,7 @@ from ..services import his_sync, identification
 from ..services.identification import IdentifyRequest
 from .guards import deps, device_or_staff, staff_required
 from .problems import ProblemException
+from .schemas import ProblemSchema
 from .views import iso
 
 blp = Blueprint("identify", __name__, url_prefix="/api/v1", description="Patient identification")
@@ -64,6 +65,10 @@ class IdentifyResultSchema(Schema):
 class Identify(MethodView):
     @blp.arguments(IdentifySchema())
     @blp.alt_response(200, schema=IdentifyResultSchema, success=True)
+    @blp.alt_response(429, schema=ProblemSchema, content_type="application/problem+json",
+                      description="MANUAL_LOOKUP_LIMIT: this kiosk typed too many numbers we did not know "
+                                  "(TIEPDON_MANUAL_LOOKUP_LIMIT); Retry-After and retry_after_s say when "
+                                  "it may again. Card scans still work.")
     @blp.doc(security=[{"device": []}, {"staffSession": []}])
     def post(self, body):
         """Identify a patient from a CCCD/BHYT QR or typed number; checks BHYT with BHXH"""

@@ -12,7 +12,7 @@ from ..domain.bhyt_check import BhytCheckResult, CheckStatus, gateway_unavailabl
 from ..domain.cards import BhytCard, CardKind, CccdCard, parse_manual, parse_scan
 from ..domain.cards.dates import BirthDate
 from ..domain.errors import DomainError
-from ..domain.hospital_time import hospital_day
+from ..domain.hospital_time import HOSPITAL_TZ, hospital_day
 from ..domain.masking import mask_id, mask_name
 from ..domain.cards.dates import age_on
 from ..domain.priority import PriorityClass, priority_from_age, priority_from_years
@@ -98,6 +98,13 @@ def _bounded(req: IdentifyRequest) -> bool:
     return not req.channel.startswith("staff:")
 
 
+def _window_start(now: datetime, window_s: int) -> datetime:
+    """Fixed windows on the hospital's clock: a day window starts at local midnight."""
+    offset = now.astimezone(HOSPITAL_TZ).utcoffset().total_seconds()
+    local = now.timestamp() + offset
+    return datetime.fromtimestamp(local // window_s * window_s - offset, timezone.utc)
+
+
 def _take_manual_lookup(deps: Deps, req: IdentifyRequest, hashes: list[str], now: datetime) -> None:
     """A typed number we do not know yet costs a BHXH call and creates a record: bounded per channel,
     refused before either happens."""
@@ -105,7 +112,7 @@ def _take_manual_lookup(deps: Deps, req: IdentifyRequest, hashes: list[str], now
         if uow.patients.find_by_hashes(hashes) is not None:
             return
     count, window_s = deps.extras.get("manual_lookup_limit") or DEFAULT_MANUAL_LOOKUP_LIMIT
-    start = datetime.fromtimestamp(now.timestamp() // window_s * window_s, timezone.utc)
+    start = _window_start(now, window_s)
     with deps.uow.write() as uow:
         taken = uow.manual_lookups.take(req.channel, start, count)
         uow.commit()
@@ -311,8 +318,6 @@ def recheck_pending(deps: Deps, limit: int = 20) -> int:
 
 
 def flagged_today(deps: Deps) -> list[dict]:
-    from ..domain.hospital_time import HOSPITAL_TZ
-
     now = deps.clock()
     start = datetime.combine(hospital_day(now), datetime.min.time(), HOSPITAL_TZ)
     with deps.uow.read() as uow:

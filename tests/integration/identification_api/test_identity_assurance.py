@@ -204,3 +204,16 @@ def test_typed_look_ups_of_unknown_numbers_are_bounded_per_kiosk(db_url, clock, 
         assert identify(backend, manual=unknown(5)).status_code == 200
     finally:
         backend.app.extensions["tiepdon"].engine.dispose()
+
+
+def test_a_daily_bound_starts_again_at_midnight_in_vietnam(db_url, clock):
+    backend = make_backend(db_url, clock=clock, manual_lookup_limit=(1, 86400))
+    try:
+        assert identify(backend, manual=unknown(10)).status_code == 200
+        refused = identify(backend, manual=unknown(11))
+        assert refused.status_code == 429 and refused.get_json()["retry_after_s"] == 15 * 3600
+        assert refused.headers["Retry-After"] == str(15 * 3600)  # 09:00 → midnight, hospital time
+        clock.advance(hours=15)
+        assert identify(backend, manual=unknown(11)).status_code == 200
+    finally:
+        backend.app.extensions["tiepdon"].engine.dispose()
