@@ -159,3 +159,26 @@ def test_tokens_are_not_interchangeable_and_logout_ends_them(backend, phone):
     assert as_device.status_code == 401
     assert p.post("/api/v1/me/logout").status_code == 204
     assert p.get("/api/v1/me").status_code == 401
+
+
+def test_a_phone_typing_numbers_nobody_knows_is_bounded_like_a_kiosk(db_url, clock, bhxh_sim, sms):
+    from tests.integration.mobile.conftest import FAST, Phone, bhxh_client
+    from tests.support.app import make_backend
+    from tests.support.cards import synthetic_cccd
+
+    backend = make_backend(db_url, clock=clock, card_checker=bhxh_client(bhxh_sim), notifier=sms,
+                           rate_otp=FAST, rate_account=FAST, manual_lookup_limit=(2, 3600))
+    try:
+        p = Phone(backend, sms, "0912000010").sign_in()
+        made_up = [{"id_type": "cccd", "number": synthetic_cccd(800000 + i, 1985), "name": "Lê Văn Bình",
+                    "dob": "01/01/1985"} for i in range(3)]
+        for person in made_up[:2]:
+            r = p.post("/api/v1/me/patients", {"manual": person, "consent": CONSENT})
+            assert r.get_json()["code"] == "LINK_NOT_VERIFIED"
+        r = p.post("/api/v1/me/patients", {"manual": made_up[2], "consent": CONSENT})
+        assert r.status_code == 429 and r.get_json()["code"] == "MANUAL_LOOKUP_LIMIT"
+        assert int(r.headers["Retry-After"]) > 0
+        other = Phone(backend, sms, "0912000011").sign_in()
+        assert other.post("/api/v1/me/patients", {"manual": AN, "consent": CONSENT}).status_code == 201
+    finally:
+        backend.app.extensions["tiepdon"].engine.dispose()
