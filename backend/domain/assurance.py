@@ -14,6 +14,8 @@ from __future__ import annotations
 import unicodedata
 from enum import Enum
 
+from .bhyt_check import BhytCheckResult, CheckStatus
+
 
 class Assurance(str, Enum):
     TYPED = "typed"
@@ -58,20 +60,28 @@ def _name_key(name: str) -> str:
     return " ".join(unicodedata.normalize("NFC", name).casefold().split())
 
 
-def holder_matches(typed_name: str, typed_dob: str, answer_name: str | None, answer_dob: str | None) -> bool:
-    """BHXH's answer names the same person: name (case and spacing aside) and birth date text."""
-    if not answer_name or not answer_dob:
+# BHXH found no such card, or found it with another name or birth date: whatever else the answer
+# carries, it does not vouch for the person who typed.
+IDENTITY_MISMATCH_CODES = frozenset({"050", "051", "052", "053", "060", "061", "070"})
+
+
+def holder_confirmed(check: BhytCheckResult, typed_name: str, typed_dob: str) -> bool:
+    """BHXH answered, did not contradict, and named the same person: name (case and spacing aside)
+    and birth date text both equal what was typed."""
+    if check.status is CheckStatus.PENDING or check.code in IDENTITY_MISMATCH_CODES:
         return False
-    return _name_key(typed_name) == _name_key(answer_name) and typed_dob.strip() == answer_dob.strip()
+    if not check.holder_name or not check.holder_dob:
+        return False
+    return _name_key(typed_name) == _name_key(check.holder_name) and typed_dob.strip() == check.holder_dob.strip()
 
 
 def assess(*, scanned: bool, card_in_hand: bool, typed_name: str, typed_dob: str,
-           answer_name: str | None, answer_dob: str | None) -> Assurance:
+           check: BhytCheckResult) -> Assurance:
     """``scanned``: the identity came from a card QR; ``card_in_hand``: read where a person could see
     the card (kiosk, staff desk). A QR read by a phone camera is only as good as a photo of it."""
     if scanned and card_in_hand:
         return Assurance.CARD
-    if holder_matches(typed_name, typed_dob, answer_name, answer_dob):
+    if holder_confirmed(check, typed_name, typed_dob):
         return Assurance.CONFIRMED
     return Assurance.TYPED
 

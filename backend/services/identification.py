@@ -123,8 +123,7 @@ def _take_manual_lookup(deps: Deps, req: IdentifyRequest, hashes: list[str], now
 
 def _assess(req: IdentifyRequest, card, check: BhytCheckResult) -> Assurance:
     return assess(scanned=req.scan is not None, card_in_hand=req.card_in_hand, typed_name=card.name,
-                  typed_dob=card.dob.to_bhxh_text(), answer_name=check.holder_name,
-                  answer_dob=check.holder_dob)
+                  typed_dob=card.dob.to_bhxh_text(), check=check)
 
 
 def _store_patient(uow, deps: Deps, req: IdentifyRequest, card, keys, level: Assurance, now) -> str:

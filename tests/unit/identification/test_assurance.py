@@ -2,16 +2,18 @@
 import pytest
 
 from backend.domain.assurance import Assurance, assess, changed_fields, may_change_record, may_see_open_visit, may_share
+from backend.domain.bhyt_check import gateway_unavailable, interpret_check
 from backend.settings import parse_count_per_window
 
 
-def level(scanned=False, in_hand=True, name="Nguyễn Văn An", dob="15/08/1990", answer=("NGUYỄN  VĂN AN", "15/08/1990")):
-    return assess(scanned=scanned, card_in_hand=in_hand, typed_name=name, typed_dob=dob,
-                  answer_name=answer[0], answer_dob=answer[1])
+def level(scanned=False, in_hand=True, name="Nguyễn Văn An", dob="15/08/1990",
+          answer=("NGUYỄN  VĂN AN", "15/08/1990"), code="000"):
+    check = interpret_check(code, holder_name=answer[0], holder_dob=answer[1])
+    return assess(scanned=scanned, card_in_hand=in_hand, typed_name=name, typed_dob=dob, check=check)
 
 
 def test_a_card_scanned_where_it_can_be_seen_is_the_best_level_whatever_bhxh_says():
-    assert level(scanned=True, answer=(None, None)) is Assurance.CARD
+    assert level(scanned=True, answer=(None, None), code="060") is Assurance.CARD
 
 
 def test_a_qr_read_by_a_phone_is_worth_what_typing_it_is():
@@ -20,7 +22,7 @@ def test_a_qr_read_by_a_phone_is_worth_what_typing_it_is():
 
 
 @pytest.mark.parametrize("answer", [
-    (None, None),                              # no answer, or BHXH refused (060, 070, 050)
+    (None, None),                              # no card in the answer
     ("Nguyễn Văn Anh", "15/08/1990"),          # another name
     ("Nguyễn Văn An", "16/08/1990"),           # another birth date
     ("Nguyễn Văn An", "1990"),                 # only the year where a full date was typed
@@ -28,6 +30,23 @@ def test_a_qr_read_by_a_phone_is_worth_what_typing_it_is():
 ])
 def test_a_typed_number_is_confirmed_only_by_the_same_name_and_birth_date(answer):
     assert level(answer=answer) is Assurance.TYPED
+
+
+@pytest.mark.parametrize("code", ["050", "060", "061", "070", "205", "401", "100", ""])
+def test_an_answer_that_refuses_the_person_or_decides_nothing_confirms_nothing(code):
+    # Even if a gateway echoed the typed name and date back with the refusal.
+    assert level(code=code, answer=("Nguyễn Văn An", "15/08/1990")) is Assurance.TYPED
+
+
+def test_a_card_refused_for_other_reasons_still_names_its_holder():
+    assert level(code="010") is Assurance.CONFIRMED  # expired card: the person is who they typed
+    assert level(code="003") is Assurance.CONFIRMED
+
+
+def test_no_answer_at_all_confirms_nothing():
+    check = gateway_unavailable()
+    assert assess(scanned=False, card_in_hand=True, typed_name="An", typed_dob="1990", check=check) \
+        is Assurance.TYPED
 
 
 def test_name_case_spacing_and_unicode_form_do_not_matter():
