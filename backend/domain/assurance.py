@@ -72,7 +72,8 @@ def holder_confirmed(check: BhytCheckResult, typed_name: str, typed_dob: str) ->
         return False
     if not check.holder_name or not check.holder_dob:
         return False
-    return _name_key(typed_name) == _name_key(check.holder_name) and typed_dob.strip() == check.holder_dob.strip()
+    same_name = _name_key(typed_name) == _name_key(check.holder_name)
+    return same_name and typed_dob.strip() == check.holder_dob.strip()
 
 
 def assess(*, scanned: bool, card_in_hand: bool, typed_name: str, typed_dob: str,

@@ -275,7 +275,8 @@ def link_self(deps: Deps, account: Account, scan: str | None, manual: dict | Non
     status = result["check"].status
     if status is CheckStatus.PENDING:
         raise DomainError("LINK_CHECK_UNAVAILABLE")
-    if status not in (CheckStatus.OK, CheckStatus.FLAGGED) or not result["assurance"].at_least(Assurance.CONFIRMED):
+    confirmed = result["assurance"].at_least(Assurance.CONFIRMED)  # the same person BHXH knows
+    if status not in (CheckStatus.OK, CheckStatus.FLAGGED) or not confirmed:
         raise DomainError("LINK_NOT_VERIFIED")
     patient_id = result["patient_id"]
     now = deps.clock()

@@ -196,7 +196,8 @@ def test_typed_look_ups_of_unknown_numbers_are_bounded_per_kiosk(db_url, clock, 
         assert identify(backend, scan=other).status_code == 200
         # Another kiosk has its own count.
         _, token = add_device(backend.deps, "kiosk-tang-2")
-        second = backend.client().post("/api/v1/kiosk/identify", json={"manual": unknown(4), "consent": CONSENT},
+        second = backend.client().post("/api/v1/kiosk/identify",
+                                       json={"manual": unknown(4), "consent": CONSENT},
                                        headers={"Authorization": f"Bearer {token}"})
         assert second.status_code == 200, second.get_json()
         # The bound is per hour: the next hour counts afresh.
@@ -217,3 +218,37 @@ def test_a_daily_bound_starts_again_at_midnight_in_vietnam(db_url, clock):
         assert identify(backend, manual=unknown(11)).status_code == 200
     finally:
         backend.app.extensions["tiepdon"].engine.dispose()
+
+
+def test_the_bound_holds_when_several_processes_count_at_once(db_url):
+    """Each thread has its own engine, as each backend process would: the database decides."""
+    import threading
+    from datetime import datetime, timezone
+
+    from backend.adapters.db.engine import build_engine, gate_for
+    from backend.adapters.db.migrate import upgrade
+    from backend.adapters.db.uow import SqlUnitOfWorkFactory
+
+    upgrade(db_url)
+    engines = [build_engine(db_url) for _ in range(6)]
+    window = datetime(2026, 11, 23, 2, 0, tzinfo=timezone.utc)
+    taken: list[bool] = []
+    start = threading.Barrier(len(engines))
+
+    def kiosk_process(engine):
+        uows = SqlUnitOfWorkFactory(engine, gate_for(engine))
+        start.wait()
+        for _ in range(5):
+            with uows.write() as uow:
+                ok = uow.manual_lookups.take("device:sanh-a", window, 7)
+                uow.commit()
+            taken.append(ok)
+
+    threads = [threading.Thread(target=kiosk_process, args=(e,)) for e in engines]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    for e in engines:
+        e.dispose()
+    assert len(taken) == 30 and taken.count(True) == 7

@@ -1,7 +1,8 @@
 """The levels of identity and what each may do (DESIGN rule 9), and how record changes are named."""
 import pytest
 
-from backend.domain.assurance import Assurance, assess, changed_fields, may_change_record, may_see_open_visit, may_share
+from backend.domain.assurance import (Assurance, assess, changed_fields, may_change_record, may_see_open_visit,
+                                      may_share)
 from backend.domain.bhyt_check import gateway_unavailable, interpret_check
 from backend.settings import parse_count_per_window
 
