@@ -45,6 +45,7 @@ def build_container(settings: Settings, check_migrations: bool = True) -> Contai
     deps.his = settings.extra.get("his") or _his_gateway(settings, deps.xml0_signer)
     deps.extras["payments"] = settings.extra.get("payments_context") or _payments(settings, deps.public_url, deps.cpu)
     deps.extras["mobile"] = _mobile(settings, deps.cpu)
+    deps.extras["manual_lookup_limit"] = settings.manual_lookup_limit
     return Container(settings=settings, engine=engine, deps=deps)
 
 

@@ -26,6 +26,9 @@ class Settings:
     rate_login: tuple[float, int] = (0.2, 10)
     rate_otp: tuple[float, int] = (0.05, 5)  # SMS codes asked / codes tried, per IP (and per account)
     rate_account: tuple[float, int] = (5.0, 30)  # patient app requests per account
+    # typed look-ups of numbers not yet known, per kiosk: (count, window in seconds); each costs a
+    # BHXH call and creates a record. TIEPDON_MANUAL_LOOKUP_LIMIT=20/hour (or 100/day, 20/3600)
+    manual_lookup_limit: tuple[int, int] = (20, 3600)
     pii_key: str | None = field(default=None, repr=False)  # a secret: kept out of logs
     # BHXH card-check gateway (the hospital's account; calls are attributed to the duty staff member)
     bhxh_url: str | None = None
@@ -106,6 +109,8 @@ class Settings:
             if raw:
                 rate, burst = raw.split("/")
                 setattr(s, name, (float(rate), int(burst)))
+        if env.get("TIEPDON_MANUAL_LOOKUP_LIMIT"):
+            s.manual_lookup_limit = parse_count_per_window(env["TIEPDON_MANUAL_LOOKUP_LIMIT"])
         names = {f.name for f in fields(Settings)}
         for key, value in (overrides or {}).items():
             if key in names:
@@ -146,6 +151,19 @@ def _serving_from_env(s: "Settings", env) -> None:
     except BadProxySetting as exc:
         raise BadSetting(f"TIEPDON_TRUSTED_PROXIES: '{exc}' không phải địa chỉ hay dải IP / "
                          "is not an IP address or network") from None
+
+
+_WINDOWS_S = {"hour": 3600, "h": 3600, "day": 86400, "d": 86400}
+
+
+def parse_count_per_window(text: str) -> tuple[int, int]:
+    """"20/hour", "100/day" or "20/3600" (seconds) → (count, window in seconds)."""
+    count, _, window = text.strip().partition("/")
+    window = window.strip().lower() or "hour"
+    seconds = _WINDOWS_S.get(window) or int(window)
+    if int(count) < 0 or seconds <= 0:
+        raise ValueError(f"not a count per window: {text!r}")
+    return int(count), seconds
 
 
 class MissingSecret(RuntimeError):

@@ -379,6 +379,9 @@ class KioskFlow:
             s = self.session
             s.pending_scan = None  # the raw QR text is not needed any more
             s.identity, s.walk_in, s.notice = ident, False, None
+            hint = ident.get("assurance") or {}
+            if self.typed_identity() and hint.get("message_vi"):
+                s.notice = Text(hint["message_vi"], hint.get("message_en") or hint["message_vi"])
             s.manual = ManualEntry()
             self._take_services(services)
             self._cue("ok")
@@ -418,7 +421,20 @@ class KioskFlow:
             return False
         return (ident.get("bhyt_check") or {}).get("status") in BHYT_USABLE
 
+    def typed_identity(self) -> bool:
+        """A typed number BHXH did not confirm (DESIGN rule 9): it may get a new ticket, but the kiosk
+        never shows, reprints or resumes a ticket already held, whatever the backend sent."""
+        ident = self.session.identity
+        if ident is None:
+            return False
+        level = (ident.get("assurance") or {}).get("level")
+        if level is None:  # a backend from before assurance levels: judge by how it was entered
+            return bool((ident.get("card") or {}).get("manual"))
+        return level not in ("card", "confirmed")
+
     def open_tickets(self) -> list[dict]:
+        if self.typed_identity():
+            return []
         visit = (self.session.identity or {}).get("open_visit") or {}
         return [t for t in visit.get("tickets", []) if t.get("status") in ("waiting", "called", "serving")]
 
@@ -686,6 +702,8 @@ class KioskFlow:
         s = self.session
         if self.screen is not Screen.TICKET or self.printer is None or s.print_state == "printing":
             return
+        if s.ticket_existing and self.typed_identity():
+            return
         self.touch()
         s.print_state = "printing"
         self._changed()
@@ -773,8 +791,17 @@ class KioskFlow:
             mine = [t for t in self.open_tickets() if t["service"]["code"] == s.service_code]
             if mine:
                 self._show_ticket(mine[-1], existing=True, notice=text)
+            elif self.typed_identity():
+                self._message(PROBLEM_TEXT["VISIT_OPEN_SEE_RECEPTION"], ("home",))
             else:
                 self._message(text, ("home",))
+        elif code == "VISIT_OPEN_SEE_RECEPTION":
+            s.issue = None
+            self._message(text, ("home",))
+        elif code == "MANUAL_LOOKUP_LIMIT":
+            # The scanner still works: a card in hand is not a look-up of a typed number.
+            s.notice, s.manual = text, ManualEntry()
+            self._go(Screen.SCAN)
         elif code in ("QUEUE_CLOSED", "SERVICE_NOT_FOUND"):
             self._load_services(notice=text)
         elif code == "COVERAGE_NOT_ALLOWED":

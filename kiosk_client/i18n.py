@@ -222,6 +222,16 @@ PROBLEM_TEXT: dict[str, Text] = {
                          "The insurance card cannot be used for this visit. You can pay yourself."),
     "VISIT_ALREADY_OPEN": Text("Hôm nay bạn đã có số cho nơi khám này.",
                                "You already have a number for this clinic today."),
+    "VISIT_OPEN_SEE_RECEPTION": Text("Số giấy tờ bạn nhập đã có lượt khám hôm nay. Vui lòng quét thẻ, "
+                                     "hoặc ra quầy tiếp đón để nhân viên giúp bạn.",
+                                     "The ID number you typed already has a visit today. Please scan "
+                                     "your card, or go to the reception desk; staff will help you."),
+    "MANUAL_LOOKUP_LIMIT": Text("Máy này tạm không tra cứu thêm số nhập tay. Vui lòng quét thẻ, hoặc "
+                                "ra quầy tiếp đón.",
+                                "This kiosk cannot look up more typed numbers for now. Please scan "
+                                "your card, or go to the reception desk."),
+    "IDENTITY_NOT_VERIFIED": Text("Việc này cần quét thẻ CCCD hoặc BHYT của bạn tại máy.",
+                                  "Please scan your ID or insurance card at the kiosk to do this."),
     "QUEUE_CLOSED": Text("Nơi khám này đã hết giờ nhận bệnh. Vui lòng chọn nơi khác hoặc ra quầy tiếp đón.",
                          "This clinic is closed now. Please choose another or go to the reception desk."),
     "SERVICE_NOT_FOUND": Text("Nơi khám này không còn nhận bệnh. Vui lòng chọn lại.",

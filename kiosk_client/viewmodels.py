@@ -331,8 +331,9 @@ def _ticket(flow: KioskFlow, c: Common, lang: str) -> TicketVM:
     invoice = t.get("invoice") or {}
     paid = (_t("ticket_paid", lang) + " " + vnd(invoice.get("amount"))
             if t.get("paid") and invoice.get("status") == "paid" else "")
+    # A ticket held from earlier is reprinted only for a scanned card or a BHXH-confirmed number.
     can_reprint = flow.printer is not None and s.print_state != "printing" and (
-        failed or s.ticket_existing)
+        failed or s.ticket_existing) and not (s.ticket_existing and flow.typed_identity())
     return TicketVM(
         c, _t("ticket_existing" if s.ticket_existing else "ticket_title", lang),
         t.get("display_number", ""), _service_name(svc, lang), _room(svc, lang),

@@ -31,8 +31,9 @@ def register_api(app: Flask) -> ProblemApi:
     def domain_error(exc: DomainError):
         log.info("refused: %s", exc.code)
         # Opaque ids only: a client told VISIT_ALREADY_OPEN can show the patient their ticket.
-        extra = {k: v for k, v in exc.context.items() if k in ("ticket_id", "field")} or None
-        return problem(exc.code, extra=extra)
+        extra = {k: v for k, v in exc.context.items() if k in ("ticket_id", "field", "retry_after_s")} or None
+        retry = exc.context.get("retry_after_s")
+        return problem(exc.code, extra=extra, headers={"Retry-After": str(retry)} if retry else None)
 
     @app.errorhandler(ProblemException)
     def problem_exception(exc: ProblemException):

@@ -12,6 +12,7 @@ from ..services.identification import IdentifyRequest
 from ..services.ports.signing import SigningUnavailable
 from .guards import deps, device_or_staff, staff_required
 from .problems import ProblemException
+from .schemas import ProblemSchema
 from .views import iso
 
 blp = Blueprint("identify", __name__, url_prefix="/api/v1", description="Patient identification")
@@ -50,7 +51,15 @@ class IdentifyResultSchema(Schema):
     card = fields.Dict()
     bhyt_check = fields.Dict()
     priority = fields.Dict(allow_none=True)
-    open_visit = fields.Dict(allow_none=True)
+    assurance = fields.Dict(metadata={
+        "description": "How sure the identification is: `card` (card QR scanned), `confirmed` (typed number "
+                       "whose name and birth date BHXH confirmed) or `typed` (typed number alone). A `typed` "
+                       "identification gets no `open_visit`, cannot join or reprint today's tickets nor make "
+                       "share codes; `message_vi`/`message_en` then say so, the same words every time.",
+        "example": {"level": "typed", "message_vi": "Bạn đã nhập số giấy tờ bằng tay: …",
+                    "message_en": "You typed your ID number: …"}})
+    open_visit = fields.Dict(allow_none=True, metadata={
+        "description": "Today's open visit and its tickets; always null for a `typed` identification"})
     identify_token = fields.String()
     expires_at = fields.DateTime()
 
@@ -59,6 +68,10 @@ class IdentifyResultSchema(Schema):
 class Identify(MethodView):
     @blp.arguments(IdentifySchema())
     @blp.alt_response(200, schema=IdentifyResultSchema, success=True)
+    @blp.alt_response(429, schema=ProblemSchema, content_type="application/problem+json",
+                      description="MANUAL_LOOKUP_LIMIT: this kiosk typed too many numbers we did not know "
+                                  "(TIEPDON_MANUAL_LOOKUP_LIMIT); Retry-After and retry_after_s say when "
+                                  "it may again. Card scans still work.")
     @blp.doc(security=[{"device": []}, {"staffSession": []}])
     def post(self, body):
         """Identify a patient from a CCCD/BHYT QR or typed number; checks BHYT with BHXH"""
@@ -67,7 +80,8 @@ class Identify(MethodView):
             raise ProblemException("CONSENT_REQUIRED")
         result = identification.identify(deps(), IdentifyRequest(
             scan=body.get("scan"), manual=body.get("manual"),
-            consent_version=body["consent"]["text_version"], channel=f"{kind}:{who.id}"))
+            consent_version=body["consent"]["text_version"], channel=f"{kind}:{who.id}",
+            card_in_hand=True))
         d = deps()
         priority = result["priority"]
         open_visit = None
@@ -85,6 +99,7 @@ class Identify(MethodView):
             "bhyt_check": identification.check_view(result["check"]),
             "priority": None if priority is None else {
                 "code": priority.value, "label_vi": LABELS[priority][0], "label_en": LABELS[priority][1]},
+            "assurance": identification.assurance_view(result["assurance"]),
             "open_visit": open_visit,
             "identify_token": result["identify_token"],
             "expires_at": iso(result["expires_at"]),
@@ -171,5 +186,6 @@ class Audit(MethodView):
         """Audit trail for a period (breach reports within 72 hours, Nghị định 13/2023)"""
         with deps().uow.read() as uow:
             rows = uow.audit.between(query["start"], query["end"])
+        # detail holds field names and reason codes, never personal data
         return {"entries": [{"at": iso(r.at), "actor": r.actor, "action": r.action,
-                             "subject": r.subject} for r in rows]}
+                             "subject": r.subject, "detail": r.detail} for r in rows]}

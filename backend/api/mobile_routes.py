@@ -32,6 +32,7 @@ from .mobile_schemas import (
     ShareConsentSchema,
 )
 from .problems import ProblemException, problem
+from .schemas import ProblemSchema
 from .views import invoice_brief, iso, ticket_json
 
 blp = Blueprint("mobile", __name__, url_prefix="/api/v1",
@@ -201,6 +202,9 @@ class KioskShareCodes(MethodView):
                                                    "consent": {"accepted": True}})
     @blp.alt_response(201, schema=ShareCodeSchema, success=True,
                       description="Shown on the kiosk: self 15 min, family 24 h, single use")
+    @blp.alt_response(403, schema=ProblemSchema, content_type="application/problem+json",
+                      description="IDENTITY_NOT_VERIFIED: the identify_token came from a typed number, "
+                                  "not a scanned card")
     @device_required
     def post(self, body):
         """At a kiosk, card in hand: a code to link my phone (self) or to let a relative follow me (family)"""

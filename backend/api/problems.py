@@ -43,6 +43,14 @@ PROBLEMS: dict[str, tuple[int, str, str]] = {
                                "The check-in session expired: please scan your card again"),
     "CARD_REQUIRED": (422, "Khám bảo hiểm y tế cần quét thẻ CCCD hoặc thẻ BHYT trước",
                       "An insurance visit needs your CCCD or BHYT card scanned first"),
+    "VISIT_OPEN_SEE_RECEPTION": (409, "Số giấy tờ này đã có lượt khám hôm nay. Vui lòng quét thẻ, hoặc ra "
+                                 "quầy tiếp đón để được giúp", "A visit is already open today for this ID "
+                                 "number: please scan your card, or go to the reception desk for help"),
+    "IDENTITY_NOT_VERIFIED": (403, "Cần quét thẻ CCCD hoặc BHYT của bạn tại máy để làm việc này",
+                              "Please scan your CCCD or BHYT card at the kiosk to do this"),
+    "MANUAL_LOOKUP_LIMIT": (429, "Máy này đã tra cứu quá nhiều số nhập tay. Vui lòng quét thẻ, hoặc ra quầy "
+                            "tiếp đón để được giúp", "This kiosk has looked up too many typed numbers: please "
+                            "scan your card, or go to the reception desk for help"),
     "BHYT_REFUSED": (422, "Thẻ BHYT không dùng được cho lượt khám này; bạn có thể tự trả tiền",
                      "The health insurance card cannot be used for this visit; you can pay yourself"),
     # -- payments --

@@ -10,7 +10,7 @@ from ..services.idempotency import IdempotencyRequest
 from ..services.tickets import IssueTicket
 from .guards import deps, device_or_staff, limit, session_staff
 from .problems import ProblemException
-from .schemas import ServicesSchema, TicketCreateSchema, TicketSchema, TokenQuerySchema
+from .schemas import ProblemSchema, ServicesSchema, TicketCreateSchema, TicketSchema, TokenQuerySchema
 from .views import service_ref, ticket_json
 
 blp = Blueprint("tickets", __name__, url_prefix="/api/v1", description="Services and tickets")
@@ -52,6 +52,10 @@ def _render(view):
 class Tickets(MethodView):
     @blp.arguments(TicketCreateSchema())
     @blp.alt_response(201, schema=TicketSchema, success=True, description="The new ticket")
+    @blp.alt_response(409, schema=ProblemSchema, content_type="application/problem+json",
+                      description="VISIT_ALREADY_OPEN (with the `ticket_id` held for this service; card or "
+                                  "BHXH-confirmed identification only), VISIT_OPEN_SEE_RECEPTION (a typed "
+                                  "number whose patient has a visit today: no ids), QUEUE_CLOSED")
     @blp.doc(security=[{"device": []}, {"staffSession": []}], parameters=[{
         "in": "header", "name": "Idempotency-Key", "required": False, "schema": {"type": "string"},
         "description": "Same key + same body replays the first answer; another body → 422"}])

@@ -52,6 +52,10 @@ class BhytCheckResult:
     staff_flag: bool = False
     alert_it: bool = False
     ma_dkbd: str | None = None  # registered facility per BHXH; informs "đúng tuyến", the HIS prices
+    # The holder's name and birth date as BHXH answered them (hoTen, ngaySinh): a typed number is
+    # confirmed only when they equal what was typed (domain.assurance). Personal data: not in repr.
+    holder_name: str | None = None
+    holder_dob: str | None = None
 
     def __repr__(self) -> str:
         # new_card_code is a card number: keep it out of logs.
@@ -200,7 +204,8 @@ def normalise_result_code(raw: object) -> str:
 
 
 def interpret_check(
-    code: object, *, new_card_code: str | None = None, ma_dkbd: str | None = None
+    code: object, *, new_card_code: str | None = None, ma_dkbd: str | None = None,
+    holder_name: str | None = None, holder_dob: str | None = None,
 ) -> BhytCheckResult:
     normalised = normalise_result_code(code)
     rule = RESULT_CODE_RULES.get(normalised, _UNKNOWN)
@@ -221,6 +226,8 @@ def interpret_check(
         staff_flag=staff_flag,
         alert_it=rule.alert_it,
         ma_dkbd=(ma_dkbd or "").strip() or None,
+        holder_name=(holder_name or "").strip() or None,
+        holder_dob=(holder_dob or "").strip() or None,
     )
 
 

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..domain import otp as otp_rules
 from ..domain.appointments import AppointmentPolicy
+from ..domain.assurance import Assurance
 from ..domain.bhyt_check import CheckStatus
 from ..domain.errors import DomainError
 from ..domain.hospital_time import hospital_day
@@ -274,7 +275,8 @@ def link_self(deps: Deps, account: Account, scan: str | None, manual: dict | Non
     status = result["check"].status
     if status is CheckStatus.PENDING:
         raise DomainError("LINK_CHECK_UNAVAILABLE")
-    if status not in (CheckStatus.OK, CheckStatus.FLAGGED):
+    confirmed = result["assurance"].at_least(Assurance.CONFIRMED)  # the same person BHXH knows
+    if status not in (CheckStatus.OK, CheckStatus.FLAGGED) or not confirmed:
         raise DomainError("LINK_NOT_VERIFIED")
     patient_id = result["patient_id"]
     now = deps.clock()
@@ -337,7 +339,11 @@ def share_code_at_kiosk(deps: Deps, device_id: str, identify_token: str, relatio
     """At a kiosk, card in hand: link my phone ("self") or let a relative follow me ("family")."""
     from .identification import read_identify_token
 
+    from ..domain.assurance import may_share
+
     identity = read_identify_token(deps, identify_token)
+    if not may_share(identity.assurance):
+        raise DomainError("IDENTITY_NOT_VERIFIED")
     now = deps.clock()
     with deps.uow.write() as uow:
         code = _issue_share_code(uow, deps, identity.patient_id, relation, f"device:{device_id}",

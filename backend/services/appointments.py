@@ -286,6 +286,7 @@ def _card_check(deps: Deps, record: dict):
 
 
 def check_in(deps: Deps, appointment_id: str, proof: CheckInProof) -> CheckInResult:
+    from ..domain.assurance import Assurance
     from .identification import RECHECK_BACKOFF_S, PatientIdentity
     from .tickets import IssueTicket, create_ticket_row, view_ticket
 
@@ -333,7 +334,8 @@ def check_in(deps: Deps, appointment_id: str, proof: CheckInProof) -> CheckInRes
         )
         ticket = create_ticket_row(uow, deps, IssueTicket(
             service_code=service.code, coverage=row.coverage, priority=priority, issued_by=proof.actor,
-            identity=PatientIdentity(row.patient_id, check_id, priority)), now)
+            # The booking account's link was made with the card at a kiosk or confirmed by BHXH.
+            identity=PatientIdentity(row.patient_id, check_id, priority, Assurance.CONFIRMED)), now)
         if not uow.appointments.change(row.id, "booked", status="checked_in", checked_in_at=now,
                                        check_in_channel=proof.actor, arrival=arrived.value,
                                        ticket_id=ticket.id):

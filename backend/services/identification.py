@@ -4,13 +4,15 @@ The BHXH call happens outside any database transaction and with short timeouts; 
 does not answer, the visit goes ahead with the check pending and a background pass asks again.
 """
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
+from ..domain.assurance import (Assurance, assess, changed_fields, may_change_record,
+                                may_see_open_visit)
 from ..domain.bhyt_check import BhytCheckResult, CheckStatus, gateway_unavailable
 from ..domain.cards import BhytCard, CardKind, CccdCard, parse_manual, parse_scan
 from ..domain.cards.dates import BirthDate
 from ..domain.errors import DomainError
-from ..domain.hospital_time import hospital_day
+from ..domain.hospital_time import HOSPITAL_TZ, hospital_day
 from ..domain.masking import mask_id, mask_name
 from ..domain.cards.dates import age_on
 from ..domain.priority import PriorityClass, priority_from_age, priority_from_years
@@ -28,7 +30,10 @@ class IdentifyRequest:
     scan: str | None
     manual: dict | None
     consent_version: str
-    channel: str  # device:<id> or staff:<id>
+    channel: str  # device:<id>, staff:<id> or account:<id>
+    # Read where a person can see the card (kiosk scanner, staff desk). A phone camera may be
+    # reading a photo: its QR text counts no more than typed text.
+    card_in_hand: bool = False
 
 
 @dataclass(frozen=True)
@@ -36,6 +41,10 @@ class PatientIdentity:
     patient_id: str
     check_id: str
     priority: PriorityClass | None
+    assurance: Assurance = Assurance.TYPED
+
+
+DEFAULT_MANUAL_LOOKUP_LIMIT = (20, 3600)  # per channel: count, window in seconds
 
 
 def _parse(deps: Deps, req: IdentifyRequest, today):
@@ -84,25 +93,74 @@ def _ask_bhxh(deps: Deps, card) -> BhytCheckResult:
         return gateway_unavailable()
 
 
+def _bounded(req: IdentifyRequest) -> bool:
+    # Staff are named and audited; kiosks and phones are anyone who walks up.
+    return not req.channel.startswith("staff:")
+
+
+def _window_start(now: datetime, window_s: int) -> datetime:
+    """Fixed windows on the hospital's clock: a day window starts at local midnight."""
+    offset = now.astimezone(HOSPITAL_TZ).utcoffset().total_seconds()
+    local = now.timestamp() + offset
+    return datetime.fromtimestamp(local // window_s * window_s - offset, timezone.utc)
+
+
+def _take_manual_lookup(deps: Deps, req: IdentifyRequest, hashes: list[str], now: datetime) -> None:
+    """A typed number we do not know yet costs a BHXH call and creates a record: bounded per channel,
+    refused before either happens."""
+    with deps.uow.read() as uow:
+        if uow.patients.find_by_hashes(hashes) is not None:
+            return
+    count, window_s = deps.extras.get("manual_lookup_limit") or DEFAULT_MANUAL_LOOKUP_LIMIT
+    start = _window_start(now, window_s)
+    with deps.uow.write() as uow:
+        taken = uow.manual_lookups.take(req.channel, start, count)
+        uow.commit()
+    if not taken:
+        retry = int((start + timedelta(seconds=window_s) - now).total_seconds()) or 1
+        raise DomainError("MANUAL_LOOKUP_LIMIT", retry_after_s=retry)
+
+
+def _assess(req: IdentifyRequest, card, check: BhytCheckResult) -> Assurance:
+    return assess(scanned=req.scan is not None, card_in_hand=req.card_in_hand, typed_name=card.name,
+                  typed_dob=card.dob.to_bhxh_text(), check=check)
+
+
+def _store_patient(uow, deps: Deps, req: IdentifyRequest, card, keys, level: Assurance, now) -> str:
+    """Find or create the patient. Only a card in hand or a BHXH-confirmed answer changes what is
+    stored (and says which fields, never their values, in the audit log)."""
+    record = _record(card)
+    patient_id = uow.patients.find_by_hashes([k for k, _ in keys])
+    if patient_id is None:
+        patient_id = new_id()
+        uow.patients.add(patient_id, mask_name(card.name), deps.pii.encrypt(record), now)
+        uow.audit.add(now, req.channel, "patient.create", patient_id, f"assurance={level.value}")
+    elif may_change_record(level):
+        stored = deps.pii.decrypt(uow.patients.get(patient_id).data_enc)
+        changed = changed_fields(stored, record)
+        if changed:
+            uow.patients.update(patient_id, mask_name(card.name), deps.pii.encrypt({**stored, **record}), now)
+            uow.audit.add(now, req.channel, "patient.update", patient_id,
+                          f"fields={','.join(changed)} assurance={level.value}")
+    else:
+        return patient_id  # a typed number alone adds nothing to someone's record, not even a link
+    for lookup_hash, kind in keys:
+        uow.patients.link(lookup_hash, patient_id, kind)
+    return patient_id
+
+
 def identify(deps: Deps, req: IdentifyRequest) -> dict:
     now = deps.clock()
     today = hospital_day(now)
     card = _parse(deps, req, today)
-    check = _ask_bhxh(deps, card)
     keys = _lookup_keys(deps, card)
-    record = _record(card)
+    if _bounded(req) and not (req.scan is not None and req.card_in_hand):
+        _take_manual_lookup(deps, req, [k for k, _ in keys], now)
+    check = _ask_bhxh(deps, card)
+    level = _assess(req, card, check)
     check_id = new_id()
     with deps.uow.write() as uow:
-        patient_id = uow.patients.find_by_hashes([k for k, _ in keys])
-        if patient_id is None:
-            patient_id = new_id()
-            uow.patients.add(patient_id, mask_name(card.name), deps.pii.encrypt(record), now)
-        else:
-            stored = deps.pii.decrypt(uow.patients.get(patient_id).data_enc)
-            uow.patients.update(patient_id, mask_name(card.name),
-                                deps.pii.encrypt({**stored, **record}), now)
-        for lookup_hash, kind in keys:
-            uow.patients.link(lookup_hash, patient_id, kind)
+        patient_id = _store_patient(uow, deps, req, card, keys, level, now)
         uow.patients.add_consent(now, patient_id, req.channel, "kiosk_checkin", req.consent_version)
         pending = check.status is CheckStatus.PENDING
         uow.card_checks.add(
@@ -114,7 +172,8 @@ def identify(deps: Deps, req: IdentifyRequest) -> dict:
                                           "dob": card.dob.to_bhxh_text()}) if pending else None,
             created_at=now, checked_at=None if pending else now,
         )
-        open_visit = uow.visits.find_open(patient_id, today)
+        # A lower level is not told what earlier visits stored, not even that one is open today.
+        open_visit = uow.visits.find_open(patient_id, today) if may_see_open_visit(level) else None
         open_tickets = uow.tickets.for_visit(open_visit.id) if open_visit else []
         uow.commit()
     if check.alert_it:
@@ -125,12 +184,14 @@ def identify(deps: Deps, req: IdentifyRequest) -> dict:
     priority = priority_from_age(birth, today) if birth else priority_from_years(age_on(card.dob, today))
     expires = now + IDENTIFY_TTL
     token = seal(deps.signer, "identify",
-                 {"p": patient_id, "c": check_id, "pr": priority.value if priority else None},
+                 {"p": patient_id, "c": check_id, "pr": priority.value if priority else None,
+                  "a": level.value},
                  expires.timestamp())
     return {
         "patient_id": patient_id,
         "card": card,
         "check": check,
+        "assurance": level,
         "age": age_on(card.dob, today),
         "priority": priority,
         "open_visit": open_visit,
@@ -146,7 +207,8 @@ def read_identify_token(deps: Deps, token: str) -> PatientIdentity:
     except (SealedTokenError, ValueError):
         raise DomainError("IDENTIFY_TOKEN_INVALID") from None
     pr = payload.get("pr")
-    return PatientIdentity(payload["p"], payload["c"], PriorityClass(pr) if pr else None)
+    return PatientIdentity(payload["p"], payload["c"], PriorityClass(pr) if pr else None,
+                           Assurance.parse(payload.get("a")))
 
 
 def attach_visit(uow, deps: Deps, identity: PatientIdentity, service_code: str, coverage: str,
@@ -160,6 +222,9 @@ def attach_visit(uow, deps: Deps, identity: PatientIdentity, service_code: str, 
         raise DomainError("BHYT_REFUSED")
     day = hospital_day(now)
     visit = uow.visits.find_open(identity.patient_id, day)
+    if visit is not None and not may_see_open_visit(identity.assurance):
+        # Neither joined nor named: which ticket is held, or where, is not a typed number's business.
+        raise DomainError("VISIT_OPEN_SEE_RECEPTION")
     if visit is not None:
         for t in uow.tickets.for_visit(visit.id):
             if t.service_code == service_code and t.status.value in ("waiting", "called", "serving"):
@@ -194,6 +259,20 @@ def check_view(check: BhytCheckResult) -> dict:
     return {"status": check.status.value, "code": check.code, "outcome": check.outcome.value,
             "message_vi": check.message_vi, "message_en": check.message_en,
             "staff_flag": check.staff_flag}
+
+
+_TYPED_HINT = (
+    "Bạn đã nhập số giấy tờ bằng tay: bạn vẫn lấy được số mới. Để xem hoặc in lại số đã lấy hôm nay, "
+    "vui lòng quét thẻ, hoặc ra quầy tiếp đón để được giúp.",
+    "You typed your ID number: you can still get a new number. To see or reprint a number you already "
+    "have today, please scan your card, or go to the reception desk for help.",
+)
+
+
+def assurance_view(level: Assurance) -> dict:
+    """The same neutral words for every typed number, whether or not anything is open today."""
+    hint = _TYPED_HINT if not may_see_open_visit(level) else (None, None)
+    return {"level": level.value, "message_vi": hint[0], "message_en": hint[1]}
 
 
 def prepare_card_checker(deps: Deps) -> None:
@@ -238,8 +317,6 @@ def recheck_pending(deps: Deps, limit: int = 20) -> int:
 
 
 def flagged_today(deps: Deps) -> list[dict]:
-    from ..domain.hospital_time import HOSPITAL_TZ
-
     now = deps.clock()
     start = datetime.combine(hospital_day(now), datetime.min.time(), HOSPITAL_TZ)
     with deps.uow.read() as uow:

@@ -119,6 +119,8 @@ class BhxhClient:
             code,
             new_card_code=_text_or_none(answer.get("maTheMoi")),
             ma_dkbd=_text_or_none(answer.get("maDKBD")),
+            holder_name=_text_or_none(answer.get("hoTen")),
+            holder_dob=_text_or_none(answer.get("ngaySinh")),
         )
 
     # --- card check --------------------------------------------------------------------------------

@@ -65,3 +65,14 @@ class HisOutboxRow(Base):
     his_encounter_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class ManualLookupRow(Base):
+    """Typed look-ups of numbers we did not know, counted per channel (kiosk) and time window: each
+    costs a BHXH call under the hospital's account and creates a record. In the database so that
+    every backend process counts against the same bound."""
+
+    __tablename__ = "manual_lookups"
+    channel: Mapped[str] = mapped_column(String(64), primary_key=True)  # device:<id> | account:<id>
+    window_start: Mapped[datetime] = mapped_column(UtcDateTime, primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)

@@ -1,16 +1,19 @@
 """Repositories for patients, consents, card checks and the HIS outbox."""
 from datetime import datetime
 
-from sqlalchemy import and_, bindparam, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
 
-from .identity_models import CardCheckRow, ConsentRow, HisOutboxRow, PatientIdentifierRow, PatientRow
+from .identity_models import (CardCheckRow, ConsentRow, HisOutboxRow, ManualLookupRow, PatientIdentifierRow,
+                              PatientRow)
 
 P = PatientRow.__table__
 PI = PatientIdentifierRow.__table__
 CONSENT = ConsentRow.__table__
 CC = CardCheckRow.__table__
 OUT = HisOutboxRow.__table__
+ML = ManualLookupRow.__table__
 
 # Every kiosk check-in runs these: built once, with bound parameters (see repositories.py).
 _PATIENT_BY_HASHES = select(PI.c.patient_id).where(PI.c.lookup_hash.in_(bindparam("hashes", expanding=True)))
@@ -131,3 +134,27 @@ class HisOutboxRepository:
         res = self.conn.execute(update(OUT).where(OUT.c.id == outbox_id, OUT.c.status == "parked")
                                 .values(status="pending", next_attempt_at=now))
         return res.rowcount == 1
+
+
+class ManualLookupRepository:
+    def __init__(self, conn: Connection):
+        self.conn = conn
+
+    def take(self, channel: str, window_start: datetime, limit: int) -> bool:
+        """Count one look-up in the channel's current window if fewer than ``limit`` were counted.
+        One conditional UPDATE decides, so two processes can never both take the last one."""
+        self.conn.execute(delete(ML).where(ML.c.channel == channel, ML.c.window_start < window_start))
+        mine = and_(ML.c.channel == channel, ML.c.window_start == window_start)
+        for _ in range(2):
+            taken = self.conn.execute(update(ML).where(mine, ML.c.count < limit).values(count=ML.c.count + 1))
+            if taken.rowcount:
+                return True
+            if self.conn.execute(select(ML.c.count).where(mine)).first() is not None or limit <= 0:
+                return False
+            try:
+                with self.conn.begin_nested():
+                    self.conn.execute(insert(ML).values(channel=channel, window_start=window_start, count=1))
+                return True
+            except IntegrityError:
+                continue  # another process opened the window a moment ago: count in its row
+        return False

@@ -4,7 +4,8 @@ from contextlib import contextmanager
 from sqlalchemy.engine import Engine
 
 from .engine import NoGate, WriteGate
-from .identity_repositories import CardCheckRepository, HisOutboxRepository, PatientRepository
+from .identity_repositories import (CardCheckRepository, HisOutboxRepository, ManualLookupRepository,
+                                    PatientRepository)
 from . import mobile_repositories as mobile
 from .payment_repositories import (
     BankTransferRepository,
@@ -36,6 +37,7 @@ class SqlUnitOfWork:
         self.patients = PatientRepository(conn)
         self.card_checks = CardCheckRepository(conn)
         self.his_outbox = HisOutboxRepository(conn)
+        self.manual_lookups = ManualLookupRepository(conn)
         self.invoices = InvoiceRepository(conn)
         self.payment_attempts = PaymentAttemptRepository(conn)
         self.bank_transfers = BankTransferRepository(conn)

@@ -151,6 +151,58 @@ def paper_out(h) -> dict:
     return facts
 
 
+def typed_open_visit(h) -> dict:
+    """The patient got a ticket with their card. Someone then types the same CCCD number at the
+    keypad with another name (BHXH refuses it): the kiosk shows none of the patient's numbers, offers
+    no reprint, prints nothing, and says to scan the card or go to reception."""
+    p = h.params
+    facts: dict = {}
+    h.scan_keys(p["qr"])
+    h.tap("start")
+    h.wait_screen("choose", 30)
+    h.tap("service:KHAM-NOI")
+    h.wait_screen("confirm")
+    h.tap("confirm")
+    h.wait_screen("ticket", 30)
+    _wait_printed(h)
+    facts["held"] = _ticket_facts(h)
+    h.tap("done")
+    h.wait_screen("welcome")
+    h.tap("start")
+    h.wait_screen("scan")
+    h.tap("manual")
+    h.wait_screen("manual")
+    for key in p["number"]:
+        h.tap(f"key:{key}")
+    h.tap("mfield:dob")
+    for key in p["year"]:
+        h.tap(f"key:{key}")
+    h.tap("mfield:name")
+    for key in p["name_keys"]:
+        h.tap(f"key:{key}")
+    h.tap("msubmit")
+    h.wait_screen("choose", 30)
+    h.shot("50-choose-typed-number")
+    facts["choose_texts"] = h.texts()
+    facts["open_visit_button"] = h.ui(lambda: h._find("open_visit") is not None)
+    h.tap("service:KHAM-NOI")
+    h.wait_screen("confirm")
+    facts["coverage"] = h.ui(lambda: h.flow.session.coverage)
+    h.tap("confirm")
+    h.wait_screen("message", 30)
+    h.shot("51-message-typed-number-see-reception")
+    facts["message_texts"] = h.texts()
+    facts["reprint_visible"] = h.ui(lambda: h._find("reprint") is not None)
+    facts["session_ticket"] = h.ui(lambda: h.flow.session.ticket)
+    facts["tickets_shown"] = h.ui(lambda: list(h.flow.tickets_shown))
+    h.tap("lang")
+    h.shot("52-message-typed-number-en")
+    facts["message_texts_en"] = h.texts()
+    h.tap("msg:home")
+    h.wait_screen("welcome")
+    return facts
+
+
 def backend_down(h) -> dict:
     """The backend becomes unreachable: while idle, and at the worst moment of a check-in (ticket
     created, answer lost). Either way the kiosk says so, retries, and shows one real ticket."""

@@ -127,6 +127,28 @@ def test_printer_out_of_paper_shows_the_number_on_screen_and_never_prints_it_lat
     assert status == [("ok",)]  # the heartbeat after the refill
 
 
+def test_a_typed_number_of_a_patient_with_an_open_visit_gets_no_reprint_and_a_clear_message(stack, tmp_path):
+    qr = stack.insured_patient(6, name="Hoàng Văn Sáu", year=1960)
+    number = qr.split("|")[0]
+    result = run_kiosk(stack, tmp_path, "typed_open_visit", {
+        "qr": qr, "number": number, "year": "1960",
+        "name_keys": ["L", "E", "space", "V", "A", "N", "space", "T", "A", "M"]})
+    r = result["result"]
+    held = r["held"]
+    assert held["print_state"] == "printed"
+    # Nothing of the patient's ticket reaches the screen, and nothing more is printed.
+    for texts in (r["choose_texts"], r["message_texts"], r["message_texts_en"]):
+        assert not any(held["display_number"] in t for t in texts)
+    assert any("bằng tay" in t for t in r["choose_texts"])  # the neutral hint
+    assert r["open_visit_button"] is False and r["reprint_visible"] is False
+    assert r["session_ticket"] is None and r["tickets_shown"] == [held["id"]]
+    assert any("quầy tiếp đón" in t for t in r["message_texts"])
+    assert any("reception desk" in t for t in r["message_texts_en"])
+    assert len(result["printer_jobs"]) == 1
+    visit = query(stack, "SELECT visit_id FROM tickets WHERE id = ?", held["id"])[0][0]
+    assert query(stack, "SELECT id, status FROM tickets WHERE visit_id = ?", visit) == [(held["id"], "waiting")]
+
+
 def test_backend_unreachable_idle_and_mid_checkin_recovers_with_exactly_one_ticket(stack, tmp_path):
     qr = stack.insured_patient(5, name="Nông Văn Dền")
     result = run_kiosk(stack, tmp_path, "backend_down", {"qr": qr})

@@ -55,6 +55,30 @@ def test_a_card_bhxh_does_not_confirm_is_not_linked(backend, phone):
     assert p.get("/api/v1/me").get_json()["patients"] == []
 
 
+def stored_an(backend) -> dict:
+    from backend.adapters.db.identity_models import PatientRow
+    from sqlalchemy import select
+
+    with backend.deps.uow.read() as uow:
+        rows = list(uow.conn.execute(select(PatientRow)))
+    assert len(rows) == 1
+    return {"name_masked": rows[0].name_masked, **backend.deps.pii.decrypt(rows[0].data_enc)}
+
+
+def test_a_phone_bhxh_does_not_confirm_changes_nobodys_record(backend, phone):
+    kiosk_identify(backend, AN_QR)  # the record, as the card wrote it
+    before = stored_an(backend)
+    p = phone("0912000009").sign_in()
+    # A photo of the card's QR with another name is no better than typing it.
+    photo = cccd_qr("001090012345", "Lê Văn Tám", date(1990, 8, 15), "Nam")
+    for body in ({"manual": {**AN, "dob": "16/08/1990"}}, {"manual": {**AN, "name": "Lê Văn Tám"}},
+                 {"scan": photo}):
+        r = p.post("/api/v1/me/patients", {**body, "consent": CONSENT})
+        assert r.status_code == 422 and r.get_json()["code"] == "LINK_NOT_VERIFIED", r.get_json()
+    assert stored_an(backend) == before and before["name"] == "Nguyễn Văn An" and before["dob_day"] == 15
+    assert p.get("/api/v1/me").get_json()["patients"] == []
+
+
 def test_one_phone_per_person_and_the_kiosk_moves_it(backend, phone):
     first = phone("0912000003").sign_in()
     first.link_self(AN)
@@ -135,3 +159,26 @@ def test_tokens_are_not_interchangeable_and_logout_ends_them(backend, phone):
     assert as_device.status_code == 401
     assert p.post("/api/v1/me/logout").status_code == 204
     assert p.get("/api/v1/me").status_code == 401
+
+
+def test_a_phone_typing_numbers_nobody_knows_is_bounded_like_a_kiosk(db_url, clock, bhxh_sim, sms):
+    from tests.integration.mobile.conftest import FAST, Phone, bhxh_client
+    from tests.support.app import make_backend
+    from tests.support.cards import synthetic_cccd
+
+    backend = make_backend(db_url, clock=clock, card_checker=bhxh_client(bhxh_sim), notifier=sms,
+                           rate_otp=FAST, rate_account=FAST, manual_lookup_limit=(2, 3600))
+    try:
+        p = Phone(backend, sms, "0912000010").sign_in()
+        made_up = [{"id_type": "cccd", "number": synthetic_cccd(800000 + i, 1985), "name": "Lê Văn Bình",
+                    "dob": "01/01/1985"} for i in range(3)]
+        for person in made_up[:2]:
+            r = p.post("/api/v1/me/patients", {"manual": person, "consent": CONSENT})
+            assert r.get_json()["code"] == "LINK_NOT_VERIFIED"
+        r = p.post("/api/v1/me/patients", {"manual": made_up[2], "consent": CONSENT})
+        assert r.status_code == 429 and r.get_json()["code"] == "MANUAL_LOOKUP_LIMIT"
+        assert int(r.headers["Retry-After"]) > 0
+        other = Phone(backend, sms, "0912000011").sign_in()
+        assert other.post("/api/v1/me/patients", {"manual": AN, "consent": CONSENT}).status_code == 201
+    finally:
+        backend.app.extensions["tiepdon"].engine.dispose()

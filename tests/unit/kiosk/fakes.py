@@ -29,8 +29,14 @@ SERVICES = {"date": "2026-11-23", "hospital": HOSPITAL, "services": [
 ]}
 
 
-def identify_answer(status="ok", open_tickets=(), priority=None):
+TYPED_HINT = ("Bạn đã nhập số giấy tờ bằng tay: bạn vẫn lấy được số mới.",
+              "You typed your ID number: you can still get a new number.")
+
+
+def identify_answer(status="ok", open_tickets=(), priority=None, assurance="card"):
+    hint = TYPED_HINT if assurance == "typed" else (None, None)
     return {
+        "assurance": {"level": assurance, "message_vi": hint[0], "message_en": hint[1]},
         "patient": {"name_masked": "Nguyễn V. A", "age": 36, "gender": "male", "id_masked": "0010******45"},
         "card": {"type": "cccd", "number_masked": "0010******45", "manual": False},
         "bhyt_check": {"status": status, "outcome": "ok", "code": "000",

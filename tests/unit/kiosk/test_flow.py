@@ -223,6 +223,87 @@ def test_resume_open_visit_from_the_patient_card():
     assert gw.called("create_ticket") == []
 
 
+def to_choose_typed(flow):
+    flow.start()
+    flow.manual_open()
+    for key in "001090012345":
+        flow.manual_key(key)
+    flow.manual_field("dob")
+    for key in "1990":
+        flow.manual_key(key)
+    flow.manual_field("name")
+    for key in "LE VAN TAM".replace(" ", "|"):
+        flow.manual_key("space" if key == "|" else key)
+    flow.manual_submit()
+    assert flow.screen is Screen.CHOOSE
+
+
+def test_a_typed_number_with_a_visit_open_today_gets_a_message_and_never_a_reprint():
+    gw = FakeGateway()
+    gw.answer("identify", identify_answer(status="refused", assurance="typed"))
+    gw.answer("create_ticket", Problem("VISIT_OPEN_SEE_RECEPTION", 409))
+    flow, gw, _ = make(gw)
+    to_choose_typed(flow)
+    vm = viewmodels.build(flow)
+    assert vm.open_visit == "" and "bằng tay" in vm.common.notice  # the neutral hint, no number
+    flow.choose_service("KHAM-NOI")
+    flow.confirm()
+    assert flow.screen is Screen.MESSAGE and flow.session.ticket is None
+    vm = viewmodels.build(flow)
+    assert "quầy tiếp đón" in vm.body and [a.id for a in vm.actions] == ["home"]
+    flow.toggle_language()
+    assert "reception desk" in viewmodels.build(flow).body
+    flow.reprint()
+    assert flow.printer.printed == [] and flow.tickets_shown == []
+
+
+def test_a_typed_number_never_shows_or_reprints_an_existing_ticket_even_if_the_backend_sent_one():
+    # An older backend (or a bug) that still sends the open visit: the kiosk keeps the rule itself.
+    gw = FakeGateway()
+    gw.answer("identify", identify_answer(open_tickets=[ticket(number=7, tid="theirs")], assurance="typed"))
+    gw.answer("create_ticket", Problem("VISIT_ALREADY_OPEN", 409))
+    flow, gw, _ = make(gw)
+    to_choose_typed(flow)
+    assert flow.open_tickets() == [] and viewmodels.build(flow).open_visit == ""
+    flow.resume_open_visit()
+    assert flow.screen is Screen.CHOOSE
+    flow.choose_service("KHAM-NOI")
+    flow.confirm()
+    assert flow.screen is Screen.MESSAGE and flow.session.ticket is None
+    assert "theirs" not in flow.tickets_shown and flow.printer.printed == []
+
+
+def test_a_manual_entry_without_an_assurance_field_counts_as_typed():
+    answer = identify_answer(open_tickets=[ticket(number=7, tid="theirs")])
+    del answer["assurance"]
+    answer["card"]["manual"] = True
+    gw = FakeGateway()
+    gw.answer("identify", answer)
+    flow, gw, _ = make(gw)
+    to_choose_typed(flow)
+    assert flow.open_tickets() == []
+
+
+def test_too_many_typed_numbers_asks_for_the_card():
+    gw = FakeGateway()
+    gw.answer("identify", Problem("MANUAL_LOOKUP_LIMIT", 429))
+    flow, gw, _ = make(gw)
+    flow.start()
+    flow.manual_open()
+    for key in "001090012345":
+        flow.manual_key(key)
+    flow.manual_field("dob")
+    for key in "1990":
+        flow.manual_key(key)
+    flow.manual_field("name")
+    for key in "AN":
+        flow.manual_key(key)
+    flow.manual_submit()
+    assert flow.screen is Screen.SCAN and "quét thẻ" in flow.session.notice.vi
+    assert flow.session.manual.number == ""  # nothing typed is kept
+    assert flow.session.auto_retry_at is None
+
+
 def test_queue_closed_at_issue_reloads_the_clinics():
     gw = FakeGateway()
     gw.answer("create_ticket", Problem("QUEUE_CLOSED", 409))
