@@ -8,9 +8,12 @@ import click
 
 
 def _settings(overrides=None):
-    from .settings import Settings
+    from .settings import InvalidSetting, Settings
 
-    return Settings.from_env(overrides)
+    try:
+        return Settings.from_env(overrides)
+    except InvalidSetting as exc:
+        _fail(str(exc))
 
 
 def _deps(check_migrations=True):

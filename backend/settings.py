@@ -1,4 +1,5 @@
 """Process settings: from the environment (secrets only ever from there), overridable in tests."""
+import math
 import os
 from dataclasses import dataclass, field, fields
 
@@ -18,13 +19,16 @@ class Settings:
     public_url: str | None = None
     ignore_opening_hours: bool = False
     secure_cookies: bool = False
-    # token bucket per client: sustained requests per second, burst
+    # rate limits per client, "rate/burst": `burst` requests per burst/rate seconds (api/ratelimit.py)
     rate_public: tuple[float, int] = (10.0, 40)
     rate_kiosk: tuple[float, int] = (30.0, 60)
-    rate_login: tuple[float, int] = (0.2, 10)
+    rate_login: tuple[float, int] = (0.2, 10)  # per address + username: guessing one account
+    rate_login_ip: tuple[float, int] = (0.5, 30)  # per address, across usernames, before any hash
     rate_otp: tuple[float, int] = (0.05, 5)  # SMS codes asked / codes tried, per IP (and per account)
     rate_account: tuple[float, int] = (5.0, 30)  # patient app requests per account
     pii_key: str | None = None
+    # proxies whose X-Forwarded-For/-Proto/-Host are believed (client_address.py); empty: nobody
+    trusted_proxies: tuple = ()
     # BHXH card-check gateway (the hospital's account; calls are attributed to the duty staff member)
     bhxh_url: str | None = None
     bhxh_username: str | None = None
@@ -81,18 +85,45 @@ class Settings:
             s.background_workers = _bool(env.get("TIEPDON_BACKGROUND_WORKERS"))
         if env.get("TIEPDON_WORKER_INTERVAL_S"):
             s.worker_interval_s = float(env["TIEPDON_WORKER_INTERVAL_S"])
-        for name in ("rate_public", "rate_kiosk", "rate_login", "rate_otp", "rate_account"):
+        for name in RATE_SETTINGS:
             raw = env.get("TIEPDON_" + name.upper())  # e.g. TIEPDON_RATE_KIOSK=30/60
             if raw:
-                rate, burst = raw.split("/")
-                setattr(s, name, (float(rate), int(burst)))
+                setattr(s, name, _rate("TIEPDON_" + name.upper(), raw))
+        s.trusted_proxies = env.get("TIEPDON_TRUSTED_PROXIES", "")
         names = {f.name for f in fields(Settings)}
         for key, value in (overrides or {}).items():
             if key in names:
                 setattr(s, key, value)
             else:
                 s.extra[key] = value
+        from .client_address import InvalidTrustedProxies, parse_trusted_proxies
+
+        try:
+            s.trusted_proxies = parse_trusted_proxies(s.trusted_proxies)
+        except InvalidTrustedProxies as exc:
+            raise InvalidSetting(str(exc)) from None
         return s
+
+
+RATE_SETTINGS = ("rate_public", "rate_kiosk", "rate_login", "rate_login_ip", "rate_otp", "rate_account")
+
+
+class InvalidSetting(RuntimeError):
+    """A setting the server cannot run with; the message says which and how, in both languages."""
+
+
+def _rate(name: str, raw: str) -> tuple[float, int]:
+    try:
+        rate_text, burst_text = raw.split("/")
+        rate, burst = float(rate_text), int(burst_text)
+        if math.isfinite(rate) and rate > 0 and burst >= 1:
+            return rate, burst
+    except ValueError:
+        pass
+    raise InvalidSetting(
+        f"{name} không hợp lệ: {raw!r} — cần 'số yêu cầu mỗi giây/số yêu cầu liền nhau tối đa', "
+        "ví dụ 10/40.\n"
+        f"{name} is invalid: {raw!r} — expected 'requests per second/burst', e.g. 10/40.")
 
 
 class MissingSecret(RuntimeError):
