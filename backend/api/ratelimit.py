@@ -9,6 +9,10 @@ burst a token bucket allows, and on average the same rate.
 which our per-identity calls do not use), so it is here: when Redis fails, each process limits in its
 memory, logs the fault once, and pings Redis at most every RETRY_SHARED_S until it answers again.
 A request is never failed for the limiter's sake.
+
+The memory storage of limits 5.8 trims expired hits but keeps every identity's emptied list for
+good, and sweeps all of them every 10 ms: without `_forget_idle` a day of distinct client
+addresses would grow both the memory and that sweep without bound.
 """
 import hashlib
 import logging
@@ -24,6 +28,7 @@ from limits.strategies import MovingWindowRateLimiter
 log = logging.getLogger("tiepdon.ratelimit")
 
 RETRY_SHARED_S = 2.0
+FORGET_IDLE_EVERY_S = 30.0
 REDIS_TIMEOUT_S = 0.5  # a stuck Redis must not hold requests: fall back instead
 
 
@@ -38,7 +43,11 @@ def _key(identity: str) -> str:
 
 
 class SharedLimiter:
-    def __init__(self, redis_url: str | None = None):
+    def __init__(self, redis_url: str | None = None, retry_shared_s: float = RETRY_SHARED_S,
+                 prune_every_s: float = FORGET_IDLE_EVERY_S):
+        self._retry_shared_s = retry_shared_s
+        self._prune_every_s = prune_every_s
+        self._next_prune = 0.0
         self._memory = MovingWindowRateLimiter(MemoryStorage())
         self._shared = None
         self._faults: tuple[type[Exception], ...] = (StorageError, OSError)
@@ -71,6 +80,7 @@ class SharedLimiter:
                 return None if limiter.hit(item, bucket, key) else self._wait(limiter, item, bucket, key)
             except self._faults as exc:
                 self._lost(exc)
+        self._forget_idle()
         return None if self._memory.hit(item, bucket, key) else self._wait(self._memory, item, bucket, key)
 
     def _wait(self, limiter, item, bucket: str, key: str) -> int:
@@ -80,6 +90,21 @@ class SharedLimiter:
             return item.get_expiry()
         return max(1, math.ceil(reset_at - time.time()))
 
+    def _forget_idle(self) -> None:
+        """Drops identities with no hit left in their window (under the key's lock, as the
+        storage's own sweep does), at most once per interval."""
+        now = time.monotonic()
+        with self._lock:
+            if now < self._next_prune:
+                return
+            self._next_prune = now + self._prune_every_s
+        storage = self._memory.storage
+        for key in list(storage.events):
+            with storage.locks[key]:
+                if not storage.events.get(key):
+                    storage.events.pop(key, None)
+                    storage.locks.pop(key, None)
+
     def _healthy_shared(self):
         if self._shared is None or not self._shared_down:
             return self._shared
@@ -87,7 +112,7 @@ class SharedLimiter:
             now = time.monotonic()
             if now < self._next_try:
                 return None
-            self._next_try = now + RETRY_SHARED_S  # one ping per interval, whatever the traffic
+            self._next_try = now + self._retry_shared_s  # one ping per interval, whatever the traffic
         if not self._shared.storage.check():
             return None
         with self._lock:
@@ -101,6 +126,6 @@ class SharedLimiter:
             if self._shared_down:
                 return
             self._shared_down = True
-            self._next_try = time.monotonic() + RETRY_SHARED_S
+            self._next_try = time.monotonic() + self._retry_shared_s
         log.error("rate-limit storage (Redis) failed (%s): limiting in this process's memory until it "
                   "answers again", type(exc).__name__)
