@@ -38,7 +38,8 @@ def limit_item(rate: float, burst: int) -> RateLimitItemPerSecond:
 
 
 def _key(identity: str) -> str:
-    """Keys stay short and keep no address or username in clear in Redis."""
+    """Keys of one short length whatever the identity (an address, a 64-character username…), and
+    no username or address written in clear into Redis."""
     return hashlib.sha256(identity.encode()).hexdigest()[:32]
 
 
@@ -57,7 +58,6 @@ class SharedLimiter:
             from redis.retry import Retry
 
             self._faults = (StorageError, RedisError, OSError)
-
             storage = RedisStorage(redis_url, key_prefix="tiepdon-limits", wrap_exceptions=True,
                                    socket_connect_timeout=REDIS_TIMEOUT_S, socket_timeout=REDIS_TIMEOUT_S,
                                    retry=Retry(NoBackoff(), 0))
@@ -65,10 +65,6 @@ class SharedLimiter:
         self._lock = threading.Lock()
         self._shared_down = False
         self._next_try = 0.0
-
-    @property
-    def shared(self) -> bool:
-        return self._shared is not None
 
     def hit(self, bucket: str, identity: str, rate: float, burst: int) -> int | None:
         """Counts one request; None when allowed, else the seconds to wait (≥ 1)."""
