@@ -38,6 +38,11 @@ def create_app(config: dict | None = None):
 
     init_realtime(app, container)
     _guard_requests(app, settings)
+    from .client_address import TrustedProxies
+
+    # Once, outermost (after Flask-SocketIO wrapped wsgi_app), so REST, Engine.IO/Socket.IO, limits,
+    # logs and the audit all read the same request.remote_addr: the client behind a trusted proxy.
+    app.wsgi_app = TrustedProxies(app.wsgi_app, settings.trusted_proxies)
     _start_background_jobs(app, container)
     return app
 

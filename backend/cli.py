@@ -13,9 +13,12 @@ import click  # noqa: E402
 
 
 def _settings(overrides=None):
-    from .settings import Settings
+    from .settings import InvalidSetting, Settings
 
-    return Settings.from_env(overrides)
+    try:
+        return Settings.from_env(overrides)
+    except InvalidSetting as exc:
+        _fail(str(exc))
 
 
 def _deps(check_migrations=True):
@@ -81,11 +84,11 @@ def serve(host, port, workers):
 
 
 def _checked_settings():
-    from .settings import BadSetting
+    from .settings import InvalidSetting
 
     try:
         return _settings()
-    except BadSetting as exc:
+    except InvalidSetting as exc:
         _fail(str(exc))
 
 

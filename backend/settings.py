@@ -1,8 +1,8 @@
 """Process settings: from the environment (secrets only ever from there), overridable in tests."""
+import math
 import os
 from dataclasses import dataclass, field, fields
 
-from .serving.proxies import BadProxySetting, TrustedProxies
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -20,16 +20,19 @@ class Settings:
     public_url: str | None = None
     ignore_opening_hours: bool = False
     secure_cookies: bool = False
-    # token bucket per client: sustained requests per second, burst
+    # rate limits per client, "rate/burst": `burst` requests per burst/rate seconds (api/ratelimit.py)
     rate_public: tuple[float, int] = (10.0, 40)
     rate_kiosk: tuple[float, int] = (30.0, 60)
-    rate_login: tuple[float, int] = (0.2, 10)
+    rate_login: tuple[float, int] = (0.2, 10)  # per address + username: guessing one account
+    rate_login_ip: tuple[float, int] = (0.5, 30)  # per address, across usernames, before any hash
     rate_otp: tuple[float, int] = (0.05, 5)  # SMS codes asked / codes tried, per IP (and per account)
     rate_account: tuple[float, int] = (5.0, 30)  # patient app requests per account
     # typed look-ups of numbers not yet known, per kiosk: (count, window in seconds); each costs a
     # BHXH call and creates a record. TIEPDON_MANUAL_LOOKUP_LIMIT=20/hour (or 100/day, 20/3600)
     manual_lookup_limit: tuple[int, int] = (20, 3600)
     pii_key: str | None = field(default=None, repr=False)  # a secret: kept out of logs
+    # proxies whose X-Forwarded-For/-Proto/-Host are believed (client_address.py); empty: nobody
+    trusted_proxies: tuple = ()
     # BHXH card-check gateway (the hospital's account; calls are attributed to the duty staff member)
     bhxh_url: str | None = None
     bhxh_username: str | None = None
@@ -63,8 +66,6 @@ class Settings:
     header_timeout_s: int = 10  # request line and headers; also the idle keep-alive time
     body_timeout_s: float = 30.0
     sio_connect_timeout_s: float = 10.0  # an Engine.IO connection that joins no namespace
-    # Peers whose X-Forwarded-For / X-Forwarded-Proto are believed (the hospital's nginx)
-    trusted_proxies: TrustedProxies = field(default_factory=TrustedProxies)
     extra: dict = field(default_factory=dict)
 
     @staticmethod
@@ -104,11 +105,11 @@ class Settings:
         if env.get("TIEPDON_WORKER_INTERVAL_S"):
             s.worker_interval_s = float(env["TIEPDON_WORKER_INTERVAL_S"])
         _serving_from_env(s, env)
-        for name in ("rate_public", "rate_kiosk", "rate_login", "rate_otp", "rate_account"):
+        for name in RATE_SETTINGS:
             raw = env.get("TIEPDON_" + name.upper())  # e.g. TIEPDON_RATE_KIOSK=30/60
             if raw:
-                rate, burst = raw.split("/")
-                setattr(s, name, (float(rate), int(burst)))
+                setattr(s, name, _rate("TIEPDON_" + name.upper(), raw))
+        s.trusted_proxies = env.get("TIEPDON_TRUSTED_PROXIES", "")
         if env.get("TIEPDON_MANUAL_LOOKUP_LIMIT"):
             s.manual_lookup_limit = parse_count_per_window(env["TIEPDON_MANUAL_LOOKUP_LIMIT"])
         names = {f.name for f in fields(Settings)}
@@ -117,11 +118,34 @@ class Settings:
                 setattr(s, key, value)
             else:
                 s.extra[key] = value
+        from .client_address import InvalidTrustedProxies, parse_trusted_proxies
+
+        try:
+            s.trusted_proxies = parse_trusted_proxies(s.trusted_proxies)
+        except InvalidTrustedProxies as exc:
+            raise InvalidSetting(str(exc)) from None
         return s
 
 
-class BadSetting(RuntimeError):
-    pass
+RATE_SETTINGS = ("rate_public", "rate_kiosk", "rate_login", "rate_login_ip", "rate_otp", "rate_account")
+
+
+class InvalidSetting(RuntimeError):
+    """A setting the server cannot run with; the message says which and how, in both languages."""
+
+
+def _rate(name: str, raw: str) -> tuple[float, int]:
+    try:
+        rate_text, burst_text = raw.split("/")
+        rate, burst = float(rate_text), int(burst_text)
+        if math.isfinite(rate) and rate > 0 and burst >= 1:
+            return rate, burst
+    except ValueError:
+        pass
+    raise InvalidSetting(
+        f"{name} không hợp lệ: {raw!r} — cần 'số yêu cầu mỗi giây/số yêu cầu liền nhau tối đa', "
+        "ví dụ 10/40.\n"
+        f"{name} is invalid: {raw!r} — expected 'requests per second/burst', e.g. 10/40.")
 
 
 # environment variable -> (field, type, smallest value)
@@ -144,13 +168,8 @@ def _serving_from_env(s: "Settings", env) -> None:
         except ValueError:
             value = None
         if value is None or value < least:
-            raise BadSetting(f"{name} phải là số ≥ {least} / must be a number ≥ {least}: {raw!r}")
+            raise InvalidSetting(f"{name} phải là số ≥ {least} / must be a number ≥ {least}: {raw!r}")
         setattr(s, attr, value)
-    try:
-        s.trusted_proxies = TrustedProxies.parse(env.get("TIEPDON_TRUSTED_PROXIES"))
-    except BadProxySetting as exc:
-        raise BadSetting(f"TIEPDON_TRUSTED_PROXIES: '{exc}' không phải địa chỉ hay dải IP / "
-                         "is not an IP address or network") from None
 
 
 _WINDOWS_S = {"hour": 3600, "h": 3600, "day": 86400, "d": 86400}

@@ -6,7 +6,7 @@ from flask import Flask
 from ..domain.errors import DomainError
 from .openapi import ProblemApi, openapi_settings
 from .problems import ProblemException, problem
-from .ratelimit import RateLimiter
+from .ratelimit import SharedLimiter
 
 log = logging.getLogger("tiepdon.api")
 
@@ -21,7 +21,7 @@ def register_api(app: Flask) -> ProblemApi:
     from . import mobile_routes
 
     mobile_routes.register(api)  # patient app: phone accounts, appointments (tag "mobile")
-    app.extensions["tiepdon_limiter"] = RateLimiter()
+    app.extensions["tiepdon_limiter"] = SharedLimiter(app.extensions["tiepdon"].settings.redis_url)
     app.extensions.setdefault("tiepdon_health", {})
     payments_routes.init_app(app)
     from .devices_routes import blp as staff_lists  # GET /devices, GET /tickets for the staff pages

@@ -24,6 +24,10 @@ class Login(MethodView):
     @blp.alt_response(200, schema=SessionSchema, success=True)
     def post(self, body):
         """Staff login → session cookie + CSRF token"""
+        # Both before the password is hashed: the address across usernames first (a flood of made-up
+        # names), then address + username (guessing one account); keyed with the address, so a
+        # flood from one place never locks the username out for the staff member at their desk.
+        limit("login-ip", "rate_login_ip")
         limit("login", "rate_login", f"{client_ip()}|{body['username'].lower()}")
         member = auth_service.authenticate(deps(), body["username"], body["password"])
         session.clear()

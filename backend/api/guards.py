@@ -20,16 +20,17 @@ def settings():
 
 
 def client_ip() -> str:
+    """The client's address; behind a trusted proxy, the one it forwarded (client_address.py)."""
     return request.remote_addr or "unknown"
 
 
 def limit(bucket: str, rate_setting: str, identity: str | None = None) -> None:
+    """Counts this request against `bucket` for `identity` (default: the client's address), shared by
+    every process when Redis is configured; over the limit → 429 RATE_LIMITED with Retry-After."""
     rate, burst = getattr(settings(), rate_setting)
-    ok, wait = current_app.extensions["tiepdon_limiter"].allow(
-        bucket, identity or client_ip(), rate, burst
-    )
-    if not ok:
-        raise ProblemException("RATE_LIMITED", headers={"Retry-After": str(max(1, int(wait + 0.999)))})
+    wait = current_app.extensions["tiepdon_limiter"].hit(bucket, identity or client_ip(), rate, burst)
+    if wait is not None:
+        raise ProblemException("RATE_LIMITED", headers={"Retry-After": str(wait)})
 
 
 def bearer_device():

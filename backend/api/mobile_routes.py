@@ -221,6 +221,7 @@ class MyFamily(MethodView):
     @patient_account_required
     def post(self, body):
         """Enter a share code from a relative (or from a kiosk) to follow that patient"""
+        limit("share-redeem-ip", "rate_otp")  # per address first: new accounts from one place add nothing
         limit("share-redeem", "rate_otp", f"{g.account.id}|{client_ip()}")
         return link_json(accounts.redeem_share_code(deps(), g.account, body["code"])), 201
 

@@ -20,11 +20,12 @@ REFUSAL_LINGER_S = 1.0
 
 class TiepDonGeventWorker(GeventWorker):
     def init_process(self):
+        from ..client_address import is_trusted_proxy
         from ..settings import Settings
 
         settings = Settings.from_env()
         self.client_cap = ClientCap(settings.max_connections_per_client)
-        self.is_trusted_proxy = settings.trusted_proxies.contains
+        self.is_trusted_proxy = lambda peer: is_trusted_proxy(peer, settings.trusted_proxies)
         super().init_process()
 
     def handle(self, listener, client, addr):

@@ -44,8 +44,9 @@ def fuzz_backend(tmp_path_factory):
                          DEFAULT_STAFF_CCCD, read_timeout=2.0)
     # Every adapter configured, so "not configured" (503) answers do not hide the real paths.
     b = make_backend(url, notifier=sms, card_checker=checker, rate_otp=FAST, rate_account=FAST,
-                     rate_login=FAST, payments={"vnpay_tmn_code": "TIEPDON1", "vnpay_hash_secret": "s" * 32,
-                                                "bank_webhook_secret": "w" * 32})
+                     rate_login=FAST, rate_login_ip=FAST,
+                     payments={"vnpay_tmn_code": "TIEPDON1", "vnpay_hash_secret": "s" * 32,
+                               "bank_webhook_secret": "w" * 32})
     b.add_staff("admin", "admin")
     staff = b.login("admin")
     cookie = staff.get_cookie("tiepdon_session").value

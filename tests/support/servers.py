@@ -22,6 +22,7 @@ def server_env(db_url: str, **extra) -> dict:
         "TIEPDON_RATE_KIOSK": "100000/100000",
         "TIEPDON_RATE_PUBLIC": "100000/100000",
         "TIEPDON_RATE_LOGIN": "1000/1000",
+        "TIEPDON_RATE_LOGIN_IP": "1000/1000",
         "TIEPDON_LOG_LEVEL": "WARNING",
     })
     env.update({k: str(v) for k, v in extra.items()})
