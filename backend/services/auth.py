@@ -178,7 +178,10 @@ def revoked_devices(deps: Deps, device_ids: set[str]) -> set[str]:
     """Which of these kiosks may no longer connect (revoked or gone): their open sockets close."""
     with deps.uow.read() as uow:
         valid = {r.id for r in uow.devices.all() if r.revoked_at is None}
-    return set(device_ids) - valid
+    gone = set(device_ids) - valid
+    if gone:  # revoked elsewhere (the CLI, another process): this process's cache must not let it back
+        deps.extras.get("device_cache", DeviceCache()).clear()
+    return gone
 
 
 def ended_sessions(deps: Deps, sessions: set[tuple[str, int]]) -> set[tuple[str, int]]:

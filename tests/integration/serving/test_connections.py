@@ -102,6 +102,11 @@ def test_slow_headers_and_slow_bodies_are_cut_off(serve):
                 continue
             if answer:
                 break
+        while answer and not answer.rstrip().endswith(b"}"):  # the rest of the problem document
+            more = await asyncio.wait_for(reader.read(4096), 5)
+            if not more:
+                break
+            answer += more
         writer.close()
         return closed, answer
 
@@ -141,3 +146,28 @@ def test_a_ticket_is_answered_while_twenty_logins_hash(serve):
     assert done.index("ticket") < 19, done
     ok = requests.post(s.url + "/api/v1/auth/login", json={"username": "le-tan", "password": PASSWORD}, timeout=10)
     assert ok.status_code == 200
+
+
+def test_behind_a_trusted_proxy_each_forwarded_client_is_capped_on_its_own(serve):
+    """Every connection comes from the proxy's address: the cap counts the forwarded client."""
+    s = serve(TIEPDON_TRUSTED_PROXIES="127.0.0.6", TIEPDON_MAX_CONNECTIONS_PER_CLIENT="5")
+
+    def upgrade_from(client: str) -> str:
+        return WS_UPGRADE.replace("Host: 127.0.0.1\r\n", f"Host: 127.0.0.1\r\nX-Forwarded-For: {client}\r\n")
+
+    async def scenario():
+        one = await asyncio.gather(*[open_raw(s.port, "127.0.0.6", upgrade_from("203.0.113.7"), True)
+                                     for _ in range(8)])
+        other = await asyncio.gather(*[open_raw(s.port, "127.0.0.6", upgrade_from("203.0.113.8"), True)
+                                       for _ in range(5)])
+        # an untrusted peer's X-Forwarded-For changes nothing: it is capped as itself
+        spoofed = await asyncio.gather(*[open_raw(s.port, "127.0.0.7", upgrade_from(f"198.51.100.{i}"), True)
+                                         for i in range(8)])
+        for _st, _r, w in one + other + spoofed:
+            w.close()
+        return [x[0] for x in one], [x[0] for x in other], [x[0] for x in spoofed]
+
+    one, other, spoofed = _run(scenario())
+    assert sorted(one) == [101] * 5 + [429] * 3
+    assert other == [101] * 5
+    assert sorted(spoofed) == [101] * 5 + [429] * 3
