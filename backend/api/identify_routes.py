@@ -6,6 +6,7 @@ from marshmallow import Schema, fields, validate, validates_schema, ValidationEr
 
 from ..domain.priority import LABELS
 from ..services import his_sync, identification
+from ..services.auth import IDENTIFY_ROLES
 from ..services.identification import IdentifyRequest
 from .guards import deps, device_or_staff, staff_required
 from .problems import ProblemException
@@ -58,8 +59,9 @@ class Identify(MethodView):
     @blp.alt_response(200, schema=IdentifyResultSchema, success=True)
     @blp.doc(security=[{"device": []}, {"staffSession": []}])
     def post(self, body):
-        """Identify a patient from a CCCD/BHYT QR or typed number; checks BHYT with BHXH"""
-        kind, who = device_or_staff()
+        """Identify a patient from a CCCD/BHYT QR or typed number; checks BHYT with BHXH (kiosk, or
+        reception and admin at a desk: 403 FORBIDDEN for room and cashier accounts)"""
+        kind, who = device_or_staff(IDENTIFY_ROLES)
         if not body["consent"]["accepted"]:
             raise ProblemException("CONSENT_REQUIRED")
         result = identification.identify(deps(), IdentifyRequest(

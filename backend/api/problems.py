@@ -40,6 +40,14 @@ PROBLEMS: dict[str, tuple[int, str, str]] = {
                                "The check-in session expired: please scan your card again"),
     "CARD_REQUIRED": (422, "Khám bảo hiểm y tế cần quét thẻ CCCD hoặc thẻ BHYT trước",
                       "An insurance visit needs your CCCD or BHYT card scanned first"),
+    "PRIORITY_NOT_DECLARABLE": (422, "Lý do ưu tiên này chỉ nhân viên mới ghi nhận được (cấp cứu; tuổi lấy "
+                                "theo thẻ); vui lòng báo nhân viên tiếp đón",
+                                "Only staff can record this priority reason (emergency; age comes from the "
+                                "card): please ask reception"),
+    "PRIORITY_NOT_DECLARED": (409, "Số này không có lý do ưu tiên tự khai nào đang chờ xác nhận",
+                              "This ticket has no declared priority reason waiting to be confirmed"),
+    "TRACK_TOKEN_EXPIRED": (410, "Mã theo dõi của số thứ tự này đã hết hạn; vui lòng hỏi nhân viên",
+                            "This ticket's tracking link has expired: please ask a member of staff"),
     "BHYT_REFUSED": (422, "Thẻ BHYT không dùng được cho lượt khám này; bạn có thể tự trả tiền",
                      "The health insurance card cannot be used for this visit; you can pay yourself"),
     # -- payments --

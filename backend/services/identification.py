@@ -120,9 +120,7 @@ def identify(deps: Deps, req: IdentifyRequest) -> dict:
     if check.alert_it:
         deps.publisher.alert({"type": "bhxh_configuration", "code": check.code,
                               "outcome": check.outcome.value})
-    birth = card.dob.as_date()
-    # Some BHYT cards know only the year of birth: judge the age by the year then.
-    priority = priority_from_age(birth, today) if birth else priority_from_years(age_on(card.dob, today))
+    priority = _verified_age_priority(card, check, today)
     expires = now + IDENTIFY_TTL
     token = seal(deps.signer, "identify",
                  {"p": patient_id, "c": check_id, "pr": priority.value if priority else None},
@@ -138,6 +136,16 @@ def identify(deps: Deps, req: IdentifyRequest) -> dict:
         "identify_token": token,
         "expires_at": expires,
     }
+
+
+def _verified_age_priority(card, check: BhytCheckResult, today) -> PriorityClass | None:
+    """Age-based priority needs a verified birth date: a scanned card, or a typed number whose name
+    and birth date BHXH confirmed. A birth date only typed at the kiosk is a claim, not a proof."""
+    if card.manual and check.status is not CheckStatus.OK:
+        return None
+    birth = card.dob.as_date()
+    # Some BHYT cards know only the year of birth: judge the age by the year then.
+    return priority_from_age(birth, today) if birth else priority_from_years(age_on(card.dob, today))
 
 
 def read_identify_token(deps: Deps, token: str) -> PatientIdentity:

@@ -62,9 +62,9 @@ def test_the_lifetime_is_the_hospitals_setting(db_url, tmp_path, clock):
     from tests.support.app import CONFIG, make_backend
 
     source = open(CONFIG, encoding="utf-8").read()
-    assert "[queue]\n" in source
+    assert "\ntrack_token_days = 7 " in source
     path = tmp_path / "hospital-one-day.toml"
-    path.write_text(source.replace("[queue]\n", "[queue]\ntrack_token_days = 1\n"), encoding="utf-8")
+    path.write_text(source.replace("\ntrack_token_days = 7 ", "\ntrack_token_days = 1 "), encoding="utf-8")
     b = make_backend(db_url, clock=clock, config_path=str(path))
     try:
         t = issue(b)
