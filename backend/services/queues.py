@@ -56,14 +56,16 @@ def overview(deps: Deps, averages: dict[str, float] | None = None) -> dict:
 
 
 def overview_in(deps: Deps, lane: Lane) -> dict:
-    """overview() limited to a staff lane: its services, and the points serving any of them (the
-    same picture the /staff namespace gives that account)."""
+    """overview() limited to a staff lane: its services' queues, and who is called at the points
+    serving them. Every point is still listed by name (public: the lobby TVs show them) so a page
+    can name another room, but without its current patient."""
     data = overview(deps)
     if lane.unlimited:
         return data
     return {"at": data["at"],
             "services": [r for r in data["services"] if lane.covers_service(r["service"].code)],
-            "points": [r for r in data["points"] if lane.covers_any(r["point"].services)]}
+            "points": [r if lane.covers_any(r["point"].services) else {**r, "current": None}
+                       for r in data["points"]]}
 
 
 def _aware(value):

@@ -111,9 +111,16 @@ def test_ticket_lists_hold_only_the_lane(backend, room101, reception):
 
 def test_queues_and_stats_hold_only_the_lane(backend, room101, reception):
     issue(backend), issue(backend, "KHAM-MAT")
+    reception.post("/api/v1/service-points/P201/call-next")
+    reception.post("/api/v1/service-points/P102/call-next")
     q = room101.get("/api/v1/queues").get_json()
     assert {s["service"]["code"] for s in q["services"]} == {"KHAM-NOI"}
-    assert {p["service_point"]["code"] for p in q["service_points"]} == {"P101", "P102", "P103"}
+    # Every room is named (a page names the room it shows), but only the lane's rooms say who is in.
+    busy = {p["service_point"]["code"] for p in q["service_points"] if p["current"]}
+    assert busy == {"P102"}
+    everyone = {p["service_point"]["code"] for p in reception.get("/api/v1/queues").get_json()["service_points"]
+                if p["current"]}
+    assert everyone == {"P102", "P201"}
     stats = room101.get("/api/v1/stats").get_json()
     assert {s["service_code"] for s in stats["services"]} == {"KHAM-NOI"}
     assert stats["total_issued"] == 1
