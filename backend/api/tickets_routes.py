@@ -102,8 +102,9 @@ class TicketResource(MethodView):
     def get(self, query, ticket_id):
         """Follow a ticket: status, position, people ahead, estimated wait (phone with token, staff)"""
         limit("public", "rate_public")
-        if _patient_token(ticket_id, query.get("token")):
-            return _render(ticket_service.view_ticket(deps(), ticket_id))
+        view = ticket_service.follow_ticket(deps(), ticket_id, query.get("token"))
+        if view is not None:
+            return _render(view)
         staff = session_staff()
         if staff is None:
             raise ProblemException("TICKET_NOT_FOUND")

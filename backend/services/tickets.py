@@ -180,6 +180,20 @@ def view_ticket(deps: Deps, ticket_id: str, lane: Lane | None = None) -> TicketV
         return describe(uow, deps, ticket)
 
 
+def follow_ticket(deps: Deps, ticket_id: str, token: str | None) -> TicketView | None:
+    """The ticket for the patient holding its track token, in one read; None when the token is
+    not this ticket's; TRACK_TOKEN_EXPIRED past the token's lifetime."""
+    if not token or not deps.signer.verify("track", ticket_id, token):
+        return None
+    with deps.uow.read() as uow:
+        ticket = uow.tickets.get(ticket_id)
+        if ticket is None:
+            return None
+        if track_access(deps, ticket, token) is TrackAccess.EXPIRED:
+            raise DomainError("TRACK_TOKEN_EXPIRED")
+        return describe(uow, deps, ticket)
+
+
 def tickets_today(deps: Deps, lane: Lane, *, number: str | None = None, service: str | None = None,
                   status: str | None = None, limit: int = 500) -> tuple[list[TicketView], bool]:
     """Today's tickets in the staff member's lane, by number, service or status; waiting ones in
