@@ -1,7 +1,7 @@
 """Request validation and the response shapes the OpenAPI document publishes."""
 from marshmallow import INCLUDE, Schema, fields, validate
 
-from ..domain.priority import STAFF_SETTABLE, PriorityClass
+from ..domain.priority import STAFF_SETTABLE
 
 COVERAGE = validate.OneOf(["bhyt", "self_pay"])
 
@@ -121,8 +121,11 @@ class TicketCreateSchema(Schema):
     service_code = fields.String(required=True, validate=validate.Length(min=1, max=32))
     coverage = fields.String(required=True, validate=COVERAGE)
     priority_reason = fields.String(
-        validate=validate.OneOf([p.value for p in PriorityClass if p is not PriorityClass.APPOINTMENT]),
+        validate=validate.OneOf([p.value for p in STAFF_SETTABLE]),
         allow_none=True,
+        metadata={"description": "kiosk: only pregnant, severe_disability, revolutionary_merit (declared, "
+                                 "to be confirmed by staff; others: 422 PRIORITY_NOT_DECLARABLE); "
+                                 "staff: any legal reason, emergency included"},
     )
     identify_token = fields.String(allow_none=True, validate=validate.Length(max=512))
     appointment_id = fields.String(allow_none=True, validate=validate.Length(max=64))
