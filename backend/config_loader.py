@@ -107,6 +107,7 @@ def catalog_from_dict(raw: dict, ignore_hours: bool = False) -> Catalog:
             points=points,
             priority_boost_min=int(queue.get("priority_boost_min", 30)),
             skip_requeue_limit=int(queue.get("skip_requeue_limit", 1)),
+            track_token_days=int(queue.get("track_token_days", 7)),
             displays=displays,
         )
         catalog.validate()

@@ -7,9 +7,9 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from ..domain.hospital_time import hospital_day
 from ..services import auth as auth_service
-from ..services.tickets import describe
+from ..services.auth import lane_of
+from ..services.tickets import tickets_today
 from .guards import deps, staff_required
 from .problems import ProblemException
 from .schemas import TicketSchema
@@ -78,31 +78,8 @@ class TicketList(MethodView):
         """Today's tickets by number, service or status (staff; room and cashier staff see only the
         services of their own points)"""
         d = deps()
-        day = hospital_day(d.clock())
-        allowed = None
-        if g.staff.point_limit is not None:
-            allowed = {s for p in g.staff.point_limit if p in d.catalog.points
-                       for s in d.catalog.points[p].services}
-        service = query.get("service")
-        if service is not None:
-            d.catalog.service(service)  # unknown → SERVICE_NOT_FOUND
-            if allowed is not None and service not in allowed:
-                raise ProblemException("FORBIDDEN")
-        with d.uow.read() as uow:
-            if query.get("number"):
-                tickets = uow.tickets.find_by_number(day, _normalise_number(query["number"]))
-            elif service is not None:
-                tickets = uow.tickets.for_day(day, service)
-            else:
-                tickets = uow.tickets.for_day(day)
-            tickets = [t for t in tickets
-                       if (service is None or t.service_code == service)
-                       and (query.get("status") is None or t.status.value == query["status"])
-                       and (allowed is None or t.service_code in allowed)]
-            if query.get("status") == "waiting":
-                # The order call-next takes them in, so the list reads top to bottom.
-                tickets.sort(key=lambda t: (t.rank, t.queue_key, t.number))
-            truncated = len(tickets) > MAX_TICKETS
-            views = [describe(uow, d, t) for t in tickets[:MAX_TICKETS]]
+        number = _normalise_number(query["number"]) if query.get("number") else None
+        views, truncated = tickets_today(d, lane_of(d, g.staff), number=number, service=query.get("service"),
+                                         status=query.get("status"), limit=MAX_TICKETS)
         return {"tickets": [ticket_json(v, d.catalog, d.public_url) for v in views],
                 "truncated": truncated}

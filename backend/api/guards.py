@@ -103,8 +103,9 @@ def device_required(fn):
     return _bearer_required(bearer_device, "kiosk", "rate_kiosk", "device")(fn)
 
 
-def device_or_staff():
-    """Kiosk bearer token first (no cookies, so no CSRF); otherwise a staff session."""
+def device_or_staff(staff_roles: tuple[str, ...] | None = None):
+    """Kiosk bearer token first (no cookies, so no CSRF); otherwise a staff session (of one of
+    `staff_roles`, when given)."""
     device = bearer_device()
     if device is not None:
         limit("kiosk", "rate_kiosk", device.id)
@@ -112,7 +113,7 @@ def device_or_staff():
     if request.headers.get("Authorization"):
         limit("auth-fail", "rate_public")
         raise ProblemException("UNAUTHORIZED")
-    return ("staff", current_staff())
+    return ("staff", current_staff(staff_roles))
 
 
 def new_csrf() -> str:

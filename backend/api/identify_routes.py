@@ -8,6 +8,7 @@ from marshmallow import Schema, fields, validate, validates_schema, ValidationEr
 
 from ..domain.priority import LABELS
 from ..services import his_sync, identification
+from ..services.auth import IDENTIFY_ROLES
 from ..services.identification import IdentifyRequest
 from ..services.ports.signing import SigningUnavailable
 from .guards import deps, device_or_staff, staff_required
@@ -74,8 +75,9 @@ class Identify(MethodView):
                                   "it may again. Card scans still work.")
     @blp.doc(security=[{"device": []}, {"staffSession": []}])
     def post(self, body):
-        """Identify a patient from a CCCD/BHYT QR or typed number; checks BHYT with BHXH"""
-        kind, who = device_or_staff()
+        """Identify a patient from a CCCD/BHYT QR or typed number; checks BHYT with BHXH (kiosk, or
+        reception and admin at a desk: 403 FORBIDDEN for room and cashier accounts)"""
+        kind, who = device_or_staff(IDENTIFY_ROLES)
         if not body["consent"]["accepted"]:
             raise ProblemException("CONSENT_REQUIRED")
         result = identification.identify(deps(), IdentifyRequest(

@@ -3,7 +3,9 @@
 Who may call:
   kiosk    device bearer token
   phone    ?token=<the ticket's track token> (the invoice's ticket, or any ticket of its visit)
-  staff    session cookie (+ X-CSRF-Token on writes); charges, refunds, reconciliation: cashier, admin
+  staff    session cookie (+ X-CSRF-Token on writes); charges, refunds, reconciliation: cashier, admin.
+           Reads and payments: cashier and admin every invoice (the hospital's money); reception
+           every invoice; a room only the invoices of its points' services (403 FORBIDDEN)
   VNPay    the IPN is authenticated by its signature; the bank webhook by HMAC or API key
 """
 import logging
@@ -24,6 +26,7 @@ from ..services.ports.payments import (
     WebhookMalformed,
     WebhookRejected,
 )
+from ..services.auth import MONEY_ROLES, invoice_lane_of
 from .guards import client_ip, deps, device_or_staff, limit, staff_required
 from .problems import ProblemException
 from .views import invoice_brief, iso
@@ -33,7 +36,7 @@ log = logging.getLogger("tiepdon.api.payments")
 
 blp = Blueprint("payments", __name__, url_prefix="/api/v1", description="Invoices and cashless payment")
 
-CASHIER_ROLES = ("cashier", "admin")
+CASHIER_ROLES = MONEY_ROLES
 STAFF_DOC = {"security": [{"staffSession": []}]}
 PAYER_DOC = {"security": [{"device": []}, {"staffSession": []}, {}]}
 TOKEN_PARAM_HELP = "The ticket's track token, when a phone asks"
@@ -221,6 +224,8 @@ def _payer(invoice_id: str, token: str | None) -> tuple[str, str | None, str]:
     kind, who = device_or_staff()
     if kind == "device":
         return kind, who.id, f"device:{who.id}"
+    # Staff: inside their invoice lane only (a room its services' invoices; cashier, admin: all).
+    payment_service.require_staff_access(deps(), invoice_id, invoice_lane_of(deps(), who))
     return kind, None, f"staff:{who.id}"
 
 

@@ -51,6 +51,14 @@ PROBLEMS: dict[str, tuple[int, str, str]] = {
     "MANUAL_LOOKUP_LIMIT": (429, "Máy này đã tra cứu quá nhiều số nhập tay. Vui lòng quét thẻ, hoặc ra quầy "
                             "tiếp đón để được giúp", "This kiosk has looked up too many typed numbers: please "
                             "scan your card, or go to the reception desk for help"),
+    "PRIORITY_NOT_DECLARABLE": (422, "Lý do ưu tiên này chỉ nhân viên mới ghi nhận được (cấp cứu; tuổi lấy "
+                                "theo thẻ); vui lòng báo nhân viên tiếp đón",
+                                "Only staff can record this priority reason (emergency; age comes from the "
+                                "card): please ask reception"),
+    "PRIORITY_NOT_DECLARED": (409, "Số này không có lý do ưu tiên tự khai nào đang chờ xác nhận",
+                              "This ticket has no declared priority reason waiting to be confirmed"),
+    "TRACK_TOKEN_EXPIRED": (410, "Mã theo dõi của số thứ tự này đã hết hạn; vui lòng hỏi nhân viên",
+                            "This ticket's tracking link has expired: please ask a member of staff"),
     "BHYT_REFUSED": (422, "Thẻ BHYT không dùng được cho lượt khám này; bạn có thể tự trả tiền",
                      "The health insurance card cannot be used for this visit; you can pay yourself"),
     # -- payments --

@@ -1,7 +1,7 @@
 """Request validation and the response shapes the OpenAPI document publishes."""
 from marshmallow import INCLUDE, Schema, fields, validate
 
-from ..domain.priority import PriorityClass
+from ..domain.priority import STAFF_SETTABLE
 
 COVERAGE = validate.OneOf(["bhyt", "self_pay"])
 
@@ -60,6 +60,13 @@ class PrioritySchema(Schema):
     code = fields.String(metadata={"example": "elderly_75"})
     label_vi = fields.String()
     label_en = fields.String()
+    status = fields.String(metadata={
+        "enum": ["declared", "confirmed"],
+        "description": "declared: a reason the patient declared at a kiosk, to be confirmed by staff "
+                       "(POST /tickets/{id}/priority); confirmed: confirmed or given by staff, or "
+                       "verified (age from the card's birth date, appointment)"})
+    status_vi = fields.String(metadata={"example": "Tự khai, chờ xác nhận"})
+    status_en = fields.String(metadata={"example": "Declared, to be confirmed"})
 
 
 class PointRefSchema(NamedSchema):
@@ -114,8 +121,11 @@ class TicketCreateSchema(Schema):
     service_code = fields.String(required=True, validate=validate.Length(min=1, max=32))
     coverage = fields.String(required=True, validate=COVERAGE)
     priority_reason = fields.String(
-        validate=validate.OneOf([p.value for p in PriorityClass if p is not PriorityClass.APPOINTMENT]),
+        validate=validate.OneOf([p.value for p in STAFF_SETTABLE]),
         allow_none=True,
+        metadata={"description": "kiosk: only pregnant, severe_disability, revolutionary_merit (declared, "
+                                 "to be confirmed by staff; others: 422 PRIORITY_NOT_DECLARABLE); "
+                                 "staff: any legal reason, emergency included"},
     )
     identify_token = fields.String(allow_none=True, validate=validate.Length(max=512))
     appointment_id = fields.String(allow_none=True, validate=validate.Length(max=64))
@@ -123,6 +133,15 @@ class TicketCreateSchema(Schema):
 
 class TransferSchema(Schema):
     service_code = fields.String(required=True, validate=validate.Length(min=1, max=32))
+
+
+class PrioritySetSchema(Schema):
+    reason = fields.String(required=True, validate=validate.OneOf([p.value for p in STAFF_SETTABLE]),
+                           metadata={"description": "the legal reason staff confirm, give or reject"})
+    confirmed = fields.Boolean(required=True, metadata={
+        "description": "true: the ticket has this reason, confirmed (a declared one confirmed, or one "
+                       "staff give, emergency included); false: reject the patient's declared reason "
+                       "(409 PRIORITY_NOT_DECLARED when the ticket has no such declared reason)"})
 
 
 class TokenQuerySchema(Schema):

@@ -8,14 +8,24 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from ..domain.hospital_time import hospital_day
+from ..domain.priority import PriorityClass
 from ..domain.tickets import Action
 from ..services import calling
+from ..services.auth import lane_of
 from ..services.calling import StaffScope
-from ..services.queues import overview
+from ..services.queues import overview_in
 from ..services.stats import day_stats
 from ..services.tickets import describe
 from .guards import deps, staff_required
-from .schemas import QueuesSchema, StatsQuerySchema, StatsSchema, TicketSchema, TransferResultSchema, TransferSchema
+from .schemas import (
+    PrioritySetSchema,
+    QueuesSchema,
+    StatsQuerySchema,
+    StatsSchema,
+    TicketSchema,
+    TransferResultSchema,
+    TransferSchema,
+)
 from .views import queues_json, ticket_json
 
 blp = Blueprint("staff", __name__, url_prefix="/api/v1", description="Staff: calling and queues")
@@ -24,7 +34,8 @@ STAFF_DOC = {"security": [{"staffSession": []}]}
 
 
 def _scope() -> StaffScope:
-    return StaffScope(f"staff:{g.staff.id}", g.staff.point_limit)
+    """The member's lane: room and cashier staff act on their points' services only (403 FORBIDDEN)."""
+    return StaffScope.of(deps(), g.staff)
 
 
 def _json(ticket):
@@ -75,14 +86,35 @@ class Transfer(MethodView):
         return {"from_ticket": _json(source), "ticket": _json(new)}, 201
 
 
+@blp.route("/tickets/<ticket_id>/priority")
+class TicketPriority(MethodView):
+    @blp.arguments(PrioritySetSchema(), example={"reason": "pregnant", "confirmed": True})
+    @blp.alt_response(200, schema=TicketSchema, success=True,
+                      description="The ticket with its priority now; its place in the queue follows")
+    @blp.doc(**STAFF_DOC)
+    @staff_required()
+    def post(self, body, ticket_id):
+        """Confirm, give or reject a ticket's legal priority (staff in their lane; audited).
+
+        A reason a patient declared at a kiosk (pregnant, severe_disability, revolutionary_merit)
+        shows as priority.status "declared" until staff confirm it here. It already counts in the
+        queue while declared (the law owes it); rejecting it removes the boost at once. Staff also
+        give reasons here, emergency included. The ticket keeps its arrival time. Errors: 403
+        FORBIDDEN (outside the lane), 409 PRIORITY_NOT_DECLARED, 409 INVALID_TRANSITION (closed)."""
+        ticket = calling.set_priority(deps(), ticket_id, PriorityClass(body["reason"]), body["confirmed"],
+                                      _scope())
+        return _json(ticket)
+
+
 @blp.route("/queues")
 class Queues(MethodView):
     @blp.alt_response(200, schema=QueuesSchema, success=True)
     @blp.doc(**STAFF_DOC)
     @staff_required()
     def get(self):
-        """Every service and service point today: waiting, called, serving, longest wait"""
-        return queues_json(overview(deps()))
+        """Every service and service point today: waiting, called, serving, longest wait (room and
+        cashier staff: their points' services and the points serving them)"""
+        return queues_json(overview_in(deps(), lane_of(deps(), g.staff)))
 
 
 CSV_COLUMNS = ["date", "service_code", "issued", "done", "skipped", "cancelled", "waiting",
@@ -98,10 +130,11 @@ class Stats(MethodView):
     @blp.doc(**STAFF_DOC, responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}})
     @staff_required()
     def get(self, query):
-        """Counts, wait and service time percentiles, tickets per hour (JSON or CSV)"""
+        """Counts, wait and service time percentiles, tickets per hour (JSON or CSV; room and
+        cashier staff: their points' services)"""
         d = deps()
         day: date = query.get("date") or hospital_day(d.clock())
-        data = day_stats(d, day, query.get("service"))
+        data = day_stats(d, day, query.get("service"), lane_of(d, g.staff))
         if query.get("format") == "csv":
             buf = io.StringIO()
             writer = csv.DictWriter(buf, fieldnames=CSV_COLUMNS)

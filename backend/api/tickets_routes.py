@@ -4,11 +4,11 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from ..domain.hospital_time import hospital_day
-from ..domain.priority import parse_priority
 from ..services import tickets as ticket_service
+from ..services.auth import lane_of
 from ..services.idempotency import IdempotencyRequest
-from ..services.tickets import IssueTicket
-from .guards import deps, device_or_staff, limit, session_staff
+from ..services.tickets import TicketRequest, TrackAccess
+from .guards import current_staff, deps, device_or_staff, limit, session_staff
 from .problems import ProblemException
 from .schemas import ProblemSchema, ServicesSchema, TicketCreateSchema, TicketSchema, TokenQuerySchema
 from .views import service_ref, ticket_json
@@ -60,7 +60,13 @@ class Tickets(MethodView):
         "in": "header", "name": "Idempotency-Key", "required": False, "schema": {"type": "string"},
         "description": "Same key + same body replays the first answer; another body → 422"}])
     def post(self, body):
-        """Issue a ticket (kiosk, staff). Walk-ins without papers: only service_code and coverage."""
+        """Issue a ticket (kiosk, staff). Walk-ins without papers: only service_code and coverage.
+
+        priority_reason: a kiosk may only declare pregnant, severe_disability or
+        revolutionary_merit (the ticket shows it as declared until staff confirm it); age comes from
+        the identified card; staff may give any legal reason, emergency included. Anything else from
+        a kiosk: 422 PRIORITY_NOT_DECLARABLE, nothing issued. Staff of a room or cashier desk issue
+        tickets for their own points' services only (403 FORBIDDEN)."""
         kind, who = device_or_staff()
         actor = f"{kind}:{who.id}"
         key = request.headers.get("Idempotency-Key")
@@ -75,26 +81,22 @@ class Tickets(MethodView):
         elif body["coverage"] == "bhyt":
             # BHYT needs a checked card; only self-pay walk-ins may come without papers.
             raise ProblemException("CARD_REQUIRED")
-        declared = parse_priority(body.get("priority_reason"))
-        cmd = IssueTicket(
-            service_code=body["service_code"],
-            coverage=body["coverage"],
-            priority=declared or (identity.priority if identity else None),
-            issued_by=actor,
-            identity=identity,
+        req = TicketRequest(
+            service_code=body["service_code"], coverage=body["coverage"], issued_by=actor,
+            priority_reason=body.get("priority_reason"), identity=identity,
+            lane=lane_of(deps(), who) if kind == "staff" else None,
         )
-        rendered, replayed = ticket_service.issue_ticket(deps(), cmd, _render, idem)
+        rendered, replayed = ticket_service.request_ticket(deps(), req, _render, idem)
         headers = {"Idempotency-Replayed": "true"} if replayed else {}
         return rendered, 201, headers
 
 
-def _authorised_for_ticket(ticket_id: str, token: str | None) -> str:
-    """A patient proves the ticket with its track token; staff with their session."""
-    if token and deps().signer.verify("track", ticket_id, token):
-        return "patient"
-    if session_staff() is not None:
-        return "staff"
-    raise ProblemException("TICKET_NOT_FOUND")
+def _patient_token(ticket_id: str, token: str | None) -> bool:
+    """True when the track token proves the ticket; 410 when it did, but its lifetime is over."""
+    access = ticket_service.check_track_token(deps(), ticket_id, token)
+    if access is TrackAccess.EXPIRED:
+        raise ProblemException("TRACK_TOKEN_EXPIRED")
+    return access is TrackAccess.VALID
 
 
 @blp.route("/tickets/<ticket_id>")
@@ -104,8 +106,13 @@ class TicketResource(MethodView):
     def get(self, query, ticket_id):
         """Follow a ticket: status, position, people ahead, estimated wait (phone with token, staff)"""
         limit("public", "rate_public")
-        _authorised_for_ticket(ticket_id, query.get("token"))
-        return _render(ticket_service.view_ticket(deps(), ticket_id))
+        view = ticket_service.follow_ticket(deps(), ticket_id, query.get("token"))
+        if view is not None:
+            return _render(view)
+        staff = session_staff()
+        if staff is None:
+            raise ProblemException("TICKET_NOT_FOUND")
+        return _render(ticket_service.view_ticket(deps(), ticket_id, lane_of(deps(), staff)))
 
 
 @blp.route("/tickets/<ticket_id>/cancel")
@@ -113,13 +120,11 @@ class TicketCancel(MethodView):
     @blp.arguments(TokenQuerySchema(), location="query")
     @blp.alt_response(200, schema=TicketSchema, success=True)
     def post(self, query, ticket_id):
-        """The patient leaves the queue (phone with token, or staff)"""
+        """The patient leaves the queue (phone with token, or staff in their lane)"""
         limit("public", "rate_public")
         token = query.get("token") or (request.get_json(silent=True) or {}).get("token")
-        if token and deps().signer.verify("track", ticket_id, token):
-            actor = "patient"
-        else:
-            from .guards import current_staff
-
-            actor = f"staff:{current_staff().id}"
-        return _render(ticket_service.cancel_ticket(deps(), ticket_id, actor))
+        if _patient_token(ticket_id, token if isinstance(token, str) else None):
+            return _render(ticket_service.cancel_ticket(deps(), ticket_id, "patient"))
+        staff = current_staff()
+        return _render(ticket_service.cancel_ticket(deps(), ticket_id, f"staff:{staff.id}",
+                                                    lane_of(deps(), staff)))

@@ -3,7 +3,7 @@ from datetime import date, datetime
 
 from ..domain.catalog import Catalog, Service, ServicePoint
 from ..domain.hospital_time import to_local
-from ..domain.priority import LABELS
+from ..domain.priority import CONFIRMED_LABEL, DECLARED_LABEL, LABELS
 from ..domain.tickets import Ticket
 from ..services.tickets import TicketView
 
@@ -30,7 +30,10 @@ def priority_ref(t: Ticket) -> dict | None:
     if t.priority is None:
         return None
     vi, en = LABELS[t.priority]
-    return {"code": t.priority.value, "label_vi": vi, "label_en": en}
+    declared = t.priority_declared
+    status_vi, status_en = DECLARED_LABEL if declared else CONFIRMED_LABEL
+    return {"code": t.priority.value, "label_vi": vi, "label_en": en,
+            "status": "declared" if declared else "confirmed", "status_vi": status_vi, "status_en": status_en}
 
 
 def ticket_json(view: TicketView, catalog: Catalog, public_url: str) -> dict:

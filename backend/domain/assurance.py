@@ -50,6 +50,11 @@ def may_change_record(level: Assurance) -> bool:
     return level.at_least(Assurance.CONFIRMED)
 
 
+def birth_date_verified(level: Assurance) -> bool:
+    """Age-based priority is owed on a birth date read from the card or confirmed by BHXH."""
+    return level.at_least(Assurance.CONFIRMED)
+
+
 def may_share(level: Assurance) -> bool:
     """A kiosk share code links a phone to the record and moves it away from the holder's phone:
     only with the card in hand (a photocopy gives a stranger the name and birth date BHXH checks)."""

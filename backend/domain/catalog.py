@@ -69,6 +69,8 @@ class Catalog:
     points: dict[str, ServicePoint]
     priority_boost_min: int = 30
     skip_requeue_limit: int = 1
+    # A ticket's track token (its QR) works through the ticket's day and this many days more.
+    track_token_days: int = 7
     displays: dict[str, tuple[str, str]] = field(default_factory=dict)  # code -> (name_vi, name_en)
 
     def service(self, code: str) -> Service:
@@ -87,6 +89,8 @@ class Catalog:
         return [p for p in self.points.values() if service_code in p.services]
 
     def validate(self) -> None:
+        if self.track_token_days < 0:
+            raise ValueError("queue.track_token_days must be 0 or more")
         prefixes: dict[str, str] = {}
         for s in self.services.values():
             if s.prefix in prefixes:

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import Enum
 
+from .errors import DomainError
+
 
 class PriorityClass(str, Enum):
     EMERGENCY = "emergency"
@@ -36,6 +38,38 @@ DECLARABLE = (
     PriorityClass.SEVERE_DISABILITY,
     PriorityClass.REVOLUTIONARY_MERIT,
 )
+# What staff may set on a ticket: every legal reason. "appointment" is given by check-in only.
+STAFF_SETTABLE = tuple(p for p in PriorityClass if p is not PriorityClass.APPOINTMENT)
+
+DECLARED_LABEL = ("Tự khai, chờ xác nhận", "Declared, to be confirmed")
+CONFIRMED_LABEL = ("Đã xác nhận", "Confirmed")
+
+
+def is_declared(priority: "PriorityClass | None", confirmed: bool) -> bool:
+    """A reason the patient declared and staff have not confirmed yet. Age (from a verified birth
+    date), emergency (staff only) and appointment (check-in) are never merely declared."""
+    return priority in DECLARABLE and not confirmed
+
+
+def ticket_priority(requested: "PriorityClass | None", verified: "PriorityClass | None",
+                    by_staff: bool) -> tuple["PriorityClass | None", bool]:
+    """(priority, confirmed) of a new ticket.
+
+    `requested` is what the client sent; `verified` the age-based class from a verified birth date
+    (the identification's card). Staff vouch for what they set. A self-service channel (kiosk,
+    phone, appointment check-in) may only declare a DECLARABLE reason, which stays unconfirmed; a
+    verified age outranks a declaration (same boost, and nobody needs to confirm it)."""
+    if requested is PriorityClass.APPOINTMENT:
+        raise DomainError("PRIORITY_NOT_DECLARABLE", field="priority_reason")
+    if by_staff:
+        return (requested or verified), True
+    if requested is not None and requested not in DECLARABLE:
+        raise DomainError("PRIORITY_NOT_DECLARABLE", field="priority_reason")
+    if verified is not None:
+        return verified, True
+    if requested is not None:
+        return requested, False
+    return None, True
 
 
 @dataclass(frozen=True)
@@ -54,6 +88,23 @@ def queue_place(arrived_at: datetime, priority: PriorityClass | None, boost_min:
         return QueuePlace(0, arrived_at.timestamp())
     boost = timedelta(minutes=boost_min) if priority is not None else timedelta(0)
     return QueuePlace(1, (arrived_at - boost).timestamp())
+
+
+def arrival_of(place: QueuePlace, priority: PriorityClass | None, boost_min: int) -> float:
+    """The arrival instant (epoch seconds) a queue place was computed from: the inverse of
+    queue_place. A requeued ticket's arrival is its requeue time, which this keeps."""
+    if priority is None or priority is PriorityClass.EMERGENCY:
+        return place.key
+    return place.key + boost_min * 60
+
+
+def replace_priority(place: QueuePlace, old: PriorityClass | None, new: PriorityClass | None,
+                     boost_min: int) -> QueuePlace:
+    """The place a ticket takes when staff change its priority: same arrival, the new class."""
+    arrived = arrival_of(place, old, boost_min)
+    if new is PriorityClass.EMERGENCY:
+        return QueuePlace(0, arrived)
+    return QueuePlace(1, arrived - (boost_min * 60 if new is not None else 0))
 
 
 def age_on(dob: date, day: date) -> int:
@@ -88,6 +139,4 @@ def parse_priority(value: str | None) -> PriorityClass | None:
     try:
         return PriorityClass(value)
     except ValueError:
-        from .errors import DomainError
-
         raise DomainError("VALIDATION_ERROR", field="priority_reason") from None

@@ -4,7 +4,7 @@ from datetime import date, datetime
 from enum import Enum
 
 from .errors import DomainError
-from .priority import PriorityClass
+from .priority import PriorityClass, is_declared
 
 
 class TicketStatus(str, Enum):
@@ -81,3 +81,8 @@ class Ticket:
     transferred_from: str | None = None
     payment_required: bool = False
     paid: bool = True
+    priority_confirmed: bool = True  # False: a reason the patient declared, not yet confirmed by staff
+
+    @property
+    def priority_declared(self) -> bool:
+        return is_declared(self.priority, self.priority_confirmed)

@@ -3,6 +3,7 @@ import base64
 import hashlib
 import hmac
 import secrets
+from datetime import date, timedelta
 
 
 def new_id() -> str:
@@ -36,6 +37,13 @@ class TokenSigner:
 
     def track_token(self, ticket_id: str) -> str:
         return self.sign("track", ticket_id)
+
+
+def track_token_expired(ticket_day: date, today: date, valid_days: int) -> bool:
+    """A track token serves the visit and its receipts: through the ticket's hospital day and
+    `valid_days` more. The lifetime is read from the ticket's day, not from the token, so every
+    token ever printed keeps its format and gets the same lifetime."""
+    return today > ticket_day + timedelta(days=valid_days)
 
 
 class SealedTokenError(Exception):

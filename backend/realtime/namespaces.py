@@ -22,12 +22,14 @@ from ..api.guards import session_staff
 from ..domain.errors import DomainError
 from ..domain.hospital_time import hospital_day
 from ..services.auth import device_for_token
+from ..services.tickets import TrackAccess, check_track_token
 
 REFUSALS = {
     "UNAUTHORIZED": ("Cần đăng nhập hoặc mã thiết bị hợp lệ", "Authentication required"),
     "TICKET_NOT_FOUND": ("Không tìm thấy số thứ tự", "Ticket not found"),
     "DISPLAY_NOT_FOUND": ("Không có màn hình khu vực này", "Unknown display area"),
     "SERVICE_UNAVAILABLE": ("Hệ thống tạm thời không sẵn sàng", "Temporarily unavailable"),
+    "TRACK_TOKEN_EXPIRED": ("Mã theo dõi của số thứ tự này đã hết hạn", "This ticket's tracking link has expired"),
 }
 
 
@@ -130,8 +132,9 @@ class PatientNamespace(_Base):
     def admit(self, auth):
         ticket_id = _auth_field(auth, "ticket")
         token = _auth_field(auth, "token")
-        if ticket_id is None or not self.hub.deps.signer.verify("track", ticket_id, token):
-            raise Refused("UNAUTHORIZED")
+        access = check_track_token(self.hub.deps, ticket_id, token) if ticket_id else TrackAccess.INVALID
+        if access is not TrackAccess.VALID:
+            raise Refused("TRACK_TOKEN_EXPIRED" if access is TrackAccess.EXPIRED else "UNAUTHORIZED")
         # The token is an HMAC of the id, so the ticket exists; joining before reading means a
         # change made in between arrives as an event instead of being lost.
         self.hub.patient_joined(request.sid, hospital_day(self.hub.deps.clock()), ticket_id)

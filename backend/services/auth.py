@@ -3,6 +3,7 @@ import time
 from dataclasses import dataclass
 
 from ..domain.errors import DomainError
+from ..domain.lanes import Lane
 from ..domain.passwords import DUMMY_HASH, hash_password, verify_password
 from ..domain.tokens import new_id, new_secret_token, sha256_hex
 from .context import Deps
@@ -10,6 +11,11 @@ from .context import Deps
 ROLES = ("admin", "reception", "room", "cashier")
 # Roles that act only on the service points assigned to them.
 POINT_BOUND_ROLES = ("room", "cashier")
+# The hospital's money (every invoice, charges, refunds, reconciliation): a cashier desk takes and
+# returns money for every service, so a cashier's lane for invoices is the whole hospital.
+MONEY_ROLES = ("cashier", "admin")
+# Identifying a patient at a desk (kiosk/identify with a staff session) is reception's work.
+IDENTIFY_ROLES = ("admin", "reception")
 PRINTER_STATES = ("ok", "paper_low", "paper_out", "cover_open", "offline")
 
 
@@ -25,6 +31,16 @@ class StaffMember:
     @property
     def point_limit(self) -> frozenset[str] | None:
         return self.points if self.role in POINT_BOUND_ROLES else None
+
+
+def lane_of(deps: Deps, member: StaffMember) -> Lane:
+    """Tickets, queues, stats: the services of the member's points (everything for admin, reception)."""
+    return Lane.of_points(member.point_limit, deps.catalog)
+
+
+def invoice_lane_of(deps: Deps, member: StaffMember) -> Lane:
+    """Invoices: the whole hospital for the money roles, otherwise the member's ticket lane."""
+    return Lane.everywhere() if member.role in MONEY_ROLES else lane_of(deps, member)
 
 
 def _member(row) -> StaffMember:

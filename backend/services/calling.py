@@ -3,8 +3,9 @@ from dataclasses import dataclass
 
 from ..domain.errors import DomainError
 from ..domain.hospital_time import hospital_day
-from ..domain.tickets import Action, Ticket, TicketStatus, check_requeue, next_status
-from ..domain.priority import queue_place
+from ..domain.lanes import Lane
+from ..domain.tickets import OPEN_STATES, Action, Ticket, TicketStatus, check_requeue, next_status
+from ..domain.priority import PriorityClass, QueuePlace, queue_place, replace_priority
 from ..domain.wait import updated_average
 from .context import Deps
 from .tickets import IssueTicket, average_service_s, create_ticket_row
@@ -12,14 +13,29 @@ from .tickets import IssueTicket, average_service_s, create_ticket_row
 
 @dataclass(frozen=True)
 class StaffScope:
-    """Who acts, and where they may act (None = every service point)."""
+    """Who acts, and their lane: the service points (None = every one) and the services those
+    points serve (None = every service). Build it with StaffScope.of(deps, member)."""
 
     actor: str
     points: frozenset[str] | None
+    services: frozenset[str] | None = None
+
+    def __post_init__(self):
+        if self.points is not None and self.services is None:
+            raise ValueError("a point-bound scope needs its services: use StaffScope.of")
+
+    @staticmethod
+    def of(deps: Deps, member) -> "StaffScope":
+        """`member`: services.auth.StaffMember."""
+        lane = Lane.of_points(member.point_limit, deps.catalog)
+        return StaffScope(f"staff:{member.id}", lane.points, lane.services)
+
+    @property
+    def lane(self) -> Lane:
+        return Lane(self.services, self.points)
 
     def require_point(self, point: str | None) -> None:
-        if self.points is not None and point not in self.points:
-            raise DomainError("FORBIDDEN", service_point=point)
+        self.lane.require_point(point)
 
 
 def _record_service_time(uow, deps: Deps, ticket: Ticket, finished_at) -> None:
@@ -90,7 +106,7 @@ def act(deps: Deps, ticket_id: str, action: Action, scope: StaffScope) -> Ticket
         ticket = uow.tickets.get(ticket_id)
         if ticket is None:
             raise DomainError("TICKET_NOT_FOUND")
-        scope.require_point(ticket.service_point)
+        scope.lane.require_act(ticket)
         if action is Action.FINISH:
             updated = _finish_in_tx(uow, deps, ticket, now, scope.actor, "finish")
         else:
@@ -125,7 +141,7 @@ def transfer(deps: Deps, ticket_id: str, service_code: str, scope: StaffScope) -
         ticket = uow.tickets.get(ticket_id)
         if ticket is None:
             raise DomainError("TICKET_NOT_FOUND")
-        scope.require_point(ticket.service_point)
+        scope.lane.require_act(ticket)
         next_status(ticket.status, Action.TRANSFER)  # validates the source state
         if target_service.code == ticket.service_code:
             raise DomainError("VALIDATION_ERROR", field="service_code")
@@ -139,9 +155,50 @@ def transfer(deps: Deps, ticket_id: str, service_code: str, scope: StaffScope) -
                               scope.actor, ticket.service_point)
         new = create_ticket_row(uow, deps, IssueTicket(
             service_code=target_service.code, coverage=coverage, priority=ticket.priority,
-            visit_id=ticket.visit_id, issued_by=scope.actor, transferred_from=ticket.id,
+            priority_confirmed=ticket.priority_confirmed, visit_id=ticket.visit_id, issued_by=scope.actor,
+            transferred_from=ticket.id,
         ), now)
         uow.commit()
     deps.publisher.ticket_changed(source, "transfer")
     deps.publisher.ticket_changed(new, "issue")
     return source, new
+
+
+def set_priority(deps: Deps, ticket_id: str, reason: PriorityClass, confirmed: bool,
+                 scope: StaffScope) -> Ticket:
+    """Staff decide a ticket's legal priority (audited).
+
+    confirmed=True: the ticket has `reason`, confirmed: a declared reason confirmed, or a reason
+    staff give (emergency, an age they checked on the papers). confirmed=False: the patient's
+    declared `reason` is rejected and its boost goes. Either way the ticket keeps its arrival time:
+    only the priority part of its queue place changes."""
+    if reason is PriorityClass.APPOINTMENT:
+        raise DomainError("VALIDATION_ERROR", field="reason")
+    now = deps.clock()
+    with deps.uow.write() as uow:
+        ticket = uow.tickets.get(ticket_id)
+        if ticket is None:
+            raise DomainError("TICKET_NOT_FOUND")
+        scope.lane.require_act(ticket)
+        if ticket.status not in OPEN_STATES:
+            raise DomainError("INVALID_TRANSITION", status=ticket.status.value, action="priority")
+        if confirmed:
+            new = reason
+        elif ticket.priority_declared and ticket.priority is reason:
+            new = None
+        else:
+            raise DomainError("PRIORITY_NOT_DECLARED")
+        place = replace_priority(QueuePlace(ticket.rank, ticket.queue_key), ticket.priority, new,
+                                 deps.catalog.priority_boost_min)
+        values = {"priority": new.value if new else None, "priority_confirmed": confirmed,
+                  "rank": place.rank, "queue_key": place.key}
+        if not uow.tickets.compare_and_set(ticket.id, ticket.status, values):
+            raise DomainError("CONFLICT")
+        uow.tickets.add_event(ticket.id, now, "priority", ticket.status.value, ticket.status.value,
+                              scope.actor, ticket.service_point)
+        decision = "confirmed" if confirmed else "rejected"
+        uow.audit.add(now, scope.actor, "ticket.priority", ticket.id, f"{reason.value}:{decision}")
+        updated = uow.tickets.get(ticket.id)
+        uow.commit()
+    deps.publisher.ticket_changed(updated, "priority")
+    return updated

@@ -6,7 +6,7 @@ does not answer, the visit goes ahead with the check pending and a background pa
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from ..domain.assurance import (Assurance, assess, changed_fields, may_change_record,
+from ..domain.assurance import (Assurance, assess, birth_date_verified, changed_fields, may_change_record,
                                 may_see_open_visit)
 from ..domain.bhyt_check import BhytCheckResult, CheckStatus, gateway_unavailable
 from ..domain.cards import BhytCard, CardKind, CccdCard, parse_manual, parse_scan
@@ -179,9 +179,7 @@ def identify(deps: Deps, req: IdentifyRequest) -> dict:
     if check.alert_it:
         deps.publisher.alert({"type": "bhxh_configuration", "code": check.code,
                               "outcome": check.outcome.value})
-    birth = card.dob.as_date()
-    # Some BHYT cards know only the year of birth: judge the age by the year then.
-    priority = priority_from_age(birth, today) if birth else priority_from_years(age_on(card.dob, today))
+    priority = _verified_age_priority(card, level, today)
     expires = now + IDENTIFY_TTL
     token = seal(deps.signer, "identify",
                  {"p": patient_id, "c": check_id, "pr": priority.value if priority else None,
@@ -199,6 +197,16 @@ def identify(deps: Deps, req: IdentifyRequest) -> dict:
         "identify_token": token,
         "expires_at": expires,
     }
+
+
+def _verified_age_priority(card, level: Assurance, today) -> PriorityClass | None:
+    """Age-based priority needs a verified birth date: a scanned card, or a typed number whose name
+    and birth date BHXH confirmed. A birth date only typed at the kiosk is a claim, not a proof."""
+    if not birth_date_verified(level):
+        return None
+    birth = card.dob.as_date()
+    # Some BHYT cards know only the year of birth: judge the age by the year then.
+    return priority_from_age(birth, today) if birth else priority_from_years(age_on(card.dob, today))
 
 
 def read_identify_token(deps: Deps, token: str) -> PatientIdentity:

@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..domain import invoices as inv_rules
 from ..domain.errors import DomainError
+from ..domain.lanes import Lane
 from ..domain.hospital_time import hospital_day, to_local
 from ..domain.invoices import (
     AttemptStatus,
@@ -227,23 +228,54 @@ class InvoiceDetails:
     reconciliation: list = field(default_factory=list)
 
 
-def _patient_may_see(uow, deps: Deps, invoice: Invoice, token: str) -> bool:
-    if invoice.ticket_id and deps.signer.verify("track", invoice.ticket_id, token):
-        return True
-    # A charge on the visit is the patient's too: any ticket of that visit proves it.
+def _patient_access(uow, deps: Deps, invoice: Invoice, token: str):
+    """The invoice's ticket, or any ticket of its visit (a charge on the visit is the patient's
+    too), proved by the track token and within the token's lifetime (tickets.track_access)."""
+    from .tickets import TrackAccess, track_access
+
+    tickets = []
+    if invoice.ticket_id:
+        ticket = uow.tickets.get(invoice.ticket_id)
+        tickets += [ticket] if ticket is not None else []
     if invoice.visit_id:
-        return any(deps.signer.verify("track", t.id, token) for t in uow.tickets.for_visit(invoice.visit_id))
-    return False
+        tickets += [t for t in uow.tickets.for_visit(invoice.visit_id) if t.id != invoice.ticket_id]
+    seen = {track_access(deps, t, token) for t in tickets}
+    for answer in (TrackAccess.VALID, TrackAccess.EXPIRED):
+        if answer in seen:
+            return answer
+    return TrackAccess.INVALID
+
+
+def _staff_may_see(uow, invoice: Invoice, lane: Lane) -> bool:
+    """An invoice of a ticket belongs to that ticket's service; a charge on the visit (no ticket)
+    to every service the visit went through."""
+    if lane.unlimited:
+        return True
+    if invoice.ticket_id:
+        ticket = uow.tickets.get(invoice.ticket_id)
+        return ticket is not None and lane.covers_service(ticket.service_code)
+    return bool(invoice.visit_id) and lane.covers_any(t.service_code for t in uow.tickets.for_visit(invoice.visit_id))
 
 
 def invoice_details(deps: Deps, invoice_id: str, *, token: str | None = None,
-                    with_history: bool = False) -> InvoiceDetails:
-    """The invoice as of now (lazy expiry). With `token`, only if it proves the patient's ticket."""
+                    with_history: bool = False, lane: Lane | None = None) -> InvoiceDetails:
+    """The invoice as of now (lazy expiry). With `token`, only if it proves the patient's ticket;
+    with `lane` (a member of staff's), only if the invoice is in it."""
+    from .tickets import TrackAccess
+
     with deps.uow.read() as uow:
         invoice = uow.invoices.get(invoice_id)
         # Same answer for "no such invoice" and "not yours": ids cannot be probed with a phone.
-        if invoice is None or (token is not None and not _patient_may_see(uow, deps, invoice, token)):
+        if invoice is None:
             raise DomainError("INVOICE_NOT_FOUND")
+        if token is not None:
+            access = _patient_access(uow, deps, invoice, token)
+            if access is TrackAccess.EXPIRED:
+                raise DomainError("TRACK_TOKEN_EXPIRED")
+            if access is not TrackAccess.VALID:
+                raise DomainError("INVOICE_NOT_FOUND")
+        if lane is not None and not _staff_may_see(uow, invoice, lane):
+            raise DomainError("FORBIDDEN")
         attempts = uow.payment_attempts.for_invoice(invoice_id)
         events = uow.invoices.events(invoice_id) if with_history else []
         items = uow.reconciliation.listing(None, invoice_id=invoice_id) if with_history or invoice.needs_refund else []
@@ -252,6 +284,12 @@ def invoice_details(deps: Deps, invoice_id: str, *, token: str | None = None,
 
 def require_patient_access(deps: Deps, invoice_id: str, token: str) -> None:
     invoice_details(deps, invoice_id, token=token)
+
+
+def require_staff_access(deps: Deps, invoice_id: str, lane: Lane) -> None:
+    """Staff pay or show an invoice only inside their invoice lane (auth.invoice_lane_of)."""
+    if not lane.unlimited:
+        invoice_details(deps, invoice_id, lane=lane)
 
 
 # -- VNPay: starting a payment ----------------------------------------------------------------

@@ -2,6 +2,7 @@
 from datetime import datetime, timezone
 
 from ..domain.hospital_time import hospital_day
+from ..domain.lanes import Lane
 from ..domain.tickets import TicketStatus
 from ..domain.wait import estimate_wait_min
 from .context import Deps
@@ -52,6 +53,19 @@ def overview(deps: Deps, averages: dict[str, float] | None = None) -> dict:
         row["estimated_wait_min"] = estimate_wait_min(row["waiting"], open_points(deps, code), avg)
         row["average_service_s"] = round(avg)
     return {"at": now, "services": list(by_service.values()), "points": list(by_point.values())}
+
+
+def overview_in(deps: Deps, lane: Lane) -> dict:
+    """overview() limited to a staff lane: its services' queues, and who is called at the points
+    serving them. Every point is still listed by name (public: the lobby TVs show them) so a page
+    can name another room, but without its current patient."""
+    data = overview(deps)
+    if lane.unlimited:
+        return data
+    return {"at": data["at"],
+            "services": [r for r in data["services"] if lane.covers_service(r["service"].code)],
+            "points": [r if lane.covers_any(r["point"].services) else {**r, "current": None}
+                       for r in data["points"]]}
 
 
 def _aware(value):

@@ -2,6 +2,7 @@
 from datetime import date
 
 from ..domain.hospital_time import to_local
+from ..domain.lanes import Lane
 from .context import Deps
 
 
@@ -19,11 +20,14 @@ def _minutes(values: list[float], q: float) -> float | None:
     return None if p is None else round(p / 60.0, 1)
 
 
-def day_stats(deps: Deps, day: date, service_code: str | None = None) -> dict:
+def day_stats(deps: Deps, day: date, service_code: str | None = None, lane: Lane | None = None) -> dict:
+    """`lane`: a staff member's; their services only (None: every service)."""
+    lane = lane or Lane.everywhere()
     if service_code is not None:
         deps.catalog.service(service_code)  # unknown service → SERVICE_NOT_FOUND
+        lane.require_service(service_code)
     with deps.uow.read() as uow:
-        tickets = uow.tickets.for_day(day, service_code)
+        tickets = [t for t in uow.tickets.for_day(day, service_code) if lane.covers_service(t.service_code)]
     rows: dict[str, dict] = {}
     per_hour: dict[int, int] = {}
     for t in tickets:

@@ -1,13 +1,15 @@
 """Use cases that create, read and cancel tickets."""
 from dataclasses import dataclass
+from enum import Enum
 from typing import Callable
 
 from ..domain.errors import DomainError
 from ..domain.hospital_time import hospital_day
+from ..domain.lanes import Lane
 from ..domain.numbering import display_number
-from ..domain.priority import PriorityClass, queue_place
+from ..domain.priority import PriorityClass, parse_priority, queue_place, ticket_priority
 from ..domain.tickets import Action, Ticket, TicketStatus, next_status
-from ..domain.tokens import new_id
+from ..domain.tokens import new_id, track_token_expired
 from ..domain.wait import estimate_wait_min
 from .context import Deps
 from .idempotency import IdempotencyRequest, Replay, find_replay, remember
@@ -24,6 +26,19 @@ class IssueTicket:
     issued_by: str | None = None
     transferred_from: str | None = None
     identity: object = None  # identification.PatientIdentity from a kiosk identify_token
+    priority_confirmed: bool = True  # False: declared by the patient, staff have not confirmed it
+
+
+@dataclass(frozen=True)
+class TicketRequest:
+    """A ticket as a client asks for it: a kiosk (self-service) or a member of staff (`lane`)."""
+
+    service_code: str
+    coverage: str
+    issued_by: str
+    priority_reason: str | None = None
+    identity: object = None
+    lane: Lane | None = None  # None: a self-service channel
 
 
 @dataclass(frozen=True)
@@ -82,6 +97,7 @@ def create_ticket_and_fee(uow, deps: Deps, cmd: IssueTicket, now):
         status=TicketStatus.WAITING.value,
         coverage=cmd.coverage,
         priority=cmd.priority.value if cmd.priority else None,
+        priority_confirmed=cmd.priority_confirmed,
         rank=place.rank,
         queue_key=place.key,
         issued_at=now,
@@ -107,8 +123,23 @@ def create_ticket_and_fee(uow, deps: Deps, cmd: IssueTicket, now):
         priority=cmd.priority, rank=place.rank, queue_key=place.key, issued_at=now,
         estimated_wait_min=wait, people_ahead_at_issue=people_ahead,
         transferred_from=cmd.transferred_from, payment_required=payment_required,
-        paid=not has_fee,
+        paid=not has_fee, priority_confirmed=cmd.priority_confirmed,
     ), fee
+
+
+def request_ticket(deps: Deps, req: TicketRequest, render: Callable[[TicketView], dict],
+                   idem: IdempotencyRequest | None = None) -> tuple[dict, bool]:
+    """A client's ticket request: staff only for the services of their lane; the priority by
+    channel (domain.priority.ticket_priority: self-service may only declare)."""
+    if req.lane is not None:
+        req.lane.require_service(req.service_code)
+    verified = getattr(req.identity, "priority", None)
+    priority, confirmed = ticket_priority(parse_priority(req.priority_reason), verified,
+                                          by_staff=req.lane is not None)
+    return issue_ticket(deps, IssueTicket(
+        service_code=req.service_code, coverage=req.coverage, priority=priority,
+        priority_confirmed=confirmed, issued_by=req.issued_by, identity=req.identity,
+    ), render, idem)
 
 
 def issue_ticket(
@@ -138,12 +169,75 @@ def issue_ticket(
     return body, False
 
 
-def view_ticket(deps: Deps, ticket_id: str) -> TicketView:
+def view_ticket(deps: Deps, ticket_id: str, lane: Lane | None = None) -> TicketView:
+    """The ticket now. `lane`: a member of staff's (the patient proved the ticket with its token)."""
     with deps.uow.read() as uow:
         ticket = uow.tickets.get(ticket_id)
         if ticket is None:
             raise DomainError("TICKET_NOT_FOUND")
+        if lane is not None:
+            lane.require_read(ticket)
         return describe(uow, deps, ticket)
+
+
+def follow_ticket(deps: Deps, ticket_id: str, token: str | None) -> TicketView | None:
+    """The ticket for the patient holding its track token, in one read; None when the token is
+    not this ticket's; TRACK_TOKEN_EXPIRED past the token's lifetime."""
+    if not token or not deps.signer.verify("track", ticket_id, token):
+        return None
+    with deps.uow.read() as uow:
+        ticket = uow.tickets.get(ticket_id)
+        if ticket is None:
+            return None
+        if track_access(deps, ticket, token) is TrackAccess.EXPIRED:
+            raise DomainError("TRACK_TOKEN_EXPIRED")
+        return describe(uow, deps, ticket)
+
+
+def tickets_today(deps: Deps, lane: Lane, *, number: str | None = None, service: str | None = None,
+                  status: str | None = None, limit: int = 500) -> tuple[list[TicketView], bool]:
+    """Today's tickets in the staff member's lane, by number, service or status; waiting ones in
+    call order. Returns (views, truncated)."""
+    day = hospital_day(deps.clock())
+    if service is not None:
+        deps.catalog.service(service)  # unknown → SERVICE_NOT_FOUND
+        lane.require_service(service)
+    with deps.uow.read() as uow:
+        if number:
+            tickets = uow.tickets.find_by_number(day, number)
+        else:
+            tickets = uow.tickets.for_day(day, service)
+        tickets = [t for t in tickets
+                   if (service is None or t.service_code == service)
+                   and (status is None or t.status.value == status)
+                   and lane.covers_service(t.service_code)]
+        if status == "waiting":
+            # The order call-next takes them in, so the list reads top to bottom.
+            tickets.sort(key=lambda t: (t.rank, t.queue_key, t.number))
+        return [describe(uow, deps, t) for t in tickets[:limit]], len(tickets) > limit
+
+
+class TrackAccess(str, Enum):
+    VALID = "valid"
+    INVALID = "invalid"  # not this ticket's token: answer as if there were no ticket
+    EXPIRED = "expired"  # this ticket's token, past its lifetime (TRACK_TOKEN_EXPIRED)
+
+
+def track_access(deps: Deps, ticket: Ticket, token: str | None) -> TrackAccess:
+    """The one rule for a track token, for REST, the /patient namespace and invoices alike."""
+    if not deps.signer.verify("track", ticket.id, token):
+        return TrackAccess.INVALID
+    if track_token_expired(ticket.day, hospital_day(deps.clock()), deps.catalog.track_token_days):
+        return TrackAccess.EXPIRED
+    return TrackAccess.VALID
+
+
+def check_track_token(deps: Deps, ticket_id: str, token: str | None) -> TrackAccess:
+    if not token or not deps.signer.verify("track", ticket_id, token):
+        return TrackAccess.INVALID  # no database read for a wrong token
+    with deps.uow.read() as uow:
+        ticket = uow.tickets.get(ticket_id)
+    return TrackAccess.INVALID if ticket is None else track_access(deps, ticket, token)
 
 
 def _invoice_of(uow, deps: Deps, ticket: Ticket):
@@ -165,12 +259,15 @@ def describe(uow, deps: Deps, ticket: Ticket) -> TicketView:
     return TicketView(ticket, ahead + 1, ahead, wait, token, invoice)
 
 
-def cancel_ticket(deps: Deps, ticket_id: str, actor: str) -> TicketView:
+def cancel_ticket(deps: Deps, ticket_id: str, actor: str, lane: Lane | None = None) -> TicketView:
+    """`lane`: a member of staff's (None: the patient, who proved the ticket with its token)."""
     now = deps.clock()
     with deps.uow.write() as uow:
         ticket = uow.tickets.get(ticket_id)
         if ticket is None:
             raise DomainError("TICKET_NOT_FOUND")
+        if lane is not None:
+            lane.require_act(ticket)
         target = next_status(ticket.status, Action.CANCEL)
         if not uow.tickets.compare_and_set(ticket.id, ticket.status,
                                            {"status": target.value, "cancelled_at": now}):

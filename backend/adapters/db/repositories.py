@@ -115,6 +115,7 @@ def row_to_ticket(r) -> Ticket:
         transferred_from=r.transferred_from,
         payment_required=r.payment_required,
         paid=r.paid,
+        priority_confirmed=bool(r.priority_confirmed),
     )
 
 

@@ -47,7 +47,7 @@ REASSERT_EVERY_S = 300.0
 # Actions after which waiting tickets behind the changed one have a new place.
 MOVES_QUEUE = frozenset({"issue", "cancel", "call", "requeue"})
 # A finished consultation changes the service's average time, so every estimate of that queue.
-CHANGES_ESTIMATES = frozenset({"finish"})
+CHANGES_ESTIMATES = frozenset({"finish", "priority"})  # a priority change may move a ticket back too
 LEFT_POINT = frozenset({TicketStatus.DONE, TicketStatus.SKIPPED, TicketStatus.CANCELLED})
 EVERYONE = (float("-inf"),)
 

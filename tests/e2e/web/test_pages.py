@@ -376,3 +376,36 @@ def test_keyboard_accessibility_and_screenshots(browser, site, page_errors, arti
     assert unknown.status == 404 and "Không tìm thấy trang" in page.content()
     for p in (page, tv, lobby, phone):
         p.context.close()
+
+
+def test_a_declared_priority_is_marked_and_staff_confirm_or_reject_it(browser, site, page_errors):
+    """A reason the patient declared at the kiosk reads "chờ xác nhận" until staff decide: the room
+    page confirms the current patient's, the dashboard's search rejects another's."""
+    declared = site.issue("KHAM-TMH", priority="pregnant")
+    page = new_page(browser, site, page_errors)
+    login(page, "letan")
+    page.goto("/staff/points/P202")
+    expect_live(page)
+    badge = page.locator("#waiting .waiting-list li").first.locator(".badge.prio")
+    expect(badge).to_have_attribute("data-priority-status", "declared")
+    expect(badge).to_contain_text("chờ xác nhận")
+    page.locator("#btn-next").click()
+    expect(page.locator("#current-number")).to_have_text(declared["display_number"])
+    current = page.locator("#current-facts .badge.prio")
+    expect(current).to_have_attribute("data-priority-status", "declared")
+    page.locator('#current-facts [data-priority-action="confirm"]').click()
+    expect(current).to_have_attribute("data-priority-status", "confirmed", timeout=LIVE)
+    expect(page.locator('#current-facts [data-priority-action="confirm"]')).to_have_count(0)
+    _check_accessibility(page, "point with a confirmed priority")
+
+    other = site.issue("KHAM-DL", priority="revolutionary_merit")
+    page.goto("/staff/")
+    expect_live(page)
+    page.locator("#search-number").fill(other["display_number"])
+    page.locator("#search-number").press("Enter")
+    row = page.locator(f'#search-results li[data-ticket="{other["id"]}"]')
+    expect(row.locator(".badge.prio")).to_have_attribute("data-priority-status", "declared")
+    _check_accessibility(page, "dashboard with a declared priority")
+    row.locator('[data-priority-action="reject"]').click()
+    expect(row.locator(".badge.prio")).to_have_count(0)
+    assert page_errors.errors == []

@@ -6,7 +6,7 @@
 import { get, post } from "./api.js";
 import { bi, h, replace } from "./dom.js";
 import { clock, minutesSince, noteServerTime, PRINTER, STATUS } from "./format.js";
-import { openStaffLive, seesEverything, showError, startStaffPage } from "./staff.js";
+import { openStaffLive, priorityActions, priorityBadge, seesEverything, showError, startStaffPage } from "./staff.js";
 
 // A kiosk heartbeats every minute or so; three missed in a row means something is wrong.
 const DEVICE_SILENT_MIN = 3;
@@ -28,10 +28,7 @@ function statusBadge(status) {
   return h("span", { class: "badge " + tone }, bi(vi, en));
 }
 
-function prioBadge(priority) {
-  if (!priority) return null;
-  return h("span", { class: "badge prio", title: priority.label_en }, "★ ", bi(priority.label_vi, priority.label_en));
-}
+const prioBadge = priorityBadge;
 
 // --- queues ---------------------------------------------------------------------------------
 
@@ -118,6 +115,7 @@ function ticketActions(t) {
     actions.push(h("button", { type: "button", class: "btn small secondary", onclick: () => act(t, "cancel") },
       bi("Huỷ số", "Cancel ticket")));
   }
+  actions.push(...priorityActions(t, () => runSearch(state.search.number)));
   return actions;
 }
 

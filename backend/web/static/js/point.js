@@ -5,7 +5,7 @@
 import { errorText, get, post } from "./api.js";
 import { bi, h, replace } from "./dom.js";
 import { clock, minutesSince, noteServerTime, STATUS } from "./format.js";
-import { loadServices, openStaffLive, seesEverything, showError, startStaffPage } from "./staff.js";
+import { loadServices, openStaffLive, priorityActions, priorityBadge, seesEverything, showError, startStaffPage } from "./staff.js";
 import { applyWaiting } from "./waiting.js";
 
 const CODE = document.body.dataset.point;
@@ -54,7 +54,11 @@ function renderCurrent() {
   if (t) {
     const [vi, en, tone] = STATUS[t.status] || [t.status, t.status, "muted"];
     facts.push(h("div", {}, h("span", { class: "badge " + tone, id: "current-status", dataset: { status: t.status } }, bi(vi, en)),
-      t.priority ? h("span", { class: "badge prio" }, " ★ ", bi(t.priority.label_vi, t.priority.label_en)) : null));
+      " ", priorityBadge(t.priority)));
+    if (state.allowed) {
+      const decide = priorityActions(t, (r) => say(`Đã cập nhật ưu tiên: ${r.display_number}`, `Priority updated: ${r.display_number}`));
+      if (decide.length) facts.push(h("div", { class: "priority-actions" }, decide));
+    }
     const svc = state.services.find((s) => s.code === (t.service && t.service.code));
     if (svc) facts.push(h("div", {}, bi(svc.name_vi, svc.name_en)));
     facts.push(h("div", {}, bi("Mời lúc " + clock(t.called_at), "Called at " + clock(t.called_at)),
@@ -112,7 +116,7 @@ function renderWaiting() {
     blocks.push(list.length
       ? h("ol", { class: "waiting-list", dataset: { service: code } }, list.map((t) => h("li", { dataset: { ticket: t.id } },
         h("span", { class: "tnum", text: t.display_number }),
-        t.priority ? h("span", { class: "badge prio" }, "★ ", bi(t.priority.label_vi, t.priority.label_en)) : null,
+        priorityBadge(t.priority),
         t.payment_required && !t.paid ? h("span", { class: "badge warn" }, bi("Chưa thanh toán", "Unpaid")) : null,
         h("span", { class: "empty" }, bi(`chờ ${minutesSince(t.issued_at)} phút`, `waiting ${minutesSince(t.issued_at)} min`)))))
       : h("p", { class: "empty" }, bi("Không có ai đang chờ", "Nobody is waiting")));

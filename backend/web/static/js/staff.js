@@ -12,6 +12,34 @@ export const ROLES = {
   cashier: ["Thu ngân", "Cashier"],
 };
 
+/** A ticket's legal priority as a badge; a reason the patient only declared says so until staff confirm it. */
+export function priorityBadge(priority) {
+  if (!priority) return null;
+  const declared = priority.status === "declared";
+  return h("span", { class: "badge prio" + (declared ? " declared" : ""), title: priority.label_en, dataset: { priorityStatus: priority.status || "confirmed" } },
+    "★ ", bi(priority.label_vi, priority.label_en),
+    declared ? [" · ", bi(priority.status_vi, priority.status_en)] : null);
+}
+
+/** Confirm / reject buttons for a declared priority (POST /api/v1/tickets/{id}/priority). */
+export function priorityActions(t, onDone) {
+  if (!t.priority || t.priority.status !== "declared") return [];
+  const decide = (confirmed) => async () => {
+    showError(null);
+    try {
+      onDone(await post(`/api/v1/tickets/${encodeURIComponent(t.id)}/priority`, { reason: t.priority.code, confirmed }));
+    } catch (e) {
+      showError(e);
+    }
+  };
+  return [
+    h("button", { type: "button", class: "btn small secondary", dataset: { priorityAction: "confirm" }, onclick: decide(true) },
+      bi("Xác nhận ưu tiên", "Confirm priority")),
+    h("button", { type: "button", class: "btn small secondary", dataset: { priorityAction: "reject" }, onclick: decide(false) },
+      bi("Không ưu tiên", "Reject priority")),
+  ];
+}
+
 /** Staff who act on every service point; the others only on the points given to them. */
 export const seesEverything = (staff) => staff.role === "admin" || staff.role === "reception";
 
