@@ -12,7 +12,11 @@ CAP = 64  # the default per-address cap (TIEPDON_MAX_CONNECTIONS_PER_CLIENT)
 
 
 def _run(coro):
-    return asyncio.run(coro)
+    """On a thread of its own: an earlier test in the session may have left a loop on this one."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
 
 
 def test_a_flooding_address_is_capped_and_everyone_else_is_served(serve):
