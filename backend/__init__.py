@@ -13,7 +13,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .settings import Settings
 
     settings = Settings.from_env(config)
-    container = build_container(settings)
+    container = build_container(settings, for_server=True)
     app = Flask(__name__, static_folder=None)
     app.config.update(
         SECRET_KEY=settings.secret_key,

@@ -65,7 +65,7 @@ def serve(host, port, threads, workers, cpu):
     from .settings import MissingSecret
 
     try:
-        build_container(_settings())  # fail here, clearly, rather than inside a worker
+        build_container(_settings(), for_server=True)  # fail here, clearly, rather than inside a worker
     except MissingSecret as exc:
         _fail(str(exc))
     except RuntimeError as exc:

@@ -36,7 +36,9 @@ class Settings:
     his_fhir_url: str | None = None
     his_token: str | None = None
     his_xml0_dir: str | None = None
-    # Patient SMS: a brand-name SMS gateway; without a URL, messages go to the console/dev outbox
+    # Patient SMS: a brand-name SMS gateway. Without one the server refuses to start, unless the
+    # development sink is asked for explicitly (TIEPDON_DEV_SMS=1; `tiepdon demo` sets it).
+    dev_sms: bool = False
     sms_gateway_url: str | None = None
     sms_gateway_key: str | None = None
     sms_brand_name: str = "TIEPDON"
@@ -70,6 +72,7 @@ class Settings:
         s.his_fhir_url = env.get("HIS_FHIR_URL") or None
         s.his_token = env.get("HIS_TOKEN") or None
         s.his_xml0_dir = env.get("HIS_XML0_DIR") or None
+        s.dev_sms = _bool(env.get("TIEPDON_DEV_SMS"))
         s.sms_gateway_url = env.get("SMS_GATEWAY_URL") or None
         s.sms_gateway_key = env.get("SMS_GATEWAY_KEY") or None
         s.sms_brand_name = env.get("SMS_BRAND_NAME") or s.sms_brand_name

@@ -21,6 +21,10 @@ def register_api(app: Flask) -> ProblemApi:
     from . import mobile_routes
 
     mobile_routes.register(api)  # patient app: phone accounts, appointments (tag "mobile")
+    if app.extensions["tiepdon"].settings.dev_sms:
+        from . import dev_routes
+
+        api.register_blueprint(dev_routes.blp)
     app.extensions["tiepdon_limiter"] = RateLimiter()
     app.extensions.setdefault("tiepdon_health", {})
     payments_routes.init_app(app)

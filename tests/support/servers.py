@@ -23,6 +23,7 @@ def server_env(db_url: str, **extra) -> dict:
         "TIEPDON_RATE_PUBLIC": "100000/100000",
         "TIEPDON_RATE_LOGIN": "1000/1000",
         "TIEPDON_LOG_LEVEL": "WARNING",
+        "TIEPDON_DEV_SMS": "1",  # no SMS gateway in tests: the development sink, explicitly
     })
     env.update({k: str(v) for k, v in extra.items()})
     return env
