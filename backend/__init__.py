@@ -14,6 +14,9 @@ def create_app(config: dict | None = None) -> Flask:
 
     settings = Settings.from_env(config)
     container = build_container(settings, for_server=True)
+    from .services.payments import seal_clear_transfers
+
+    seal_clear_transfers(container.deps)  # payer data an earlier version stored in clear
     app = Flask(__name__, static_folder=None)
     app.config.update(
         SECRET_KEY=settings.secret_key,

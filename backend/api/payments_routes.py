@@ -14,7 +14,7 @@ from flask_smorest import Blueprint
 from markupsafe import escape
 from marshmallow import Schema, fields, validate
 
-from ..domain.masking import mask_id, mask_name
+from ..domain.masking import mask_account, mask_digit_runs, mask_name
 from ..domain.payments.vnpay_codes import describe_response_code
 from ..domain.payments.vnpay_payment import BANK_CODES, LOCALES
 from ..services import payments as payment_service
@@ -64,9 +64,10 @@ class ReconciliationItemSchema(Schema):
     reference = fields.String(allow_none=True)
     bank_transaction_id = fields.String(allow_none=True)
     txn_ref = fields.String(allow_none=True)
-    content = fields.String(allow_none=True, metadata={"description": "transfer content as the bank sent it"})
+    content = fields.String(allow_none=True, metadata={
+        "description": "transfer content as the bank sent it, runs of 4+ digits masked (the reference kept)"})
     sender_name = fields.String(allow_none=True, metadata={"description": "masked"})
-    sender_account = fields.String(allow_none=True, metadata={"description": "masked"})
+    sender_account = fields.String(allow_none=True, metadata={"description": "masked: last 4 digits only"})
     transferred_at = fields.DateTime(allow_none=True)
     created_at = fields.DateTime()
     resolved_at = fields.DateTime(allow_none=True)
@@ -181,9 +182,11 @@ def _item_json(r) -> dict:
         "category": payment_service.CATEGORIES.get(r.reason, "unmatched"), "status": r.status,
         "amount": r.amount, "expected_amount": r.expected_amount, "invoice_id": r.invoice_id,
         "reference": r.reference, "bank_transaction_id": r.bank_transaction_id, "txn_ref": r.txn_ref,
-        "content": getattr(r, "content", None),
+        # People type ID card and phone numbers into the note: digit runs are starred out, the
+        # reference (ours) stays readable.
+        "content": mask_digit_runs(getattr(r, "content", None), keep=(r.reference or "",)) or None,
         "sender_name": mask_name(getattr(r, "sender_name", None)) or None,
-        "sender_account": mask_id(getattr(r, "sender_account", None)) or None,
+        "sender_account": mask_account(getattr(r, "sender_account", None)) or None,
         "transferred_at": iso(getattr(r, "transferred_at", None)), "created_at": iso(r.created_at),
         "resolved_at": iso(r.resolved_at), "resolved_by": r.resolved_by, "resolution": r.resolution,
         "note": r.note,
