@@ -23,7 +23,7 @@ def create_app(config: dict | None = None) -> Flask:
         SESSION_COOKIE_NAME="tiepdon_session",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        SESSION_COOKIE_SECURE=settings.secure_cookies,
+        SESSION_COOKIE_SECURE=_secure_cookies(settings),
         PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
         MAX_CONTENT_LENGTH=64 * 1024,
         JSON_SORT_KEYS=False,
@@ -38,8 +38,18 @@ def create_app(config: dict | None = None) -> Flask:
     from .realtime import init_realtime
 
     init_realtime(app, container)
+    from .web.headers import init_security_headers
+
+    init_security_headers(app)  # outermost: also covers Socket.IO's long-polling answers
     _start_background_jobs(app, container)
     return app
+
+
+def _secure_cookies(settings) -> bool:
+    """Secure cookies whenever the public address is https; TIEPDON_SECURE_COOKIES overrides."""
+    if settings.secure_cookies is not None:
+        return settings.secure_cookies
+    return (settings.public_url or "").lower().startswith("https://")
 
 
 def _start_background_jobs(app: Flask, container) -> None:

@@ -17,7 +17,7 @@ class Settings:
     redis_url: str | None = None
     public_url: str | None = None
     ignore_opening_hours: bool = False
-    secure_cookies: bool = False
+    secure_cookies: bool | None = None  # None: Secure when public_url is https
     # token bucket per client: sustained requests per second, burst
     rate_public: tuple[float, int] = (10.0, 40)
     rate_kiosk: tuple[float, int] = (30.0, 60)
@@ -61,7 +61,8 @@ class Settings:
         s.redis_url = env.get("REDIS_URL") or None
         s.public_url = env.get("TIEPDON_PUBLIC_URL") or None
         s.ignore_opening_hours = _bool(env.get("TIEPDON_IGNORE_OPENING_HOURS"))
-        s.secure_cookies = _bool(env.get("TIEPDON_SECURE_COOKIES"))
+        if env.get("TIEPDON_SECURE_COOKIES", "").strip():
+            s.secure_cookies = _bool(env.get("TIEPDON_SECURE_COOKIES"))
         s.long_wait_check_s = float(env.get("TIEPDON_LONG_WAIT_CHECK_S", s.long_wait_check_s))
         s.pii_key = env.get("TIEPDON_PII_KEY") or None
         s.bhxh_url = env.get("BHXH_URL") or None
