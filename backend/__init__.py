@@ -28,6 +28,9 @@ def create_app(config: dict | None = None) -> Flask:
         MAX_CONTENT_LENGTH=64 * 1024,
         JSON_SORT_KEYS=False,
     )
+    from .api.blueprint import BoundedJSONProvider
+
+    app.json = BoundedJSONProvider(app)  # request.get_json() with the limits of adapters/safe_json
     app.json.ensure_ascii = False
     app.json.sort_keys = False
     app.extensions["tiepdon"] = container

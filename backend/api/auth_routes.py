@@ -1,7 +1,7 @@
 """Staff sign-in: a session cookie plus a CSRF token the pages send back on every write."""
 from flask import session
 from flask.views import MethodView
-from flask_smorest import Blueprint
+from .blueprint import Blueprint
 
 from ..services import auth as auth_service
 from .guards import client_ip, current_staff, deps, limit, new_csrf

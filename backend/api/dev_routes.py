@@ -1,7 +1,7 @@
 """Development only: the in-memory SMS outbox. Registered only with TIEPDON_DEV_SMS=1 (`tiepdon demo`
 sets it), so a production server has no such route at all — not even in its OpenAPI document."""
 from flask.views import MethodView
-from flask_smorest import Blueprint
+from .blueprint import Blueprint
 
 from ..services import accounts
 from .guards import deps, staff_required

@@ -4,7 +4,7 @@ import re
 
 from flask import g
 from flask.views import MethodView
-from flask_smorest import Blueprint
+from .blueprint import Blueprint
 from marshmallow import Schema, fields, validate
 
 from ..domain.hospital_time import hospital_day

@@ -1,7 +1,7 @@
 """Kiosk identification and the staff lists of visits that need a look (BHYT pending, not in HIS)."""
 from flask import Response, g
 from flask.views import MethodView
-from flask_smorest import Blueprint
+from .blueprint import Blueprint
 from marshmallow import Schema, fields, validate, validates_schema, ValidationError
 
 from ..domain.priority import LABELS

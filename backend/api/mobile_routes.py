@@ -6,7 +6,7 @@ Auth: `Authorization: Bearer <token>` from POST /api/v1/auth/otp/verify (securit
 """
 from flask import Response, g, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
+from .blueprint import Blueprint
 
 from ..domain.errors import DomainError
 from ..domain.hospital_time import hospital_day

@@ -10,7 +10,7 @@ import logging
 
 from flask import Response, g, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
+from .blueprint import Blueprint
 from markupsafe import escape
 from marshmallow import Schema, fields, validate
 

@@ -5,7 +5,7 @@ from datetime import date
 
 from flask import Response, g
 from flask.views import MethodView
-from flask_smorest import Blueprint
+from .blueprint import Blueprint
 
 from ..domain.hospital_time import hospital_day
 from ..domain.tickets import Action

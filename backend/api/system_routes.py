@@ -3,7 +3,7 @@ import time
 
 from flask import current_app, g
 from flask.views import MethodView
-from flask_smorest import Blueprint
+from .blueprint import Blueprint
 from sqlalchemy import text
 
 from ..services import auth as auth_service

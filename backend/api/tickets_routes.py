@@ -1,7 +1,7 @@
 """Services on offer and the patient's ticket: issue, follow, cancel."""
 from flask import g, request, session
 from flask.views import MethodView
-from flask_smorest import Blueprint
+from .blueprint import Blueprint
 
 from ..domain.hospital_time import hospital_day
 from ..domain.priority import parse_priority

@@ -6,6 +6,7 @@ from flask_socketio import SocketIO
 
 def init_realtime(app: Flask, container) -> SocketIO:
     from ..adapters.realtime import RealtimeHub, SocketIOPublisher
+    from ..adapters.safe_json import SocketIOJson
     from .namespaces import register
 
     settings = container.settings
@@ -17,6 +18,7 @@ def init_realtime(app: Flask, container) -> SocketIO:
         "engineio_logger": False,
         # Clients only send a connect packet with credentials; nothing large ever comes in.
         "max_http_buffer_size": 64 * 1024,
+        "json": SocketIOJson,  # depth and number size bounded, as for the REST API
     }
     queue = hub.message_queue()
     if queue is not None:
