@@ -5,6 +5,7 @@ from sqlalchemy.engine import Engine
 
 from .adapters.db.engine import build_engine, gate_for
 from .adapters.db.migrate import require_migrated
+from .adapters.db.storage import require_writable
 from .adapters.db.uow import SqlUnitOfWorkFactory
 from .adapters.pii_vault import FernetPiiVault
 from .config_loader import load_catalog
@@ -26,8 +27,13 @@ def build_container(settings: Settings, check_migrations: bool = True, for_serve
     a request may need must be configured; CLI housekeeping commands may run without some."""
     secret = require_secret(settings)
     engine = build_engine(settings.database_url)
+    if for_server:
+        # Before the first connection: SQLite maps the -shm file of a database it cannot write.
+        require_writable(engine, write=False)
     if check_migrations:
         require_migrated(engine, settings.database_url)
+    if for_server:
+        require_writable(engine)  # a real write: a server that can store nothing must not start
     catalog = load_catalog(settings.config_path, ignore_hours=settings.ignore_opening_hours)
     public_url = settings.public_url or "http://localhost:8000"
     deps = Deps(

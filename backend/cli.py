@@ -64,12 +64,19 @@ def serve(host, port, threads, workers, cpu):
     from .server import TiepDonServer
     from .settings import MissingSecret
 
+    from sqlalchemy.exc import DBAPIError
+
     try:
-        build_container(_settings(), for_server=True)  # fail here, clearly, rather than inside a worker
+        # Fail here, clearly, rather than inside a worker. Disposed before gunicorn forks: a
+        # worker must not inherit this process's SQLite connections (and their -shm mapping).
+        build_container(_settings(), for_server=True).engine.dispose()
     except MissingSecret as exc:
         _fail(str(exc))
     except RuntimeError as exc:
         _fail(str(exc))
+    except DBAPIError as exc:
+        _fail("Không mở được cơ sở dữ liệu / cannot open the database (DATABASE_URL): "
+              f"{type(exc.orig).__name__}: {exc.orig}")
     _check_linger()
     cpus = _cpus(cpu, workers)
     if workers > 1:

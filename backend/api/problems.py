@@ -128,6 +128,8 @@ PROBLEMS: dict[str, tuple[int, str, str]] = {
     "INTERNAL_ERROR": (500, "Lỗi hệ thống, vui lòng báo nhân viên",
                        "Internal error: please tell a member of staff"),
     "SERVICE_UNAVAILABLE": (503, "Hệ thống tạm thời không sẵn sàng", "Temporarily unavailable"),
+    "STORAGE_UNAVAILABLE": (503, "Hệ thống tạm thời không lưu được dữ liệu, vui lòng thử lại sau ít phút",
+                            "Nothing can be stored right now: try again in a few minutes"),
 }
 
 

@@ -3,8 +3,9 @@ import time
 
 from flask import current_app, g
 from flask.views import MethodView
-from .blueprint import Blueprint
 from sqlalchemy import text
+
+from .blueprint import Blueprint
 
 from ..services import auth as auth_service
 from .guards import deps, device_required
@@ -21,9 +22,13 @@ def _check_database() -> dict:
     try:
         with current_app.extensions["tiepdon"].engine.connect() as conn:
             conn.execute(text("SELECT 1"))
-        return {"status": "ok", "latency_ms": round((time.perf_counter() - started) * 1000, 1)}
+        # Reachable is not enough: a full or read-only disk takes no ticket, no payment.
+        problem = current_app.extensions["tiepdon_storage"].check()
     except Exception as exc:  # the report itself must not fail
         return {"status": "down", "error": type(exc).__name__}
+    if problem:
+        return {"status": "down", "error": "STORAGE_UNAVAILABLE", "reason": problem}
+    return {"status": "ok", "latency_ms": round((time.perf_counter() - started) * 1000, 1)}
 
 
 @blp.route("/health")
