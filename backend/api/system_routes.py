@@ -34,7 +34,8 @@ def _check_database() -> dict:
 @blp.route("/health")
 class Health(MethodView):
     @blp.alt_response(200, schema=HealthSchema, success=True)
-    @blp.alt_response(503, schema=HealthSchema, description="The database is not reachable")
+    @blp.alt_response(503, schema=HealthSchema,
+                      description="The database is not reachable, or cannot store (full or read-only disk)")
     def get(self):
         """Liveness and readiness: database, Redis (if used), HIS, BHXH, payment adapters"""
         checks = {"database": _check_database()}
