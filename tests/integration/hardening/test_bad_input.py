@@ -134,3 +134,9 @@ def test_a_signed_bank_webhook_with_an_impossible_time_is_a_4xx(rig, caplog, at)
     r = _webhook(rig, raw)
     assert r.status_code == 400 and r.get_json()["code"] == "PAYMENT_WEBHOOK_MALFORMED", r.get_data(as_text=True)[:300]
     _no_traceback(caplog)
+
+
+@pytest.mark.parametrize("token", ["é" * 40, "\u0000", "9" * 5000], ids=["non-ascii", "nul", "long"])
+def test_a_strange_csrf_header_is_a_403_not_a_500(rig, token):
+    r = rig.admin.post("/api/v1/service-points/P101/call-next", headers={"X-CSRF-Token": token})
+    assert r.status_code == 403 and r.get_json()["code"] == "CSRF_FAILED"
