@@ -1,9 +1,9 @@
 """Development only: the in-memory SMS outbox. Registered only with TIEPDON_DEV_SMS=1 (`tiepdon demo`
 sets it), so a production server has no such route at all — not even in its OpenAPI document."""
 from flask.views import MethodView
-from .blueprint import Blueprint
 
 from ..services import accounts
+from .blueprint import Blueprint
 from .guards import deps, staff_required
 from .mobile_schemas import OutboxSchema
 from .problems import ProblemException

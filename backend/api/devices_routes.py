@@ -4,12 +4,12 @@ import re
 
 from flask import g
 from flask.views import MethodView
-from .blueprint import Blueprint
 from marshmallow import Schema, fields, validate
 
 from ..domain.hospital_time import hospital_day
 from ..services import auth as auth_service
 from ..services.tickets import describe
+from .blueprint import Blueprint
 from .guards import deps, staff_required
 from .problems import ProblemException
 from .schemas import TicketSchema

@@ -1,12 +1,12 @@
 """Kiosk identification and the staff lists of visits that need a look (BHYT pending, not in HIS)."""
 from flask import Response, g
 from flask.views import MethodView
-from .blueprint import Blueprint
 from marshmallow import Schema, fields, validate, validates_schema, ValidationError
 
 from ..domain.priority import LABELS
 from ..services import his_sync, identification
 from ..services.identification import IdentifyRequest
+from .blueprint import Blueprint
 from .guards import deps, device_or_staff, staff_required
 from .problems import ProblemException
 from .views import iso

@@ -6,11 +6,11 @@ Auth: `Authorization: Bearer <token>` from POST /api/v1/auth/otp/verify (securit
 """
 from flask import Response, g, request
 from flask.views import MethodView
-from .blueprint import Blueprint
 
 from ..domain.errors import DomainError
 from ..domain.hospital_time import hospital_day
 from ..services import accounts
+from .blueprint import Blueprint
 from .guards import client_ip, deps, device_required, limit, patient_account_required
 from .mobile_schemas import (
     FollowersSchema,

@@ -10,7 +10,6 @@ import logging
 
 from flask import Response, g, request
 from flask.views import MethodView
-from .blueprint import Blueprint
 from markupsafe import escape
 from marshmallow import Schema, fields, validate
 
@@ -24,6 +23,8 @@ from ..services.ports.payments import (
     WebhookMalformed,
     WebhookRejected,
 )
+from ..web import asset
+from .blueprint import Blueprint
 from .guards import client_ip, deps, device_or_staff, limit, staff_required
 from .problems import ProblemException
 from .views import invoice_brief, iso
@@ -356,10 +357,6 @@ class VnpayIpn(MethodView):
         return payment_service.handle_vnpay_ipn(deps(), request.args)
 
 
-_RETURN_STYLE = ("body{font-family:system-ui,sans-serif;max-width:34rem;margin:2rem auto;padding:0 1rem;"
-                 "font-size:1.15rem}h1{font-size:1.6rem}.en{color:#555}.ok{color:#1b7f3b}.bad{color:#b00020}")
-
-
 def _return_page(view: payment_service.ReturnView) -> str:
     def both(cls: str, vi: str, en: str) -> str:
         return f'<p class="{cls}">{escape(vi)}</p><p class="en">{escape(en)}</p>'
@@ -382,7 +379,9 @@ def _return_page(view: payment_service.ReturnView) -> str:
         body += f"<p>Số tiền / Amount: {escape(amount)} ₫ — {escape(view.invoice.reference)}</p>"
     return ('<!doctype html><html lang="vi"><head><meta charset="utf-8">'
             '<meta name="viewport" content="width=device-width,initial-scale=1">'
-            f"<title>Kết quả thanh toán / Payment result</title><style>{_RETURN_STYLE}</style></head>"
+            # A stylesheet, not inline style: the page has the pages' CSP (style-src 'self').
+            f'<title>Kết quả thanh toán / Payment result</title><link rel="stylesheet" '
+            f'href="{escape(asset("css/payment-return.css"))}"></head>'
             f"<body><h1>Kết quả thanh toán <small>/ Payment result</small></h1>{body}</body></html>")
 
 

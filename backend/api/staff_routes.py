@@ -5,7 +5,6 @@ from datetime import date
 
 from flask import Response, g
 from flask.views import MethodView
-from .blueprint import Blueprint
 
 from ..domain.hospital_time import hospital_day
 from ..domain.tickets import Action
@@ -14,6 +13,7 @@ from ..services.calling import StaffScope
 from ..services.queues import overview
 from ..services.stats import day_stats
 from ..services.tickets import describe
+from .blueprint import Blueprint
 from .guards import deps, staff_required
 from .schemas import QueuesSchema, StatsQuerySchema, StatsSchema, TicketSchema, TransferResultSchema, TransferSchema
 from .views import queues_json, ticket_json

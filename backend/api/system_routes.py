@@ -5,9 +5,8 @@ from flask import current_app, g
 from flask.views import MethodView
 from sqlalchemy import text
 
-from .blueprint import Blueprint
-
 from ..services import auth as auth_service
+from .blueprint import Blueprint
 from .guards import deps, device_required
 from .schemas import HealthSchema, HeartbeatResultSchema, HeartbeatSchema
 from .views import iso

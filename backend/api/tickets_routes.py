@@ -1,13 +1,13 @@
 """Services on offer and the patient's ticket: issue, follow, cancel."""
 from flask import g, request, session
 from flask.views import MethodView
-from .blueprint import Blueprint
 
 from ..domain.hospital_time import hospital_day
 from ..domain.priority import parse_priority
 from ..services import tickets as ticket_service
 from ..services.idempotency import IdempotencyRequest
 from ..services.tickets import IssueTicket
+from .blueprint import Blueprint
 from .guards import deps, device_or_staff, limit, session_staff
 from .problems import ProblemException
 from .schemas import ServicesSchema, TicketCreateSchema, TicketSchema, TokenQuerySchema

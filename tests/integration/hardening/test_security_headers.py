@@ -66,3 +66,14 @@ def test_session_cookie_follows_the_public_url_unless_told_otherwise(tmp_path, m
     assert "; Secure" not in _session_cookie(tmp_path, public_url="https://tiepdon.benhvien.vn")
     monkeypatch.setenv("TIEPDON_SECURE_COOKIES", "1")
     assert "; Secure" in _session_cookie(tmp_path, public_url="http://localhost:8000")
+
+
+def test_the_vnpay_return_page_works_under_its_csp(backend):
+    """No inline style or script (the CSP would block it): its stylesheet comes from /web/static."""
+    import re
+
+    page = backend.client().get("/api/v1/payments/vnpay/return?vnp_TxnRef=x").get_data(as_text=True)
+    assert "<style" not in page and "<script" not in page and " style=" not in page
+    href = re.search(r'<link rel="stylesheet" href="([^"]+)"', page).group(1)
+    css = backend.client().get(href)
+    assert css.status_code == 200 and css.mimetype == "text/css"
