@@ -92,3 +92,20 @@ def test_a_database_that_turns_read_only_under_a_running_server_answers_503(tmp_
         log = server.proc.stderr.read().decode()
         assert log.count("Booting worker") == 1, log[-3000:]  # the same worker throughout: no crash loop
         assert "Traceback" not in log, log[-3000:]
+
+
+def test_the_server_master_holds_no_database_file_its_workers_would_inherit(tmp_path):
+    """`tiepdon serve` checks the database before gunicorn forks; a connection left open there is
+    inherited by every worker (descriptors and the -shm mapping, without SQLite's locks), which
+    SQLite forbids: closing it in a worker acts on files the worker's own connections use."""
+    url = f"sqlite:///{tmp_path / 'tiepdon.db'}"
+    _prepared_database(url)
+    server = ServerProcess(url).start()
+    try:
+        master = server.proc.pid
+        maps = open(f"/proc/{master}/maps").read()
+        files = [os.readlink(f"/proc/{master}/fd/{fd}") for fd in os.listdir(f"/proc/{master}/fd")]
+    finally:
+        server.stop()
+    assert "tiepdon.db" not in maps
+    assert not [f for f in files if "tiepdon.db" in f], files
