@@ -38,8 +38,6 @@ from markupsafe import escape
 from werkzeug.datastructures import MultiDict
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from .access_log import PathOnlyRequestHandler
-
 from backend.adapters.http_session import outbound_session
 from backend.domain.payments.vnpay_api import (
     COMMAND_QUERYDR,
@@ -63,6 +61,7 @@ from backend.domain.payments.vnpay_signing import (
     to_vnp_amount,
     verify_signature,
 )
+from backend.simulators.access_log import PathOnlyRequestHandler
 
 log = logging.getLogger(__name__)
 
