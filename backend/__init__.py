@@ -15,18 +15,24 @@ def create_app(config: dict | None = None):
     from .settings import Settings
 
     settings = Settings.from_env(config)
-    container = build_container(settings)
+    container = build_container(settings, for_server=True)
+    from .services.payments import seal_clear_transfers
+
+    seal_clear_transfers(container.deps)  # payer data an earlier version stored in clear
     app = Flask(__name__, static_folder=None)
     app.config.update(
         SECRET_KEY=settings.secret_key,
         SESSION_COOKIE_NAME="tiepdon_session",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        SESSION_COOKIE_SECURE=settings.secure_cookies,
+        SESSION_COOKIE_SECURE=_secure_cookies(settings),
         PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
         MAX_CONTENT_LENGTH=64 * 1024,
         JSON_SORT_KEYS=False,
     )
+    from .api.blueprint import BoundedJSONProvider
+
+    app.json = BoundedJSONProvider(app)  # request.get_json() with the limits of adapters/safe_json
     app.json.ensure_ascii = False
     app.json.sort_keys = False
     app.extensions["tiepdon"] = container
@@ -43,6 +49,9 @@ def create_app(config: dict | None = None):
     # Once, outermost (after Flask-SocketIO wrapped wsgi_app), so REST, Engine.IO/Socket.IO, limits,
     # logs and the audit all read the same request.remote_addr: the client behind a trusted proxy.
     app.wsgi_app = TrustedProxies(app.wsgi_app, settings.trusted_proxies)
+    from .web.headers import init_security_headers
+
+    init_security_headers(app)  # outermost: also covers Socket.IO's long-polling answers
     _start_background_jobs(app, container)
     return app
 
@@ -61,6 +70,13 @@ def _guard_requests(app, settings) -> None:
     app.wsgi_app = RequestGuard(app.wsgi_app, settings.max_connections_per_client,
                                 settings.body_timeout_s, gevent.Timeout)
     app.register_error_handler(BodyTooSlow, lambda _exc: problem("REQUEST_TIMEOUT"))
+
+
+def _secure_cookies(settings) -> bool:
+    """Secure cookies whenever the public address is https; TIEPDON_SECURE_COOKIES overrides."""
+    if settings.secure_cookies is not None:
+        return settings.secure_cookies
+    return (settings.public_url or "").lower().startswith("https://")
 
 
 def _start_background_jobs(app, container) -> None:

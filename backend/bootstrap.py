@@ -6,6 +6,7 @@ from sqlalchemy.engine import Engine
 from .adapters.db.engine import build_engine, gate_for
 from .adapters.db.migrate import require_migrated
 from .adapters.cpu_pool import CpuPool
+from .adapters.db.storage import require_writable
 from .adapters.db.uow import SqlUnitOfWorkFactory
 from .adapters.pii_vault import FernetPiiVault
 from .config_loader import load_catalog
@@ -22,11 +23,18 @@ class Container:
     deps: Deps
 
 
-def build_container(settings: Settings, check_migrations: bool = True) -> Container:
+def build_container(settings: Settings, check_migrations: bool = True, for_server: bool = False) -> Container:
+    """`for_server`: the container answers requests (create_app, `tiepdon serve`), so every adapter
+    a request may need must be configured; CLI housekeeping commands may run without some."""
     secret = require_secret(settings)
     engine = build_engine(settings.database_url)
+    if for_server:
+        # Before the first connection: SQLite maps the -shm file of a database it cannot write.
+        require_writable(engine, write=False)
     if check_migrations:
         require_migrated(engine, settings.database_url)
+    if for_server:
+        require_writable(engine)  # a real write: a server that can store nothing must not start
     catalog = load_catalog(settings.config_path, ignore_hours=settings.ignore_opening_hours)
     public_url = settings.public_url or "http://localhost:8000"
     deps = Deps(
@@ -44,7 +52,7 @@ def build_container(settings: Settings, check_migrations: bool = True) -> Contai
     deps.xml0_signer = _xml0_signer(settings, deps.clock)
     deps.his = settings.extra.get("his") or _his_gateway(settings, deps.xml0_signer)
     deps.extras["payments"] = settings.extra.get("payments_context") or _payments(settings, deps.public_url, deps.cpu)
-    deps.extras["mobile"] = _mobile(settings, deps.cpu)
+    deps.extras["mobile"] = _mobile(settings, deps.cpu, for_server)
     deps.extras["manual_lookup_limit"] = settings.manual_lookup_limit
     return Container(settings=settings, engine=engine, deps=deps)
 
@@ -117,23 +125,50 @@ def _payments(settings: Settings, public_url: str, cpu):
                           jobs_interval_s=ps.jobs_interval_s)
 
 
-def _mobile(settings: Settings, cpu):
-    """SMS notifier (HTTP gateway, or the console/dev outbox when none is configured) and the
-    appointment policy from hospital.toml [appointments]."""
+class SmsGatewayRequired(RuntimeError):
+    """No SMS gateway and no explicit development setting: sign-in codes would go nowhere safe."""
+
+
+SMS_GATEWAY_REQUIRED = (
+    "Chưa cấu hình cổng SMS: đặt SMS_GATEWAY_URL và SMS_GATEWAY_KEY. Chỉ khi phát triển/chạy thử mới "
+    "đặt TIEPDON_DEV_SMS=1 (tin nhắn giữ trong bộ nhớ, không gửi đi).\n"
+    "No SMS gateway is configured: set SMS_GATEWAY_URL and SMS_GATEWAY_KEY. Only for development "
+    "set TIEPDON_DEV_SMS=1 (messages are kept in memory, never sent)."
+)
+
+
+class _NoSmsGateway:
+    """A CLI command's notifier when no gateway is configured: nothing is ever sent (or printed)."""
+
+    def send_sms(self, message):
+        from .services.ports.notify import NotifyUnavailable
+
+        raise NotifyUnavailable("no_gateway")
+
+
+def _mobile(settings: Settings, cpu, for_server: bool):
+    """SMS notifier (HTTP gateway, or the in-memory development outbox when TIEPDON_DEV_SMS says
+    so) and the appointment policy from hospital.toml [appointments]."""
     from .adapters.notify import DevSmsSink, HttpSmsGateway
     from .adapters.payments.qr_image import QrCodeRenderer
     from .mobile_config import load_appointment_policy
     from .services.accounts import DEFAULT_OTP_TEMPLATE, MobileContext
 
     notifier = settings.extra.get("notifier")
-    outbox = notifier if isinstance(notifier, DevSmsSink) else None
+    # The outbox route shows codes to an admin: only with the explicit development setting.
+    outbox = notifier if isinstance(notifier, DevSmsSink) and settings.dev_sms else None
     if notifier is None and settings.sms_gateway_url:
         if not settings.sms_gateway_key:
             raise RuntimeError("SMS_GATEWAY_URL cần SMS_GATEWAY_KEY / SMS_GATEWAY_URL needs SMS_GATEWAY_KEY")
         notifier = HttpSmsGateway(settings.sms_gateway_url, settings.sms_gateway_key, settings.sms_brand_name,
                                   ascii_only=settings.sms_ascii, read_timeout=settings.sms_timeout_s)
     elif notifier is None:
-        notifier = outbox = DevSmsSink()
+        if settings.dev_sms:
+            notifier = outbox = DevSmsSink()
+        elif for_server:
+            raise SmsGatewayRequired(SMS_GATEWAY_REQUIRED)
+        else:
+            notifier = _NoSmsGateway()
     return MobileContext(
         notifier=notifier,
         appointments=load_appointment_policy(settings.config_path, settings.extra.get("appointments")),

@@ -70,11 +70,18 @@ def serve(host, port, workers):
     from .bootstrap import build_container
     from .serving.gunicorn_app import TiepDonServer
 
+    from sqlalchemy.exc import DBAPIError
+
     settings = _checked_settings()
     try:
-        build_container(settings)  # fail here, clearly, rather than inside a worker
+        # Fail here, clearly, rather than inside a worker. Disposed before gunicorn forks: a
+        # worker must not inherit this process's SQLite connections (and their -shm mapping).
+        build_container(settings, for_server=True).engine.dispose()
     except RuntimeError as exc:
         _fail(str(exc))
+    except DBAPIError as exc:
+        _fail("Không mở được cơ sở dữ liệu / cannot open the database (DATABASE_URL): "
+              f"{type(exc.orig).__name__}: {exc.orig}")
     if workers > 1:
         if not os.environ.get("REDIS_URL"):
             _fail("--workers > 1 cần REDIS_URL / needs REDIS_URL so every process reaches every client")

@@ -53,6 +53,8 @@ def prepare_demo_environment(port: int) -> dict:
     os.environ.setdefault("TIEPDON_PUBLIC_URL", f"http://localhost:{port}")
     # The demo must work at any hour; a real hospital keeps its opening hours.
     os.environ.setdefault("TIEPDON_IGNORE_OPENING_HOURS", "1")
+    # No SMS gateway in the demo: sign-in codes stay in the admin-only outbox.
+    os.environ.setdefault("TIEPDON_DEV_SMS", "1")
     return env
 
 

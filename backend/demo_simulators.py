@@ -6,9 +6,12 @@ import threading
 
 from werkzeug.serving import make_server
 
+from .simulators.access_log import PathOnlyRequestHandler
+
 
 def _serve(app, name: str) -> str:
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    # Path-only access log: the BHXH gateway's query strings carry its account, password hash and tokens.
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=PathOnlyRequestHandler)
     threading.Thread(target=server.serve_forever, name=f"demo-{name}", daemon=True).start()
     return f"http://127.0.0.1:{server.server_port}"
 

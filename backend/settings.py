@@ -19,7 +19,7 @@ class Settings:
     redis_url: str | None = None
     public_url: str | None = None
     ignore_opening_hours: bool = False
-    secure_cookies: bool = False
+    secure_cookies: bool | None = None  # None: Secure when public_url is https
     # rate limits per client, "rate/burst": `burst` requests per burst/rate seconds (api/ratelimit.py)
     rate_public: tuple[float, int] = (10.0, 40)
     rate_kiosk: tuple[float, int] = (30.0, 60)
@@ -49,7 +49,9 @@ class Settings:
     his_signing_p12: str | None = None
     his_signing_p12_password: str | None = field(default=None, repr=False)  # a secret: kept out of logs
     his_xml0_sign: bool | None = None  # None: sign if and only if his_signing_p12 is set
-    # Patient SMS: a brand-name SMS gateway; without a URL, messages go to the console/dev outbox
+    # Patient SMS: a brand-name SMS gateway. Without one the server refuses to start, unless the
+    # development sink is asked for explicitly (TIEPDON_DEV_SMS=1; `tiepdon demo` sets it).
+    dev_sms: bool = False
     sms_gateway_url: str | None = None
     sms_gateway_key: str | None = field(default=None, repr=False)  # a secret: kept out of logs
     sms_brand_name: str = "TIEPDON"
@@ -78,7 +80,8 @@ class Settings:
         s.redis_url = env.get("REDIS_URL") or None
         s.public_url = env.get("TIEPDON_PUBLIC_URL") or None
         s.ignore_opening_hours = _bool(env.get("TIEPDON_IGNORE_OPENING_HOURS"))
-        s.secure_cookies = _bool(env.get("TIEPDON_SECURE_COOKIES"))
+        if env.get("TIEPDON_SECURE_COOKIES", "").strip():
+            s.secure_cookies = _bool(env.get("TIEPDON_SECURE_COOKIES"))
         s.long_wait_check_s = float(env.get("TIEPDON_LONG_WAIT_CHECK_S", s.long_wait_check_s))
         s.pii_key = env.get("TIEPDON_PII_KEY") or None
         s.bhxh_url = env.get("BHXH_URL") or None
@@ -93,6 +96,7 @@ class Settings:
         s.his_signing_p12_password = env.get("HIS_SIGNING_P12_PASSWORD") or None
         if env.get("HIS_XML0_SIGN"):
             s.his_xml0_sign = _bool(env.get("HIS_XML0_SIGN"))
+        s.dev_sms = _bool(env.get("TIEPDON_DEV_SMS"))
         s.sms_gateway_url = env.get("SMS_GATEWAY_URL") or None
         s.sms_gateway_key = env.get("SMS_GATEWAY_KEY") or None
         s.sms_brand_name = env.get("SMS_BRAND_NAME") or s.sms_brand_name

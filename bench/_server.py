@@ -41,6 +41,7 @@ class BenchServer:
                         TIEPDON_CONFIG=os.path.join(ROOT, "config", "hospital.toml"),
                         TIEPDON_IGNORE_OPENING_HOURS="1", TIEPDON_RATE_KIOSK="100000/100000",
                         TIEPDON_RATE_PUBLIC="100000/100000", TIEPDON_LOG_LEVEL="WARNING",
+                        TIEPDON_DEV_SMS="1",
                         **(extra_env or {}))
         self.proc = None
 

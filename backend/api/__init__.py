@@ -2,6 +2,7 @@
 import logging
 
 from flask import Flask
+from sqlalchemy.exc import DBAPIError
 
 from ..domain.errors import DomainError
 from .openapi import ProblemApi, openapi_settings
@@ -21,6 +22,10 @@ def register_api(app: Flask) -> ProblemApi:
     from . import mobile_routes
 
     mobile_routes.register(api)  # patient app: phone accounts, appointments (tag "mobile")
+    if app.extensions["tiepdon"].settings.dev_sms:
+        from . import dev_routes
+
+        api.register_blueprint(dev_routes.blp)
     app.extensions["tiepdon_limiter"] = SharedLimiter(app.extensions["tiepdon"].settings.redis_url)
     app.extensions.setdefault("tiepdon_health", {})
     payments_routes.init_app(app)
@@ -34,6 +39,23 @@ def register_api(app: Flask) -> ProblemApi:
         extra = {k: v for k, v in exc.context.items() if k in ("ticket_id", "field", "retry_after_s")} or None
         retry = exc.context.get("retry_after_s")
         return problem(exc.code, extra=extra, headers={"Retry-After": str(retry)} if retry else None)
+
+    from ..adapters.db.storage import RETRY_AFTER_S, StorageMonitor, storage_failure
+
+    container = app.extensions["tiepdon"]
+    monitor = app.extensions["tiepdon_storage"] = StorageMonitor(container.engine, container.deps.uow.gate)
+
+    def storage_problem(exc: Exception):
+        reason = storage_failure(exc)
+        if reason is None:
+            raise exc  # a bug, not the disk: Flask logs it and answers 500 as before
+        monitor.failed(reason)
+        log.warning("storage unavailable: %s (%s)", reason, type(exc).__name__)
+        # Nothing was stored: the client (a kiosk, a bank, VNPay) may simply try again.
+        return problem("STORAGE_UNAVAILABLE", headers={"Retry-After": str(RETRY_AFTER_S)})
+
+    app.register_error_handler(DBAPIError, storage_problem)
+    app.register_error_handler(OSError, storage_problem)  # the write gate's lock file
 
     @app.errorhandler(ProblemException)
     def problem_exception(exc: ProblemException):

@@ -1,9 +1,9 @@
 """Staff sign-in: a session cookie plus a CSRF token the pages send back on every write."""
 from flask import session
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from ..services import auth as auth_service
+from .blueprint import Blueprint
 from .guards import client_ip, current_staff, deps, limit, new_csrf
 from .schemas import LoginSchema, SessionSchema
 

@@ -4,12 +4,12 @@ import re
 
 from flask import g
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from ..services import auth as auth_service
 from ..services.auth import lane_of
 from ..services.tickets import tickets_today
+from .blueprint import Blueprint
 from .guards import deps, staff_required
 from .problems import ProblemException
 from .schemas import TicketSchema

@@ -53,7 +53,8 @@ def check_csrf() -> None:
         return
     sent = request.headers.get("X-CSRF-Token", "")
     expected = session.get("csrf", "")
-    if not expected or not secrets.compare_digest(sent, expected):
+    # Bytes: compare_digest refuses a non-ASCII str, and a header may carry anything.
+    if not expected or not secrets.compare_digest(sent.encode("utf-8", "replace"), expected.encode()):
         raise ProblemException("CSRF_FAILED")
 
 

@@ -3,7 +3,6 @@ from urllib.parse import quote
 
 from flask import Response, g
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate, validates_schema, ValidationError
 
 from ..domain.priority import LABELS
@@ -11,6 +10,7 @@ from ..services import his_sync, identification
 from ..services.auth import IDENTIFY_ROLES
 from ..services.identification import IdentifyRequest
 from ..services.ports.signing import SigningUnavailable
+from .blueprint import Blueprint
 from .guards import deps, device_or_staff, staff_required
 from .problems import ProblemException
 from .schemas import ProblemSchema

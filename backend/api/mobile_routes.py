@@ -6,12 +6,12 @@ Auth: `Authorization: Bearer <token>` from POST /api/v1/auth/otp/verify (securit
 """
 from flask import Response, g, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from ..domain.errors import DomainError
 from ..domain.hospital_time import hospital_day
 from ..services import accounts
-from .guards import client_ip, deps, device_required, limit, patient_account_required, staff_required
+from .blueprint import Blueprint
+from .guards import client_ip, deps, device_required, limit, patient_account_required
 from .mobile_schemas import (
     FollowersSchema,
     KioskShareCodeSchema,
@@ -25,7 +25,6 @@ from .mobile_schemas import (
     OtpRequestSchema,
     OtpSentSchema,
     OtpVerifySchema,
-    OutboxSchema,
     RedeemSchema,
     SessionTokenSchema,
     ShareCodeSchema,
@@ -285,21 +284,3 @@ class MyInvoices(MethodView):
                         track_token=item.track_token, patient=link_json(item.link))
             out.append(body)
         return {"date": hospital_day(d.clock()).isoformat(), "invoices": out}
-
-
-# -- demo outbox ------------------------------------------------------------------------------
-
-
-@blp.route("/dev/sms-outbox")
-class SmsOutbox(MethodView):
-    @blp.doc(security=[{"staffSession": []}])
-    @blp.alt_response(200, schema=OutboxSchema, success=True,
-                      description="Demo only (no SMS gateway configured): the last messages; 404 otherwise")
-    @staff_required("admin")
-    def get(self):
-        """SMS the demo would have sent (admin, demo without an SMS gateway)"""
-        outbox = accounts.mobile_of(deps()).outbox
-        if outbox is None:
-            raise ProblemException("NOT_FOUND")
-        return {"messages": [{"id": m.id, "to_masked": m.to_masked, "kind": m.kind, "text": m.text,
-                              "at": iso(m.at)} for m in reversed(outbox.messages())]}

@@ -12,11 +12,10 @@ import logging
 
 from flask import Response, g, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from markupsafe import escape
 from marshmallow import Schema, fields, validate
 
-from ..domain.masking import mask_id, mask_name
+from ..domain.masking import mask_account, mask_digit_runs, mask_name
 from ..domain.payments.vnpay_codes import describe_response_code
 from ..domain.payments.vnpay_payment import BANK_CODES, LOCALES
 from ..services import payments as payment_service
@@ -27,6 +26,8 @@ from ..services.ports.payments import (
     WebhookRejected,
 )
 from ..services.auth import MONEY_ROLES, invoice_lane_of
+from ..web import asset
+from .blueprint import Blueprint
 from .guards import client_ip, deps, device_or_staff, limit, staff_required
 from .problems import ProblemException
 from .views import invoice_brief, iso
@@ -67,9 +68,10 @@ class ReconciliationItemSchema(Schema):
     reference = fields.String(allow_none=True)
     bank_transaction_id = fields.String(allow_none=True)
     txn_ref = fields.String(allow_none=True)
-    content = fields.String(allow_none=True, metadata={"description": "transfer content as the bank sent it"})
+    content = fields.String(allow_none=True, metadata={
+        "description": "transfer content as the bank sent it, runs of 4+ digits masked (the reference kept)"})
     sender_name = fields.String(allow_none=True, metadata={"description": "masked"})
-    sender_account = fields.String(allow_none=True, metadata={"description": "masked"})
+    sender_account = fields.String(allow_none=True, metadata={"description": "masked: last 4 digits only"})
     transferred_at = fields.DateTime(allow_none=True)
     created_at = fields.DateTime()
     resolved_at = fields.DateTime(allow_none=True)
@@ -184,9 +186,11 @@ def _item_json(r) -> dict:
         "category": payment_service.CATEGORIES.get(r.reason, "unmatched"), "status": r.status,
         "amount": r.amount, "expected_amount": r.expected_amount, "invoice_id": r.invoice_id,
         "reference": r.reference, "bank_transaction_id": r.bank_transaction_id, "txn_ref": r.txn_ref,
-        "content": getattr(r, "content", None),
+        # People type ID card and phone numbers into the note: digit runs are starred out, the
+        # reference (ours) stays readable.
+        "content": mask_digit_runs(getattr(r, "content", None), keep=(r.reference or "",)) or None,
         "sender_name": mask_name(getattr(r, "sender_name", None)) or None,
-        "sender_account": mask_id(getattr(r, "sender_account", None)) or None,
+        "sender_account": mask_account(getattr(r, "sender_account", None)) or None,
         "transferred_at": iso(getattr(r, "transferred_at", None)), "created_at": iso(r.created_at),
         "resolved_at": iso(r.resolved_at), "resolved_by": r.resolved_by, "resolution": r.resolution,
         "note": r.note,
@@ -358,10 +362,6 @@ class VnpayIpn(MethodView):
         return payment_service.handle_vnpay_ipn(deps(), request.args)
 
 
-_RETURN_STYLE = ("body{font-family:system-ui,sans-serif;max-width:34rem;margin:2rem auto;padding:0 1rem;"
-                 "font-size:1.15rem}h1{font-size:1.6rem}.en{color:#555}.ok{color:#1b7f3b}.bad{color:#b00020}")
-
-
 def _return_page(view: payment_service.ReturnView) -> str:
     def both(cls: str, vi: str, en: str) -> str:
         return f'<p class="{cls}">{escape(vi)}</p><p class="en">{escape(en)}</p>'
@@ -384,7 +384,9 @@ def _return_page(view: payment_service.ReturnView) -> str:
         body += f"<p>Số tiền / Amount: {escape(amount)} ₫ — {escape(view.invoice.reference)}</p>"
     return ('<!doctype html><html lang="vi"><head><meta charset="utf-8">'
             '<meta name="viewport" content="width=device-width,initial-scale=1">'
-            f"<title>Kết quả thanh toán / Payment result</title><style>{_RETURN_STYLE}</style></head>"
+            # A stylesheet, not inline style: the page has the pages' CSP (style-src 'self').
+            f'<title>Kết quả thanh toán / Payment result</title><link rel="stylesheet" '
+            f'href="{escape(asset("css/payment-return.css"))}"></head>'
             f"<body><h1>Kết quả thanh toán <small>/ Payment result</small></h1>{body}</body></html>")
 
 

@@ -150,6 +150,8 @@ PROBLEMS: dict[str, tuple[int, str, str]] = {
                                  "The hospital's signing certificate has expired: the XML0 record cannot be "
                                  "signed"),
     "SERVICE_UNAVAILABLE": (503, "Hệ thống tạm thời không sẵn sàng", "Temporarily unavailable"),
+    "STORAGE_UNAVAILABLE": (503, "Hệ thống tạm thời không lưu được dữ liệu, vui lòng thử lại sau ít phút",
+                            "Nothing can be stored right now: try again in a few minutes"),
 }
 
 

@@ -5,7 +5,6 @@ from datetime import date
 
 from flask import Response, g
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from ..domain.hospital_time import hospital_day
 from ..domain.priority import PriorityClass
@@ -16,6 +15,7 @@ from ..services.calling import StaffScope
 from ..services.queues import overview_in
 from ..services.stats import day_stats
 from ..services.tickets import describe
+from .blueprint import Blueprint
 from .guards import deps, staff_required
 from .schemas import (
     PrioritySetSchema,

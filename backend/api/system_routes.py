@@ -3,10 +3,10 @@ import time
 
 from flask import current_app, g
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from sqlalchemy import text
 
 from ..services import auth as auth_service
+from .blueprint import Blueprint
 from .guards import deps, device_required
 from .schemas import HealthSchema, HeartbeatResultSchema, HeartbeatSchema
 from .views import iso
@@ -21,15 +21,20 @@ def _check_database() -> dict:
     try:
         with current_app.extensions["tiepdon"].engine.connect() as conn:
             conn.execute(text("SELECT 1"))
-        return {"status": "ok", "latency_ms": round((time.perf_counter() - started) * 1000, 1)}
+        # Reachable is not enough: a full or read-only disk takes no ticket, no payment.
+        problem = current_app.extensions["tiepdon_storage"].check()
     except Exception as exc:  # the report itself must not fail
         return {"status": "down", "error": type(exc).__name__}
+    if problem:
+        return {"status": "down", "error": "STORAGE_UNAVAILABLE", "reason": problem}
+    return {"status": "ok", "latency_ms": round((time.perf_counter() - started) * 1000, 1)}
 
 
 @blp.route("/health")
 class Health(MethodView):
     @blp.alt_response(200, schema=HealthSchema, success=True)
-    @blp.alt_response(503, schema=HealthSchema, description="The database is not reachable")
+    @blp.alt_response(503, schema=HealthSchema,
+                      description="The database is not reachable, or cannot store (full or read-only disk)")
     def get(self):
         """Liveness and readiness: database, Redis (if used), HIS, BHXH, payment adapters"""
         checks = {"database": _check_database()}

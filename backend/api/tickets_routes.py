@@ -1,13 +1,13 @@
 """Services on offer and the patient's ticket: issue, follow, cancel."""
 from flask import g, request, session
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from ..domain.hospital_time import hospital_day
 from ..services import tickets as ticket_service
 from ..services.auth import lane_of
 from ..services.idempotency import IdempotencyRequest
 from ..services.tickets import TicketRequest, TrackAccess
+from .blueprint import Blueprint
 from .guards import current_staff, deps, device_or_staff, limit, session_staff
 from .problems import ProblemException
 from .schemas import ProblemSchema, ServicesSchema, TicketCreateSchema, TicketSchema, TokenQuerySchema

@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from datetime import date
 from typing import TYPE_CHECKING
@@ -49,3 +50,37 @@ def age_on(dob: BirthDate | date | int, day: date) -> int:
     from backend.domain.cards.dates import age_on as _age_on
 
     return _age_on(dob, day)
+
+
+def mask_account(account: str | None) -> str:
+    """A bank account like a card number: only the last 4 digits, ``"0123456789" -> "******6789"``."""
+    if not account:
+        return ""
+    value = "".join(account.split())
+    if len(value) < _MIN_LENGTH_TO_SHOW_ANY:
+        return "*" * len(value)
+    return "*" * (len(value) - 4) + value[-4:]
+
+
+# Four or more digits, possibly broken up by single spaces, dots or dashes ("0912 345 678"): ID card
+# numbers, phones and accounts as people type them into a transfer note.
+_DIGIT_RUN = re.compile(r"\d(?:[ .\-/]?\d){3,}")
+
+
+def mask_digit_runs(text: str | None, keep: tuple[str, ...] = ()) -> str:
+    """Free text with every run of 4+ digits starred out, except inside the strings in ``keep``
+    (a payment reference the cashier must read): ``"CCCD 001090012345" -> "CCCD ************"``."""
+    if not text:
+        return ""
+    kept: list[tuple[int, int]] = []
+    folded = text.upper()
+    for word in keep:
+        if word:
+            kept += [(m.start(), m.end()) for m in re.finditer(re.escape(word.upper()), folded)]
+
+    def star(match: re.Match) -> str:
+        if any(start <= match.start() and match.end() <= end for start, end in kept):
+            return match.group(0)
+        return re.sub(r"\d", "*", match.group(0))
+
+    return _DIGIT_RUN.sub(star, text)

@@ -11,6 +11,7 @@ def init_realtime(app: Flask, container) -> SocketIO:
     from ..adapters.cpu_pool import event_loop_active
     from ..adapters.realtime import RealtimeHub, SocketIOPublisher
     from ..adapters.realtime.rooms import NAMESPACES
+    from ..adapters.safe_json import SocketIOJson
     from .namespaces import register
     from .sweeper import ConnectionSweeper
 
@@ -25,6 +26,7 @@ def init_realtime(app: Flask, container) -> SocketIO:
         "max_http_buffer_size": 64 * 1024,
         # Only API.md's namespaces: the default "/" and any other are refused.
         "namespaces": list(NAMESPACES),
+        "json": SocketIOJson,  # depth and number size bounded, as for the REST API
     }
     queue = hub.message_queue()
     if queue is not None:

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from types import SimpleNamespace
 
 from sqlalchemy.exc import IntegrityError
 
@@ -279,7 +280,7 @@ def invoice_details(deps: Deps, invoice_id: str, *, token: str | None = None,
         attempts = uow.payment_attempts.for_invoice(invoice_id)
         events = uow.invoices.events(invoice_id) if with_history else []
         items = uow.reconciliation.listing(None, invoice_id=invoice_id) if with_history or invoice.needs_refund else []
-    return InvoiceDetails(inv_rules.as_of(invoice, deps.clock()), attempts, events, items)
+    return InvoiceDetails(inv_rules.as_of(invoice, deps.clock()), attempts, events, _opened(deps, items))
 
 
 def require_patient_access(deps: Deps, invoice_id: str, token: str) -> None:
@@ -701,9 +702,9 @@ def handle_bank_webhook(deps: Deps, headers: Mapping[str, str], raw_body: bytes)
             # and then fails on the primary key, instead of settling a second time.
             uow.bank_transfers.add({
                 "transaction_id": transfer.transaction_id, "account": transfer.account,
-                "amount": transfer.amount, "content": transfer.content, "transferred_at": transfer.transferred_at,
-                "received_at": now, "bank_bin": transfer.bank_bin, "sender_account": transfer.sender_account,
-                "sender_name": transfer.sender_name, "decision": str(match.decision),
+                "amount": transfer.amount, "content": "", "transferred_at": transfer.transferred_at,
+                "received_at": now, "bank_bin": transfer.bank_bin, "payer_enc": _seal_payer(deps, transfer),
+                "decision": str(match.decision),
                 "reason": str(match.reason) if match.reason else None,
                 "invoice_id": invoice.id if invoice else None, "reference": match.reference,
             })
@@ -758,7 +759,45 @@ def reconciliation_list(deps: Deps, status: str | None, actor: str) -> list:
         # Transfer contents name the payer: every staff read is audited.
         uow.audit.add(deps.clock(), actor, "payments.reconciliation.read", None, status or "all")
         uow.commit()
-    return rows
+    return _opened(deps, rows)
+
+
+# -- the payer's data: encrypted at rest ------------------------------------------------------
+
+_PAYER_FIELDS = ("content", "sender_name", "sender_account")
+
+
+def _seal_payer(deps: Deps, transfer) -> str:
+    return deps.pii.encrypt({k: getattr(transfer, k) for k in _PAYER_FIELDS})
+
+
+def _opened(deps: Deps, rows: list) -> list:
+    """Listing rows with the payer's data decrypted (still to be masked by whoever shows it)."""
+    out = []
+    for r in rows:
+        values = dict(r._mapping)
+        sealed = values.pop("payer_enc", None)
+        if sealed:
+            values.update(deps.pii.decrypt(sealed))
+        out.append(SimpleNamespace(**values))
+    return out
+
+
+def seal_clear_transfers(deps: Deps) -> int:
+    """Encrypts the payer's data of transfers an earlier version stored in clear (before migration
+    0007); run at start-up, so such rows do not outlive the upgrade. Returns how many it sealed."""
+    sealed = 0
+    while True:
+        with deps.uow.read() as uow:
+            rows = uow.bank_transfers.in_clear()
+        if not rows:
+            return sealed
+        with deps.uow.write() as uow:
+            for r in rows:
+                uow.bank_transfers.seal(r.transaction_id, _seal_payer(deps, r))
+            uow.commit()
+        sealed += len(rows)
+        log.info("bank transfers sealed: %d", len(rows))
 
 
 def _refresh_refund_flag(uow, invoice_id: str | None, now: datetime, actor: str) -> Invoice | None:

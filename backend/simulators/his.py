@@ -49,7 +49,9 @@ from fhir.resources.R4B.patient import Patient
 from flask import Flask, Response, g, jsonify, request
 from pydantic import ValidationError
 from werkzeug.exceptions import HTTPException
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+from werkzeug.serving import BaseWSGIServer, make_server
+
+from .access_log import PathOnlyRequestHandler
 
 log = logging.getLogger(__name__)
 
@@ -605,17 +607,9 @@ def _apply_settings(current: SimulatorSettings, changes: dict[str, Any]) -> Simu
 # Serving
 
 
-class _PathOnlyRequestHandler(WSGIRequestHandler):
-    """Access log without query strings: GET searches carry identifiers in them."""
-
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        path = getattr(self, "path", "").split("?", 1)[0]
-        self.log("info", '"%s %s" %s %s', getattr(self, "command", "-"), path, code, size)
-
-
 def make_his_simulator_server(app: Flask, host: str = "127.0.0.1", port: int = 0) -> BaseWSGIServer:
     """A threaded werkzeug server for `app`; port 0 picks a free port (see `server.server_port`)."""
-    return make_server(host, port, app, threaded=True, request_handler=_PathOnlyRequestHandler)
+    return make_server(host, port, app, threaded=True, request_handler=PathOnlyRequestHandler)
 
 
 def main(argv: list[str] | None = None) -> None:

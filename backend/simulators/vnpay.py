@@ -36,7 +36,7 @@ import requests
 from flask import Flask, Response, jsonify, redirect, request
 from markupsafe import escape
 from werkzeug.datastructures import MultiDict
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+from werkzeug.serving import BaseWSGIServer, make_server
 
 from backend.adapters.http_session import outbound_session
 from backend.domain.payments.vnpay_api import (
@@ -61,6 +61,7 @@ from backend.domain.payments.vnpay_signing import (
     to_vnp_amount,
     verify_signature,
 )
+from backend.simulators.access_log import PathOnlyRequestHandler
 
 log = logging.getLogger(__name__)
 
@@ -566,14 +567,6 @@ def create_vnpay_simulator(
         return jsonify(answer)
 
     return app
-
-
-class PathOnlyRequestHandler(WSGIRequestHandler):
-    """Access log without query strings: ours carry signatures and amounts (enough to replay a callback)."""
-
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        path = getattr(self, "path", "").split("?", 1)[0]
-        self.log("info", '"%s %s" %s %s', getattr(self, "command", "-"), path, code, size)
 
 
 def make_simulator_server(app: Flask, host: str = "127.0.0.1", port: int = 0) -> BaseWSGIServer:

@@ -65,7 +65,9 @@ def make_backend(url: str, clock: FixedClock | None = None, ignore_hours: bool =
     config = {"database_url": url, "secret_key": TEST_SECRET, "config_path": CONFIG,
               "pii_key": TEST_PII_KEY, "background_workers": False,
               "ignore_opening_hours": ignore_hours, "publisher": publisher,
-              "rate_kiosk": (1000.0, 1000), "rate_public": (1000.0, 1000), **overrides}
+              "rate_kiosk": (1000.0, 1000), "rate_public": (1000.0, 1000),
+              "dev_sms": True,  # tests read sign-in codes from the development outbox
+              **overrides}
     if clock is not None:
         config["clock"] = clock
     app = create_app(config)

@@ -24,6 +24,7 @@ def server_env(db_url: str, **extra) -> dict:
         "TIEPDON_RATE_LOGIN": "1000/1000",
         "TIEPDON_RATE_LOGIN_IP": "1000/1000",
         "TIEPDON_LOG_LEVEL": "WARNING",
+        "TIEPDON_DEV_SMS": "1",  # no SMS gateway in tests: the development sink, explicitly
     })
     env.update({k: str(v) for k, v in extra.items()})
     return env

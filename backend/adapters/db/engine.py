@@ -35,10 +35,11 @@ def build_engine(url: str) -> Engine:
             pool_size=20,
             max_overflow=40,
             connect_args={"check_same_thread": False, "timeout": 30},
+            hide_parameters=True,  # statement errors would otherwise log personal data
         )
         _tune_sqlite(engine)
         return engine
-    return create_engine(url, pool_size=20, max_overflow=20, pool_pre_ping=True)
+    return create_engine(url, pool_size=20, max_overflow=20, pool_pre_ping=True, hide_parameters=True)
 
 
 def _tune_sqlite(engine: Engine) -> None:

@@ -96,7 +96,12 @@ class PaymentAttemptRow(Base):
 
 class BankTransferRow(Base):
     """Every incoming transfer the bank told us about, matched or not. The primary key is the
-    bank's transaction id: a replayed webhook cannot insert it twice, even across processes."""
+    bank's transaction id: a replayed webhook cannot insert it twice, even across processes.
+
+    Who paid and what they wrote (payer name, account, free-text content: people type their ID
+    card or phone number into it) is personal data: only in payer_enc, encrypted with the PII
+    vault. The clear columns date from before migration 0007 and are written empty; `reference`
+    (ours, not personal) is what matching and the cashier need in clear."""
 
     __tablename__ = "bank_transfers"
     transaction_id: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -108,6 +113,7 @@ class BankTransferRow(Base):
     bank_bin: Mapped[str | None] = mapped_column(String(8), nullable=True)
     sender_account: Mapped[str | None] = mapped_column(String(64), nullable=True)
     sender_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    payer_enc: Mapped[str | None] = mapped_column(Text, nullable=True)  # {content, sender_name, sender_account}
     decision: Mapped[str] = mapped_column(String(16))  # settle | reconcile
     reason: Mapped[str | None] = mapped_column(String(32), nullable=True)
     invoice_id: Mapped[str | None] = mapped_column(ForeignKey("invoices.id"), nullable=True)

@@ -9,7 +9,7 @@ from datetime import datetime
 from functools import lru_cache
 from types import SimpleNamespace
 
-from sqlalchemy import and_, bindparam, exists, func, insert, select, update
+from sqlalchemy import and_, bindparam, exists, func, insert, or_, select, update
 from sqlalchemy.engine import Connection
 
 from ...domain.invoices import Invoice, InvoiceKind, InvoiceStatus
@@ -241,6 +241,18 @@ class BankTransferRepository:
     def get(self, transaction_id: str):
         return self.conn.execute(select(BT).where(BT.c.transaction_id == transaction_id)).first()
 
+    def in_clear(self, limit: int = 500) -> list:
+        """Rows an earlier version stored with the payer's data in clear (before migration 0007)."""
+        stmt = select(BT.c.transaction_id, BT.c.content, BT.c.sender_name, BT.c.sender_account).where(
+            BT.c.payer_enc.is_(None),
+            or_(BT.c.content != "", BT.c.sender_name.is_not(None), BT.c.sender_account.is_not(None)),
+        ).limit(limit)
+        return list(self.conn.execute(stmt))
+
+    def seal(self, transaction_id: str, payer_enc: str) -> None:
+        self.conn.execute(update(BT).where(BT.c.transaction_id == transaction_id).values(
+            payer_enc=payer_enc, content="", sender_name=None, sender_account=None))
+
 
 class ReconciliationRepository:
     def __init__(self, conn: Connection):
@@ -268,8 +280,10 @@ class ReconciliationRepository:
         return list(self.conn.execute(stmt.order_by(REC.c.created_at)))
 
     def listing(self, status: str | None, invoice_id: str | None = None, limit: int = 500) -> list:
-        """Items with the facts of their bank transfer (content, payer), newest first."""
-        stmt = select(REC, BT.c.content, BT.c.sender_name, BT.c.sender_account, BT.c.transferred_at).select_from(
+        """Items with the facts of their bank transfer (payer_enc, or the clear columns of a row not
+        sealed yet), newest first."""
+        stmt = select(REC, BT.c.payer_enc, BT.c.content, BT.c.sender_name, BT.c.sender_account,
+                      BT.c.transferred_at).select_from(
             REC.outerjoin(BT, BT.c.transaction_id == REC.c.bank_transaction_id)
         )
         if status:

@@ -1,6 +1,6 @@
-"""The demo's SMS "gateway": prints each message with the number masked, and keeps the last ones in
-memory (the outbox the demo page and the tests read). Never configure it in production: the codes
-it prints let anyone who reads the console into an account."""
+"""The development SMS "gateway" (TIEPDON_DEV_SMS=1, `tiepdon demo`): keeps the last messages in
+memory for the admin-only outbox route and the tests, and prints only that a message was kept —
+never its text, which carries sign-in codes: anyone who reads a console or a log could sign in."""
 import sys
 import threading
 from collections import deque
@@ -35,7 +35,8 @@ class DevSmsSink:
         with self._lock:
             self._entries.append(entry)
         if self._echo:
-            print(f"[SMS → {entry.to_masked}] {message.text}", file=self._stream or sys.stdout, flush=True)
+            print(f"[SMS → {entry.to_masked}] {message.kind}: giữ trong hộp thư thử / kept in the dev outbox "
+                  "(GET /api/v1/dev/sms-outbox)", file=self._stream or sys.stdout, flush=True)
         return entry.id
 
     def messages(self, to: str | None = None, kind: str | None = None) -> list[OutboxEntry]:

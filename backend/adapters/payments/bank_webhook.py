@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from enum import StrEnum
 
+from backend.adapters import safe_json
 from backend.domain.payments.transfer_matching import BankTransfer
 from backend.domain.payments.timezones import VIETNAM_TZ
 from backend.services.ports.payments import WebhookMalformed, WebhookRejected
@@ -29,6 +29,12 @@ _ID_RE = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 _ACCOUNT_RE = re.compile(r"[0-9A-Za-z]{1,19}")
 _BIN_RE = re.compile(r"[0-9]{6}")
 _CONTENT_MAX_LEN = 500
+# EMVCo (VietQR) carries an amount in at most 13 characters; anything larger is not a real transfer
+# (and would not fit the database's 64-bit integer either).
+MAX_AMOUNT_VND = 9_999_999_999_999
+# A transfer time no bank can report: refused rather than stored (and compared with invoice times).
+_EARLIEST = datetime(2000, 1, 1, tzinfo=timezone.utc)
+_LATEST = datetime(2100, 1, 1, tzinfo=timezone.utc)
 
 
 class WebhookAuthMode(StrEnum):
@@ -109,10 +115,10 @@ def _amount(value: object) -> int:
     # Floats are refused outright: VND has no minor unit and 150000.0 hints at a unit mix-up.
     if isinstance(value, bool):
         raise WebhookMalformed("amount malformed")
-    if isinstance(value, str) and value.isascii() and value.isdigit():
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 13:
         value = int(value)
-    if not isinstance(value, int) or value <= 0:
-        raise WebhookMalformed("amount must be a positive integer number of VND")
+    if not isinstance(value, int) or not 0 < value <= MAX_AMOUNT_VND:
+        raise WebhookMalformed(f"amount must be a positive integer number of VND, at most {MAX_AMOUNT_VND}")
     return value
 
 
@@ -126,6 +132,12 @@ def _timestamp(value: object) -> datetime:
     if moment.tzinfo is None:
         # Vietnamese banks report local time without an offset; the country has a single zone.
         moment = moment.replace(tzinfo=VIETNAM_TZ)
+    try:
+        in_utc = moment.astimezone(timezone.utc)  # year 1 or 9999 with an offset overflows here
+    except OverflowError as exc:
+        raise WebhookMalformed("transferred_at out of range") from exc
+    if not _EARLIEST <= in_utc < _LATEST:
+        raise WebhookMalformed("transferred_at out of range")
     return moment
 
 
@@ -134,9 +146,9 @@ def parse_transfer_body(raw_body: bytes) -> BankTransfer:
     if len(raw_body) > MAX_BODY_BYTES:
         raise WebhookMalformed("body too large")
     try:
-        body = json.loads(raw_body.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise WebhookMalformed("body is not UTF-8 JSON") from exc
+        body = safe_json.loads(raw_body)  # depth and number size bounded: never a RecursionError
+    except ValueError as exc:
+        raise WebhookMalformed("body is not UTF-8 JSON within limits") from exc
     if not isinstance(body, dict):
         raise WebhookMalformed("body is not a JSON object")
     content = body.get("content")

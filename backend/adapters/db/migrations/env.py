@@ -15,7 +15,8 @@ def run_offline() -> None:
 
 
 def run_online() -> None:
-    engine = create_engine(config.get_main_option("sqlalchemy.url"))
+    # Data migrations carry personal data: a failing statement must not print its parameters.
+    engine = create_engine(config.get_main_option("sqlalchemy.url"), hide_parameters=True)
     with engine.connect() as connection:
         context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
         with context.begin_transaction():
