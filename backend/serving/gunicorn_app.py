@@ -8,6 +8,13 @@ from gunicorn.app.base import BaseApplication
 
 log = logging.getLogger("tiepdon.server")
 
+# The cyclic collector's thresholds in the served process (see docs/serving.md, "Garbage
+# collection"): thousands of open connections are millions of long-lived objects, and with
+# CPython's defaults a full pass over them (1–2 s at 10,000 connections) ran every minute or so,
+# stalling every client. A larger young generation lets request-scoped objects die before they are
+# ever promoted, so full passes become rare; a small middle generation keeps its passes short.
+GC_THRESHOLDS = (50_000, 5, 10)
+
 
 def raise_open_file_limit() -> int:
     """Every connection is a file descriptor: take all the process may have (the hard limit)."""
@@ -57,4 +64,5 @@ class TiepDonServer(BaseApplication):
         # passes, which otherwise stall every connection for 150–700 ms with thousands of sockets.
         gc.collect()
         gc.freeze()
+        gc.set_threshold(*GC_THRESHOLDS)
         return app
