@@ -378,7 +378,7 @@ def test_keyboard_accessibility_and_screenshots(browser, site, page_errors, arti
         p.context.close()
 
 
-def test_a_declared_priority_is_marked_and_staff_confirm_or_reject_it(browser, site, page_errors):
+def test_a_declared_priority_is_marked_and_staff_confirm_or_reject_it(browser, site, page_errors, artifacts):
     """A reason the patient declared at the kiosk reads "chờ xác nhận" until staff decide: the room
     page confirms the current patient's, the dashboard's search rejects another's."""
     declared = site.issue("KHAM-TMH", priority="pregnant")
@@ -393,6 +393,7 @@ def test_a_declared_priority_is_marked_and_staff_confirm_or_reject_it(browser, s
     expect(page.locator("#current-number")).to_have_text(declared["display_number"])
     current = page.locator("#current-facts .badge.prio")
     expect(current).to_have_attribute("data-priority-status", "declared")
+    page.screenshot(path=os.path.join(artifacts, "point-declared-priority-1920x1080.png"))
     page.locator('#current-facts [data-priority-action="confirm"]').click()
     expect(current).to_have_attribute("data-priority-status", "confirmed", timeout=LIVE)
     expect(page.locator('#current-facts [data-priority-action="confirm"]')).to_have_count(0)
@@ -406,6 +407,7 @@ def test_a_declared_priority_is_marked_and_staff_confirm_or_reject_it(browser, s
     row = page.locator(f'#search-results li[data-ticket="{other["id"]}"]')
     expect(row.locator(".badge.prio")).to_have_attribute("data-priority-status", "declared")
     _check_accessibility(page, "dashboard with a declared priority")
+    page.screenshot(path=os.path.join(artifacts, "dashboard-declared-priority-1920x1080.png"))
     row.locator('[data-priority-action="reject"]').click()
     expect(row.locator(".badge.prio")).to_have_count(0)
     assert page_errors.errors == []
