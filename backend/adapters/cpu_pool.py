@@ -34,7 +34,20 @@ class CpuPool:
             from gevent.threadpool import ThreadPool
 
             self._pool = ThreadPool(self.threads)
-        return self._pool.apply(fn, args)
+        done, value = self._pool.apply(_outcome, (fn, args))
+        if not done:
+            raise value
+        return value
+
+
+def _outcome(fn, args):
+    """The work's result or its exception, handed back to the caller to raise there: an exception
+    left to escape on the pool's thread is printed by gevent as a traceback (a read-only disk under
+    the WAL checkpoint did that every half second) and still reaches the caller."""
+    try:
+        return True, fn(*args)
+    except Exception as exc:
+        return False, exc
 
 
 def run_inline(fn: Callable[..., T], *args) -> T:

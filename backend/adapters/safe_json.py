@@ -87,15 +87,23 @@ class SocketIOJson:
     A packet beyond the limits (or not JSON at all) decodes as an unknown event with no arguments instead of raising:
     raising there ends in engineio's "message handler error" traceback. A connect packet then
     carries no credentials and is refused like any other (connect_error UNAUTHORIZED), and an
-    event packet names no handler and is ignored."""
+    event packet names no handler and is ignored.
+
+    Engine.IO decodes its own packets with the same module and relies on a ValueError for text
+    that is not JSON at all: the upgrade probe "2probe" must stay the string "probe", or the
+    polling-to-websocket upgrade of every browser fails. Only what starts like a JSON document
+    (every Socket.IO payload does) is turned into the harmless packet."""
 
     BREACH = ["invalid-packet"]
 
     @staticmethod
     def loads(s, **kwargs):
+        text = s.decode("utf-8", "replace") if isinstance(s, (bytes, bytearray)) else s
+        if not text.lstrip()[:1] in ("{", "["):
+            return loads(s, **kwargs)  # Engine.IO's own text: a ValueError is its cue
         try:
             return loads(s, **kwargs)
-        except ValueError:  # beyond the limits, or not JSON at all
+        except ValueError:  # beyond the limits, or broken JSON
             return list(SocketIOJson.BREACH)
 
     @staticmethod
