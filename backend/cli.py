@@ -192,15 +192,17 @@ def device_list():
 
 
 @main.command("check-config")
-def check_config():
-    """Validate the hospital configuration file."""
-    from .config_loader import ConfigError, load_catalog
+@click.argument("path", required=False, type=click.Path(dir_okay=False))
+def check_config(path):
+    """Validate the hospital configuration file: PATH, or the configured one (TIEPDON_CONFIG)."""
+    from .settings.hospital import ConfigError, load_hospital_file
 
-    path = _settings().config_path
+    path = path or _settings().config_path
     try:
-        catalog = load_catalog(path)
+        hospital = load_hospital_file(path)
     except (ConfigError, OSError) as exc:
         _fail(f"Cấu hình lỗi / configuration error in {path}: {exc}")
+    catalog = hospital.catalog
     click.echo(f"OK: {catalog.hospital_name_vi} — {len(catalog.services)} dịch vụ/services, "
                f"{len(catalog.points)} quầy-phòng/service points")
 
