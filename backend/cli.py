@@ -23,11 +23,20 @@ def _settings(overrides=None):
 
 def _deps(check_migrations=True):
     from .bootstrap import build_container
+    from .settings.hospital import ConfigError
 
     try:
         return build_container(_settings(), check_migrations=check_migrations).deps
-    except RuntimeError as exc:  # a setting the container cannot start with: say which, no traceback
-        _fail(str(exc))
+    except (RuntimeError, ConfigError) as exc:  # a setting it cannot start with: say which, no traceback
+        _fail(_setting_error(exc))
+
+
+def _setting_error(exc: Exception) -> str:
+    from .settings.hospital import ConfigError
+
+    if isinstance(exc, ConfigError):
+        return f"Cấu hình lỗi / configuration error in {_settings().config_path}: {exc}"
+    return str(exc)
 
 
 def _fail(message: str) -> None:
@@ -69,6 +78,7 @@ def serve(host, port, workers):
     """Run the production server (gunicorn, gevent event loop)."""
     from .bootstrap import build_container
     from .serving.gunicorn_app import TiepDonServer
+    from .settings.hospital import ConfigError
 
     from sqlalchemy.exc import DBAPIError
 
@@ -77,13 +87,13 @@ def serve(host, port, workers):
         # Fail here, clearly, rather than inside a worker. Disposed before gunicorn forks: a
         # worker must not inherit this process's SQLite connections (and their -shm mapping).
         build_container(settings, for_server=True).engine.dispose()
-    except RuntimeError as exc:
-        _fail(str(exc))
+    except (RuntimeError, ConfigError) as exc:
+        _fail(_setting_error(exc))
     except DBAPIError as exc:
         _fail("Không mở được cơ sở dữ liệu / cannot open the database (DATABASE_URL): "
               f"{type(exc.orig).__name__}: {exc.orig}")
     if workers > 1:
-        if not os.environ.get("REDIS_URL"):
+        if not settings.redis_url:
             _fail("--workers > 1 cần REDIS_URL / needs REDIS_URL so every process reaches every client")
         _serve_many(host, port, workers)
         return

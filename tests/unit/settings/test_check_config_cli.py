@@ -48,3 +48,18 @@ def test_check_config_without_a_path_reads_the_configured_file(tmp_path):
 def test_check_config_refuses_a_missing_file(tmp_path):
     done = run(str(tmp_path / "nowhere.toml"))
     assert done.exit_code == 2 and "nowhere.toml" in done.output and "configuration error" in done.output
+
+
+def test_a_command_with_a_bad_hospital_file_says_where_without_a_traceback(tmp_path):
+    from backend.adapters.db.migrate import upgrade
+
+    url = f"sqlite:///{tmp_path / 'tiepdon.db'}"
+    upgrade(url)
+    text = GOOD.replace('clinic = "Mon-Fri 07:00-11:30"', 'clinic = "Mon-Fri 7h-11h"')
+    path = tmp_path / "hospital.toml"
+    path.write_text(text, encoding="utf-8")
+    done = CliRunner().invoke(main, ["device", "list"], env={
+        "DATABASE_URL": url, "SECRET_KEY": "s" * 40, "TIEPDON_CONFIG": str(path)})
+    assert done.exit_code == 2, done.output
+    assert f"line {line_of(text, 'clinic = ')}, hours.clinic" in done.output
+    assert done.exception is None or isinstance(done.exception, SystemExit)
