@@ -12,30 +12,32 @@ import os  # noqa: E402
 import click  # noqa: E402
 
 
-def _settings(overrides=None):
+def _settings(overrides=None, env=None):
+    """The process settings; `env`: an environment built by the command instead of this process's."""
     from .settings import InvalidSetting, Settings
 
     try:
-        return Settings.from_env(overrides)
+        return Settings.from_env(overrides, env=env)
     except InvalidSetting as exc:
         _fail(str(exc))
 
 
-def _deps(check_migrations=True):
+def _deps(check_migrations=True, env=None):
     from .bootstrap import build_container
     from .settings.hospital import ConfigError
 
+    settings = _settings(env=env)
     try:
-        return build_container(_settings(), check_migrations=check_migrations).deps
+        return build_container(settings, check_migrations=check_migrations).deps
     except (RuntimeError, ConfigError) as exc:  # a setting it cannot start with: say which, no traceback
-        _fail(_setting_error(exc))
+        _fail(_setting_error(exc, settings))
 
 
-def _setting_error(exc: Exception) -> str:
+def _setting_error(exc: Exception, settings) -> str:
     from .settings.hospital import ConfigError
 
     if isinstance(exc, ConfigError):
-        return f"Cấu hình lỗi / configuration error in {_settings().config_path}: {exc}"
+        return f"Cấu hình lỗi / configuration error in {settings.config_path}: {exc}"
     return str(exc)
 
 
@@ -88,7 +90,7 @@ def serve(host, port, workers):
         # worker must not inherit this process's SQLite connections (and their -shm mapping).
         build_container(settings, for_server=True).engine.dispose()
     except (RuntimeError, ConfigError) as exc:
-        _fail(_setting_error(exc))
+        _fail(_setting_error(exc, settings))
     except DBAPIError as exc:
         _fail("Không mở được cơ sở dữ liệu / cannot open the database (DATABASE_URL): "
               f"{type(exc.orig).__name__}: {exc.orig}")
@@ -264,11 +266,16 @@ def payments_reconcile(min_age_min):
 
 
 @main.group()
-def pay():
+@click.pass_context
+def pay(ctx):
     """Demo: pay an invoice through the VNPay or bank simulator (`tiepdon demo` must be running)."""
     from .demo import load_demo_environment
 
-    load_demo_environment()
+    ctx.obj = load_demo_environment()  # the running demo's settings, for the commands below
+
+
+def _demo_env() -> dict:
+    return click.get_current_context().obj or {}
 
 
 def _demo_invoice(deps, ident):
@@ -293,7 +300,7 @@ def pay_vnpay(ident, code):
     from .domain.errors import DomainError
     from .services.payments import start_vnpay
 
-    deps = _deps()
+    deps = _deps(env=_demo_env())
     invoice = _demo_invoice(deps, ident)
     try:
         start = start_vnpay(deps, invoice.id, ip_addr="127.0.0.1", actor="cli")
@@ -317,9 +324,9 @@ def pay_bank(ident, amount):
     from .domain.errors import DomainError
     from .services.payments import start_vietqr
 
-    deps = _deps()
+    deps = _deps(env=_demo_env())
     invoice = _demo_invoice(deps, ident)
-    bank_url = os.environ.get("BANK_SIMULATOR_URL")
+    bank_url = _demo_env().get("BANK_SIMULATOR_URL")
     if not bank_url:
         _fail("BANK_SIMULATOR_URL chưa đặt / not set: start `tiepdon demo` first")
     try:
