@@ -9,11 +9,11 @@ from .adapters.cpu_pool import CpuPool
 from .adapters.db.storage import require_writable
 from .adapters.db.uow import SqlUnitOfWorkFactory
 from .adapters.pii_vault import FernetPiiVault
-from .config_loader import load_catalog
 from .domain.tokens import TokenSigner
 from .services.context import Deps
 from .adapters.realtime import SocketIOPublisher
 from .settings import Settings, require_secret
+from .settings.hospital import HospitalFile, load_hospital_file
 
 
 @dataclass
@@ -35,7 +35,9 @@ def build_container(settings: Settings, check_migrations: bool = True, for_serve
         require_migrated(engine, settings.database_url)
     if for_server:
         require_writable(engine)  # a real write: a server that can store nothing must not start
-    catalog = load_catalog(settings.config_path, ignore_hours=settings.ignore_opening_hours)
+    hospital = load_hospital_file(settings.config_path, ignore_hours=settings.ignore_opening_hours,
+                                  appointment_overrides=settings.extra.get("appointments"))
+    catalog = hospital.catalog
     public_url = settings.public_url or "http://localhost:8000"
     deps = Deps(
         uow=SqlUnitOfWorkFactory(engine, gate_for(engine)),
@@ -51,8 +53,9 @@ def build_container(settings: Settings, check_migrations: bool = True, for_serve
     deps.card_checker = settings.extra.get("card_checker") or _card_checker(settings)
     deps.xml0_signer = _xml0_signer(settings, deps.clock)
     deps.his = settings.extra.get("his") or _his_gateway(settings, deps.xml0_signer)
-    deps.extras["payments"] = settings.extra.get("payments_context") or _payments(settings, deps.public_url, deps.cpu)
-    deps.extras["mobile"] = _mobile(settings, deps.cpu, for_server)
+    deps.extras["payments"] = (settings.extra.get("payments_context")
+                               or _payments(settings, hospital, deps.public_url, deps.cpu))
+    deps.extras["mobile"] = _mobile(settings, hospital, deps.cpu, for_server)
     deps.extras["manual_lookup_limit"] = settings.manual_lookup_limit
     return Container(settings=settings, engine=engine, deps=deps)
 
@@ -94,17 +97,17 @@ def _xml0_signer(settings: Settings, clock):
     return load_pkcs12_signer(settings.his_signing_p12, settings.his_signing_p12_password, now=clock)
 
 
-def _payments(settings: Settings, public_url: str, cpu):
-    """VNPay client, bank webhook verifier and QR renderer from payment settings (see payments_config)."""
+def _payments(settings: Settings, hospital: HospitalFile, public_url: str, cpu):
+    """VNPay client, bank webhook verifier and QR renderer from payment settings (settings/payments.py)."""
     from datetime import timedelta
 
     from .adapters.payments.bank_webhook import BankWebhookConfig, BankWebhookVerifier
     from .adapters.payments.qr_image import QrCodeRenderer
     from .adapters.payments.vnpay_client import VnpayClient
-    from .payments_config import bank_directory, load_payment_settings
+    from .settings.payments import bank_directory, payment_settings
     from .services.payments import PaymentContext, PaymentPolicy
 
-    ps = load_payment_settings(settings.config_path, public_url, settings.extra.get("payments"))
+    ps = payment_settings(hospital.payments, settings, public_url, settings.extra.get("payments"))
     bank = bank_directory(ps).by_bin(ps.bank_bin) if ps.bank_bin else None
     policy = PaymentPolicy(
         invoice_ttl_min=ps.invoice_ttl_min, bank_bin=ps.bank_bin, bank_account=ps.bank_account,
@@ -146,12 +149,11 @@ class _NoSmsGateway:
         raise NotifyUnavailable("no_gateway")
 
 
-def _mobile(settings: Settings, cpu, for_server: bool):
+def _mobile(settings: Settings, hospital: HospitalFile, cpu, for_server: bool):
     """SMS notifier (HTTP gateway, or the in-memory development outbox when TIEPDON_DEV_SMS says
     so) and the appointment policy from hospital.toml [appointments]."""
     from .adapters.notify import DevSmsSink, HttpSmsGateway
     from .adapters.payments.qr_image import QrCodeRenderer
-    from .mobile_config import load_appointment_policy
     from .services.accounts import DEFAULT_OTP_TEMPLATE, MobileContext
 
     notifier = settings.extra.get("notifier")
@@ -171,7 +173,7 @@ def _mobile(settings: Settings, cpu, for_server: bool):
             notifier = _NoSmsGateway()
     return MobileContext(
         notifier=notifier,
-        appointments=load_appointment_policy(settings.config_path, settings.extra.get("appointments")),
+        appointments=hospital.appointments,
         otp_template=settings.sms_otp_template or DEFAULT_OTP_TEMPLATE,
         qr=QrCodeRenderer(box_size=8, cpu=cpu),
         outbox=outbox,

@@ -12,22 +12,33 @@ import os  # noqa: E402
 import click  # noqa: E402
 
 
-def _settings(overrides=None):
+def _settings(overrides=None, env=None):
+    """The process settings; `env`: an environment built by the command instead of this process's."""
     from .settings import InvalidSetting, Settings
 
     try:
-        return Settings.from_env(overrides)
+        return Settings.from_env(overrides, env=env)
     except InvalidSetting as exc:
         _fail(str(exc))
 
 
-def _deps(check_migrations=True):
+def _deps(check_migrations=True, env=None):
     from .bootstrap import build_container
+    from .settings.hospital import ConfigError
 
+    settings = _settings(env=env)
     try:
-        return build_container(_settings(), check_migrations=check_migrations).deps
-    except RuntimeError as exc:  # a setting the container cannot start with: say which, no traceback
-        _fail(str(exc))
+        return build_container(settings, check_migrations=check_migrations).deps
+    except (RuntimeError, ConfigError) as exc:  # a setting it cannot start with: say which, no traceback
+        _fail(_setting_error(exc, settings))
+
+
+def _setting_error(exc: Exception, settings) -> str:
+    from .settings.hospital import ConfigError
+
+    if isinstance(exc, ConfigError):
+        return f"Cấu hình lỗi / configuration error in {settings.config_path}: {exc}"
+    return str(exc)
 
 
 def _fail(message: str) -> None:
@@ -69,6 +80,7 @@ def serve(host, port, workers):
     """Run the production server (gunicorn, gevent event loop)."""
     from .bootstrap import build_container
     from .serving.gunicorn_app import TiepDonServer
+    from .settings.hospital import ConfigError
 
     from sqlalchemy.exc import DBAPIError
 
@@ -77,13 +89,13 @@ def serve(host, port, workers):
         # Fail here, clearly, rather than inside a worker. Disposed before gunicorn forks: a
         # worker must not inherit this process's SQLite connections (and their -shm mapping).
         build_container(settings, for_server=True).engine.dispose()
-    except RuntimeError as exc:
-        _fail(str(exc))
+    except (RuntimeError, ConfigError) as exc:
+        _fail(_setting_error(exc, settings))
     except DBAPIError as exc:
         _fail("Không mở được cơ sở dữ liệu / cannot open the database (DATABASE_URL): "
               f"{type(exc.orig).__name__}: {exc.orig}")
     if workers > 1:
-        if not os.environ.get("REDIS_URL"):
+        if not settings.redis_url:
             _fail("--workers > 1 cần REDIS_URL / needs REDIS_URL so every process reaches every client")
         _serve_many(host, port, workers)
         return
@@ -192,15 +204,17 @@ def device_list():
 
 
 @main.command("check-config")
-def check_config():
-    """Validate the hospital configuration file."""
-    from .config_loader import ConfigError, load_catalog
+@click.argument("path", required=False, type=click.Path(dir_okay=False))
+def check_config(path):
+    """Validate the hospital configuration file: PATH, or the configured one (TIEPDON_CONFIG)."""
+    from .settings.hospital import ConfigError, load_hospital_file
 
-    path = _settings().config_path
+    path = path or _settings().config_path
     try:
-        catalog = load_catalog(path)
+        hospital = load_hospital_file(path)
     except (ConfigError, OSError) as exc:
         _fail(f"Cấu hình lỗi / configuration error in {path}: {exc}")
+    catalog = hospital.catalog
     click.echo(f"OK: {catalog.hospital_name_vi} — {len(catalog.services)} dịch vụ/services, "
                f"{len(catalog.points)} quầy-phòng/service points")
 
@@ -252,11 +266,16 @@ def payments_reconcile(min_age_min):
 
 
 @main.group()
-def pay():
+@click.pass_context
+def pay(ctx):
     """Demo: pay an invoice through the VNPay or bank simulator (`tiepdon demo` must be running)."""
     from .demo import load_demo_environment
 
-    load_demo_environment()
+    ctx.obj = load_demo_environment()  # the running demo's settings, for the commands below
+
+
+def _demo_env() -> dict:
+    return click.get_current_context().obj or {}
 
 
 def _demo_invoice(deps, ident):
@@ -281,7 +300,7 @@ def pay_vnpay(ident, code):
     from .domain.errors import DomainError
     from .services.payments import start_vnpay
 
-    deps = _deps()
+    deps = _deps(env=_demo_env())
     invoice = _demo_invoice(deps, ident)
     try:
         start = start_vnpay(deps, invoice.id, ip_addr="127.0.0.1", actor="cli")
@@ -305,9 +324,9 @@ def pay_bank(ident, amount):
     from .domain.errors import DomainError
     from .services.payments import start_vietqr
 
-    deps = _deps()
+    deps = _deps(env=_demo_env())
     invoice = _demo_invoice(deps, ident)
-    bank_url = os.environ.get("BANK_SIMULATOR_URL")
+    bank_url = _demo_env().get("BANK_SIMULATOR_URL")
     if not bank_url:
         _fail("BANK_SIMULATOR_URL chưa đặt / not set: start `tiepdon demo` first")
     try:

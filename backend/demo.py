@@ -6,10 +6,11 @@ tokens survive a restart of the demo. Nothing here is for production.
 import os
 import secrets
 import sys
+from collections.abc import Mapping
 
 import click
 
-from .settings import ROOT
+from .settings import ROOT, Settings
 
 DEMO_DIR = os.path.join(ROOT, "var", "demo")
 SECRETS_FILE = os.path.join(DEMO_DIR, "secrets.env")
@@ -46,28 +47,30 @@ def _load_or_create_secrets() -> dict:
     return values
 
 
-def prepare_demo_environment(port: int) -> dict:
-    env = _load_or_create_secrets()
-    os.environ.update(env)
-    os.environ.setdefault("DATABASE_URL", f"sqlite:///{os.path.join(DEMO_DIR, 'tiepdon.db')}")
-    os.environ.setdefault("TIEPDON_PUBLIC_URL", f"http://localhost:{port}")
+def prepare_demo_environment(port: int, base: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The demo's environment, built here and handed to what it starts (the `tiepdon serve` child,
+    the kiosk): this process's environment, the demo's secrets over it, and demo defaults where the
+    environment says nothing. This process's own environment is left as it is."""
+    env = dict(os.environ if base is None else base)
+    env.update(_load_or_create_secrets())
+    env.setdefault("DATABASE_URL", f"sqlite:///{os.path.join(DEMO_DIR, 'tiepdon.db')}")
+    env.setdefault("TIEPDON_PUBLIC_URL", f"http://localhost:{port}")
     # The demo must work at any hour; a real hospital keeps its opening hours.
-    os.environ.setdefault("TIEPDON_IGNORE_OPENING_HOURS", "1")
+    env.setdefault("TIEPDON_IGNORE_OPENING_HOURS", "1")
     # No SMS gateway in the demo: sign-in codes stay in the admin-only outbox.
-    os.environ.setdefault("TIEPDON_DEV_SMS", "1")
+    env.setdefault("TIEPDON_DEV_SMS", "1")
     return env
 
 
-def seed_demo_accounts() -> list[tuple[str, str, str]]:
+def seed_demo_accounts(settings: "Settings") -> list[tuple[str, str, str]]:
     """Creates the demo staff and kiosk once; returns (what, login, secret) lines to show."""
     from .bootstrap import build_container
     from .services.auth import add_device, add_staff
-    from .settings import Settings
 
     if os.path.exists(CREDENTIALS_FILE):
         with open(CREDENTIALS_FILE, encoding="utf-8") as fh:
             return [tuple(line.rstrip("\n").split("\t")) for line in fh if line.strip()]
-    deps = build_container(Settings.from_env()).deps
+    deps = build_container(settings).deps
     lines = []
     for username, name, role, points in DEMO_STAFF:
         password = secrets.token_urlsafe(9)
@@ -87,12 +90,14 @@ def run_demo(host: str, port: int) -> None:
 
     from .demo_simulators import start_demo_kiosk, start_identity_simulators, start_printer_simulator
 
-    prepare_demo_environment(port)
-    simulators = start_identity_simulators()
-    simulators.update(start_printer_simulator(os.path.join(DEMO_DIR, "printed")))
-    simulators.update(start_payment_simulators(port))
-    upgrade(os.environ["DATABASE_URL"])
-    creds = seed_demo_accounts()
+    env = prepare_demo_environment(port)
+    simulators = start_identity_simulators(env)
+    printer_links, printer = start_printer_simulator(os.path.join(DEMO_DIR, "printed"))
+    simulators.update(printer_links)
+    simulators.update(start_payment_simulators(env, port))
+    settings = Settings.from_env(env=env)
+    upgrade(settings.database_url)
+    creds = seed_demo_accounts(settings)
     base = f"http://localhost:{port}"
     click.echo("")
     click.echo("Tiếp Đón — bản chạy thử / demo")
@@ -107,22 +112,23 @@ def run_demo(host: str, port: int) -> None:
     for what, login, secret in creds:
         click.echo(f"    {what:16} {login:14} {secret}")
     kiosk_token = next(secret for what, _login, secret in creds if what == "kiosk")
-    kiosk = start_demo_kiosk(f"http://127.0.0.1:{port}", kiosk_token, DEMO_DIR)
+    kiosk = start_demo_kiosk(f"http://127.0.0.1:{port}", kiosk_token, DEMO_DIR, printer, env)
     if kiosk is None:
         click.echo("  Máy kiosk / kiosk: no screen here; on a desktop run: "
                    "TIEPDON_KIOSK_TOKEN=<kiosk token> tiepdon kiosk --config var/demo/kiosk.toml --windowed")
     click.echo("  Ctrl+C để dừng / to stop")
     sys.stdout.flush()
-    _serve_until_stopped(host, port)
+    _serve_until_stopped(host, port, env)
 
 
-def _serve_until_stopped(host: str, port: int) -> None:
+def _serve_until_stopped(host: str, port: int, env: Mapping[str, str]) -> None:
     """The server is a `tiepdon serve` child process, exactly as in production: it starts clean and
     patched for its event loop, while the simulators stay here on ordinary threads."""
     import signal
     import subprocess
 
-    server = subprocess.Popen([sys.executable, "-m", "backend.cli", "serve", "--host", host, "--port", str(port)])
+    server = subprocess.Popen([sys.executable, "-m", "backend.cli", "serve", "--host", host, "--port", str(port)],
+                              env=dict(env))
 
     def stop(*_):
         server.terminate()
@@ -149,31 +155,31 @@ def _serve_on(app, port: int) -> int:
     return server.server_port
 
 
-def start_payment_simulators(port: int) -> dict[str, str]:
+def start_payment_simulators(env: dict[str, str], port: int) -> dict[str, str]:
     """VNPay sandbox and bank simulators calling this demo's IPN and webhook. Their addresses go to
-    the environment (for the backend) and to var/demo/payments.env (for `tiepdon pay`)."""
-    import tomllib
-
+    `env` (for the backend) and to var/demo/payments.env (for `tiepdon pay`)."""
+    from .settings.hospital import load_hospital_file
     from .simulators.bank import create_bank_simulator
     from .simulators.vnpay import create_vnpay_simulator
 
-    with open(os.environ.get("TIEPDON_CONFIG", os.path.join(ROOT, "config", "hospital.toml")), "rb") as fh:
-        hospital = tomllib.load(fh).get("payments", {})
+    settings = Settings.from_env(env=env)
+    hospital = load_hospital_file(settings.config_path).payments
     backend = f"http://127.0.0.1:{port}/api/v1/payments"
-    tmn_code = os.environ.setdefault("VNPAY_TMN_CODE", "DEMO0001")
-    vnpay = create_vnpay_simulator(tmn_code, os.environ["VNPAY_HASH_SECRET"], f"{backend}/vnpay/ipn")
+    tmn_code = env.setdefault("VNPAY_TMN_CODE", "DEMO0001")
+    vnpay = create_vnpay_simulator(tmn_code, env["VNPAY_HASH_SECRET"], f"{backend}/vnpay/ipn")
     vnpay_url = f"http://127.0.0.1:{_serve_on(vnpay, port + 701)}"
-    bank = create_bank_simulator(f"{backend}/bank-webhook", os.environ["BANK_WEBHOOK_SECRET"],
-                                 hospital.get("account", "1012345678"), bank_bin=hospital.get("bank_bin", "970436"))
+    bank = create_bank_simulator(f"{backend}/bank-webhook", env["BANK_WEBHOOK_SECRET"],
+                                 hospital.get("bank_account", "1012345678"),
+                                 bank_bin=hospital.get("bank_bin", "970436"))
     bank_url = f"http://127.0.0.1:{_serve_on(bank, port + 702)}"
     runtime = {
-        "DATABASE_URL": os.environ["DATABASE_URL"],
+        "DATABASE_URL": env["DATABASE_URL"],
         "VNPAY_TMN_CODE": tmn_code,
         "VNPAY_PAYMENT_URL": f"{vnpay_url}/paymentv2/vpcpay.html",
         "VNPAY_API_URL": f"{vnpay_url}/merchant_webapi/api/transaction",
         "BANK_SIMULATOR_URL": bank_url,
     }
-    os.environ.update(runtime)
+    env.update(runtime)
     fd = os.open(PAYMENTS_ENV_FILE, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         fh.writelines(f"{k}={v}\n" for k, v in runtime.items())
@@ -182,14 +188,17 @@ def start_payment_simulators(port: int) -> dict[str, str]:
             "Trả tiền thử / pay from the demo": "tiepdon pay vnpay N001  |  tiepdon pay bank N001"}
 
 
-def load_demo_environment() -> None:
-    """For `tiepdon pay` in another terminal: the running demo's database, secrets and simulators.
-    Values already in the environment win, so the command also works against a configured setup."""
+def load_demo_environment(base: Mapping[str, str] | None = None) -> dict[str, str]:
+    """For `tiepdon pay` in another terminal: the running demo's database, secrets and simulators,
+    as an environment for that command's settings. Values already in the environment win, so the
+    command also works against a configured setup."""
+    env = dict(os.environ if base is None else base)
     for path in (SECRETS_FILE, PAYMENTS_ENV_FILE):
         if os.path.exists(path):
             with open(path, encoding="utf-8") as fh:
                 for line in fh:
                     if "=" in line:
                         key, value = line.rstrip("\n").split("=", 1)
-                        os.environ.setdefault(key, value)
-    os.environ.setdefault("TIEPDON_IGNORE_OPENING_HOURS", "1")
+                        env.setdefault(key, value)
+    env.setdefault("TIEPDON_IGNORE_OPENING_HOURS", "1")
+    return env

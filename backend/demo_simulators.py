@@ -1,8 +1,10 @@
 """The outside systems of the demo, each a real HTTP server on a loopback port in this process:
-BHXH card-check gateway and HIS (FHIR). Their addresses reach the backend through the environment,
-exactly as a hospital would configure the real ones."""
+BHXH card-check gateway, HIS (FHIR) and a thermal printer. Their addresses go into the demo's
+environment (the one `tiepdon demo` builds and hands to the server it starts), exactly as a
+hospital would configure the real ones."""
 import os
 import threading
+from collections.abc import Mapping
 
 from werkzeug.serving import make_server
 
@@ -16,14 +18,14 @@ def _serve(app, name: str) -> str:
     return f"http://127.0.0.1:{server.server_port}"
 
 
-def start_identity_simulators(latency_ms: int = 50) -> dict[str, str]:
+def start_identity_simulators(env: dict[str, str], latency_ms: int = 50) -> dict[str, str]:
     from .simulators.bhxh import create_bhxh_simulator
     from .simulators.bhxh_data import DEFAULT_ACCOUNT, DEFAULT_STAFF_CCCD, DEFAULT_STAFF_NAME
     from .simulators.his import create_his_simulator
 
     bhxh = _serve(create_bhxh_simulator(latency_ms=latency_ms), "bhxh")
     his = _serve(create_his_simulator(latency_ms=latency_ms), "his")
-    os.environ.update({
+    env.update({
         "BHXH_URL": bhxh,
         "BHXH_USERNAME": DEFAULT_ACCOUNT.username,
         "BHXH_PASSWORD": DEFAULT_ACCOUNT.password,
@@ -34,34 +36,35 @@ def start_identity_simulators(latency_ms: int = 50) -> dict[str, str]:
     return {"BHXH (giả lập / simulator)": bhxh, "HIS FHIR (giả lập / simulator)": his}
 
 
-def start_printer_simulator(save_dir: str) -> dict[str, str]:
+def start_printer_simulator(save_dir: str) -> tuple[dict[str, str], str]:
     """A thermal printer on the lobby network (ESC/POS over TCP), for the demo kiosk. Each job is
-    kept in `save_dir` with a PNG preview of exactly what was printed."""
+    kept in `save_dir` with a PNG preview of exactly what was printed. Returns the links to show
+    and the printer's host:port."""
     from printer_drivers.simulator import PrinterSimulator
 
     os.makedirs(save_dir, exist_ok=True)
     printer = PrinterSimulator("127.0.0.1", 0, save_dir=save_dir).start()
-    os.environ["TIEPDON_DEMO_PRINTER"] = f"127.0.0.1:{printer.port}"
-    return {"Máy in nhiệt (giả lập) / thermal printer (simulator)": f"tcp://127.0.0.1:{printer.port}"}
+    return ({"Máy in nhiệt (giả lập) / thermal printer (simulator)": f"tcp://127.0.0.1:{printer.port}"},
+            f"127.0.0.1:{printer.port}")
 
 
-def start_demo_kiosk(backend_url: str, token: str, demo_dir: str):
+def start_demo_kiosk(backend_url: str, token: str, demo_dir: str, printer: str, env: Mapping[str, str]):
     """A kiosk window for the demo, in its own process (Kivy runs one App per process), printing
     to the demo's printer simulator. Only where there is a screen to show it on."""
     import atexit
     import subprocess
     import sys
 
-    host, port = os.environ["TIEPDON_DEMO_PRINTER"].split(":")
+    host, port = printer.split(":")
     path = os.path.join(demo_dir, "kiosk.toml")
     with open(path, "w", encoding="utf-8") as fh:
         fh.write(f'[kiosk]\nname = "kiosk-demo-1"\nbackend_url = "{backend_url}"\n\n'
                  f'[scanner]\nkind = "wedge"\n\n'
                  f'[printer]\nkind = "network"\nhost = "{host}"\nport = {port}\n\n'
                  f'[screen]\nwidth = 540\nheight = 960\nfullscreen = false\n')
-    if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+    if not (env.get("DISPLAY") or env.get("WAYLAND_DISPLAY")):
         return None
     proc = subprocess.Popen([sys.executable, "-m", "kiosk_client", "--config", path, "--windowed"],
-                            env=dict(os.environ, TIEPDON_KIOSK_TOKEN=token, KIVY_NO_ARGS="1"))
+                            env=dict(env, TIEPDON_KIOSK_TOKEN=token, KIVY_NO_ARGS="1"))
     atexit.register(proc.terminate)
     return proc

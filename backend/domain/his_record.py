@@ -17,9 +17,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Literal
-from zoneinfo import ZoneInfo
 
-HOSPITAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+from .hospital_time import HOSPITAL_TZ
 
 Gender = Literal["male", "female", "unknown"]
 GENDERS: tuple[str, ...] = ("male", "female", "unknown")

@@ -17,21 +17,15 @@ Brand-name routes often carry only unaccented text (GSM 7-bit; Vietnamese with d
 and costs twice the segments); `ascii_only` strips the marks (đ → d) just before sending.
 """
 import logging
-import unicodedata
 
 import requests
 
+from ...domain.diacritics import strip_diacritics
 from ...domain.otp import mask_phone
 from ...services.ports.notify import NotifyRejected, NotifyUnavailable, SmsMessage
 from ..http_session import outbound_session
 
 log = logging.getLogger("tiepdon.sms")
-
-
-def strip_vietnamese_marks(text: str) -> str:
-    text = text.replace("đ", "d").replace("Đ", "D")
-    decomposed = unicodedata.normalize("NFD", text)
-    return unicodedata.normalize("NFC", "".join(c for c in decomposed if unicodedata.category(c) != "Mn"))
 
 
 class HttpSmsGateway:
@@ -48,7 +42,7 @@ class HttpSmsGateway:
         return f"HttpSmsGateway(url={self.url!r}, brand_name={self.brand_name!r})"
 
     def send_sms(self, message: SmsMessage) -> str:
-        text = strip_vietnamese_marks(message.text) if self.ascii_only else message.text
+        text = strip_diacritics(message.text) if self.ascii_only else message.text
         body = {"to": message.to.lstrip("+"), "brandname": self.brand_name,
                 "type": "otp" if message.kind == "otp" else "cskh", "message": text, "ref": message.ref}
         headers = {"Authorization": f"Bearer {self._key}", "X-Request-Id": message.ref}

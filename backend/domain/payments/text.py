@@ -2,16 +2,9 @@
 
 from __future__ import annotations
 
-import unicodedata
+from backend.domain.diacritics import strip_diacritics
 
-# "đ" is a letter of its own, not "d" plus a combining mark, so NFD leaves it intact.
-_LETTERS_WITHOUT_DECOMPOSITION = str.maketrans({"đ": "d", "Đ": "D"})
-
-
-def strip_diacritics(text: str) -> str:
-    """"Khám bệnh Đa khoa" -> "Kham benh Da khoa". Characters with no ASCII base are kept as they are."""
-    decomposed = unicodedata.normalize("NFD", text.translate(_LETTERS_WITHOUT_DECOMPOSITION))
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+__all__ = ["is_printable_ascii", "strip_diacritics"]
 
 
 def is_printable_ascii(text: str) -> bool:

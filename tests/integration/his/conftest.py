@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import itertools
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
 from typing import Any
 
 import pytest
 import requests
 
 from backend.adapters.his.fhir_client import FhirHisClient
-from backend.domain.his_record import HOSPITAL_TZ, VisitRegistration
-from backend.simulators.his import create_his_simulator, make_his_simulator_server
+from backend.domain.his_record import VisitRegistration
+from backend.simulators.his import create_his_simulator
+from tests.support.his import visit_registration
+from tests.support.wsgi import served
 
 SIM_TOKEN = "sim-test-token"
 _visit_numbers = itertools.count(1)
@@ -43,22 +43,11 @@ class RunningSimulator:
         )
 
 
-def _serve(app) -> Iterator[str]:
-    server = make_his_simulator_server(app, "127.0.0.1", 0)
-    thread = threading.Thread(target=server.serve_forever, name="his-simulator", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
-
-
 @pytest.fixture(scope="module")
 def _simulator_url() -> Iterator[str]:
     # One server per module keeps the suite fast; `his` resets its state before every test.
-    yield from _serve(create_his_simulator(auth_token=SIM_TOKEN))
+    with served(create_his_simulator(auth_token=SIM_TOKEN)) as url:
+        yield url
 
 
 @pytest.fixture
@@ -76,27 +65,7 @@ def client(his: RunningSimulator) -> Iterator[FhirHisClient]:
 
 def registration(**overrides: Any) -> VisitRegistration:
     """A new visit (unique visit_id) of a BHYT patient unknown to the HIS; override any field."""
-    number = next(_visit_numbers)
-    fields: dict[str, Any] = {
-        "visit_id": f"LK-79001-20240501-{number:04d}",
-        "seq": number,
-        "patient_id": f"BN{number:05d}",
-        "full_name": "Nguyễn Văn Bình",
-        "arrived_at": datetime(2024, 5, 1, 8, 5, tzinfo=HOSPITAL_TZ),
-        "hospital_code": "79001",
-        "service_code": "02.1896",
-        "service_name": "Khám Nội",
-        "gender": "male",
-        "cccd": f"0790850{number:05d}",
-        "dob": date(1985, 3, 15),
-        "bhyt_codes": (f"DN47979200{number:05d}",),
-        "ma_dkbd": "79002",
-        "card_valid_from": date(2024, 1, 1),
-        "card_valid_to": date(2024, 12, 31),
-        "ma_doituong_kcb": "1.1",
-    }
-    fields.update(overrides)
-    return VisitRegistration(**fields)
+    return visit_registration(next(_visit_numbers), **overrides)
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from sqlalchemy import text
 
 from backend.domain.appointments import bookable_slots
 from backend.domain.hospital_time import hospital_day, to_local, utc_now
-from backend.mobile_config import load_appointment_policy
+from backend.settings.hospital import load_hospital_file
 from tests.integration.mobile.conftest import FAST, Phone, add_people, bhxh_client
 from tests.support.app import CONFIG, make_backend
 from tests.support.servers import ServerProcess
@@ -19,7 +19,7 @@ PHONES = 100
 
 def first_free_slot(service: str):
     """A real future slot: the servers run on the real clock, not the tests' fixed one."""
-    policy = load_appointment_policy(CONFIG)
+    policy = load_hospital_file(CONFIG).appointments
     now = utc_now()
     for days in range(1, policy.horizon_days):
         found = bookable_slots(policy, policy.rule(service), hospital_day(now) + timedelta(days=days), now)

@@ -23,7 +23,8 @@ from backend.domain.payments.vnpay_ipn import classify_ipn, unknown_error_outcom
 from backend.domain.payments.vnpay_signing import VNPAY_TZ, verify_signature
 from backend.services.ports.payments import WebhookMalformed, WebhookRejected
 from backend.simulators.bank import create_bank_simulator
-from backend.simulators.vnpay import SimConfig, create_vnpay_simulator, make_simulator_server, simulator_of
+from backend.simulators.vnpay import SimConfig, create_vnpay_simulator, simulator_of
+from tests.support.wsgi import serve  # noqa: F401  (the fixture)
 
 VNPAY_SECRET = "SIMSECRET0123456789ABCDEFGHIJKLM"
 TMN_CODE = "DEMO0001"
@@ -116,25 +117,6 @@ def create_receiver(state: ReceiverState, bank_config: BankWebhookConfig) -> Fla
         return jsonify(ok=True, decision=str(match.decision), reason=match.reason and str(match.reason))
 
     return app
-
-
-@pytest.fixture
-def serve():
-    """serve(app) -> base URL of `app` on 127.0.0.1:<free port>, stopped after the test."""
-    servers = []
-
-    def start(app: Flask) -> str:
-        server = make_simulator_server(app, "127.0.0.1", 0)
-        # A short poll interval keeps shutdown (which waits for one poll) from dominating test time.
-        thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
-        thread.start()
-        servers.append((server, thread))
-        return f"http://127.0.0.1:{server.server_port}"
-
-    yield start
-    for server, thread in servers:
-        server.shutdown()
-        thread.join(timeout=5)
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ secret the backend is configured with, so the IPN route sees exactly what VNPay 
 """
 from __future__ import annotations
 
-import threading
 from datetime import datetime
 from urllib.parse import parse_qsl, urlsplit
 
@@ -14,8 +13,8 @@ from sqlalchemy import create_engine, text
 
 from backend.adapters.payments.bank_webhook import sign_webhook_body
 from backend.domain.payments.vnpay_signing import VNPAY_TZ, format_vnp_datetime, signed_query_string, to_vnp_amount
-from backend.simulators.vnpay import make_simulator_server
 from tests.support.app import CONFIG, FixedClock, make_backend
+from tests.support.wsgi import serve  # noqa: F401  (the fixture)
 
 VNPAY_SECRET = "PAYTESTSECRET0123456789ABCDEFGHIJ"
 TMN_CODE = "DEMO0001"
@@ -123,21 +122,3 @@ def db_count(db_url: str, sql: str, **params) -> int:
             return conn.execute(text(sql), params).scalar_one()
     finally:
         engine.dispose()
-
-
-@pytest.fixture
-def serve():
-    """serve(app[, port]) -> base URL of a WSGI app on 127.0.0.1 (default: a free port), stopped after the test."""
-    servers = []
-
-    def start(app, port: int = 0) -> str:
-        server = make_simulator_server(app, "127.0.0.1", port)
-        thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
-        thread.start()
-        servers.append((server, thread))
-        return f"http://127.0.0.1:{server.server_port}"
-
-    yield start
-    for server, thread in servers:
-        server.shutdown()
-        thread.join(timeout=5)

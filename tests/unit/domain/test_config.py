@@ -2,7 +2,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from backend.config_loader import ConfigError, catalog_from_dict, load_catalog, parse_hours
+from backend.settings.hospital import ConfigError, catalog_from_dict, load_catalog, parse_hours
 from tests.support.app import CONFIG
 
 

@@ -1,6 +1,6 @@
-"""Payment settings: the hospital's receiving account from hospital.toml [payments], credentials and
-gateway URLs from the environment (secrets never from a file), test overrides from
-`create_app({"payments": {...}})`.
+"""Payment settings: the hospital's receiving account from hospital.toml [payments] (read by
+settings/hospital.py), credentials and gateway URLs from the environment (secrets never from a
+file; read by settings/environment.py), test overrides from `create_app({"payments": {...}})`.
 
 Environment:
   VNPAY_TMN_CODE, VNPAY_HASH_SECRET      merchant code and hash secret from VNPay (both or neither)
@@ -15,20 +15,19 @@ Environment:
 from __future__ import annotations
 
 import os
-import tomllib
 from dataclasses import dataclass, fields, replace
-from pathlib import Path
 
-from .domain.payments.banks import BankDirectory, load_banks
-from .domain.payments.reference import REFERENCE_PREFIX
-from .settings import ROOT
+from ..domain.payments.banks import BankDirectory, load_banks
+from ..domain.payments.reference import REFERENCE_PREFIX
+from .environment import ROOT, Settings
+from .hospital import ConfigError
 
 DEFAULT_BANKS_CSV = os.path.join(ROOT, "config", "banks.csv")
 SANDBOX_PAYMENT_URL = "https://sandbox.vnpayment.vn/paymentv2/vpcpay.html"
 SANDBOX_API_URL = "https://sandbox.vnpayment.vn/merchant_webapi/api/transaction"
 
 
-class PaymentConfigError(ValueError):
+class PaymentConfigError(ConfigError):
     pass
 
 
@@ -66,63 +65,30 @@ class PaymentSettings:
         return bool(self.bank_bin and self.bank_account)
 
 
-_TOML_KEYS = {
-    "invoice_ttl_min": int, "bank_bin": str, "account": str, "account_name": str,
-    "reference_prefix": str, "banks_csv": str, "querydr_after_min": int, "querydr_window_h": int,
-    "vnpay_payment_url": str, "vnpay_api_url": str,
-}  # fmt: skip
-_ENV = {
-    "VNPAY_TMN_CODE": "vnpay_tmn_code", "VNPAY_HASH_SECRET": "vnpay_hash_secret",
-    "VNPAY_PAYMENT_URL": "vnpay_payment_url", "VNPAY_API_URL": "vnpay_api_url",
-    "VNPAY_RETURN_URL": "vnpay_return_url", "VNPAY_SERVER_IP": "vnpay_server_ip",
-    "BANK_WEBHOOK_SECRET": "bank_webhook_secret", "BANK_WEBHOOK_AUTH": "bank_webhook_auth",
-    "BANK_WEBHOOK_HEADER": "bank_webhook_header", "TIEPDON_INVOICE_TTL_MIN": "invoice_ttl_min",
-    "TIEPDON_PAYMENTS_JOB_S": "jobs_interval_s",
+# PaymentSettings field → the process Settings field the environment fills (None there: not set)
+_FROM_ENVIRONMENT = {
+    "vnpay_tmn_code": "vnpay_tmn_code", "vnpay_hash_secret": "vnpay_hash_secret",
+    "vnpay_payment_url": "vnpay_payment_url", "vnpay_api_url": "vnpay_api_url",
+    "vnpay_return_url": "vnpay_return_url", "vnpay_server_ip": "vnpay_server_ip",
+    "bank_webhook_secret": "bank_webhook_secret", "bank_webhook_auth": "bank_webhook_auth",
+    "bank_webhook_header": "bank_webhook_header", "invoice_ttl_min": "invoice_ttl_min",
+    "jobs_interval_s": "payments_jobs_interval_s",
 }  # fmt: skip
 
 
-def _from_toml(config_path: str) -> dict:
-    with open(config_path, "rb") as fh:
-        section = tomllib.load(fh).get("payments", {})
-    values = {}
-    for key, kind in _TOML_KEYS.items():
-        if key in section:
-            if kind is int and (isinstance(section[key], bool) or not isinstance(section[key], int)):
-                raise PaymentConfigError(f"[payments] {key} must be a whole number")
-            values["bank_account" if key == "account" else key] = kind(section[key])
-    secretish = [k for k in section if "secret" in k or k.endswith("_key")]
-    if secretish:
-        raise PaymentConfigError(f"[payments] {secretish[0]}: secrets belong in the environment, not in the file")
-    if "banks_csv" in values and not os.path.isabs(values["banks_csv"]):
-        values["banks_csv"] = str(Path(config_path).parent / values["banks_csv"])
-    return values
-
-
-def _coerce(name: str, value):
-    kind = {f.name: f.type for f in fields(PaymentSettings)}[name]
-    if value is None or value == "":
-        return None
-    if "int" in str(kind):
-        return int(value)
-    if "float" in str(kind):
-        return float(value)
-    return str(value)
-
-
-def load_payment_settings(config_path: str, public_url: str, overrides: dict | None = None,
-                          env: dict | None = None) -> PaymentSettings:
-    env = os.environ if env is None else env
-    values = _from_toml(config_path)
-    for var, name in _ENV.items():
-        if env.get(var):
-            values[name] = _coerce(name, env[var])
-    for name, value in (overrides or {}).items():
-        values[name] = value
-    settings = PaymentSettings(**values)
-    if not settings.vnpay_return_url:
-        settings = replace(settings, vnpay_return_url=f"{public_url.rstrip('/')}/api/v1/payments/vnpay/return")
-    validate(settings)
-    return settings
+def payment_settings(file_values: dict, settings: Settings, public_url: str,
+                     overrides: dict | None = None) -> PaymentSettings:
+    """The file's [payments] values, then the environment's, then a test's overrides."""
+    values = dict(file_values)
+    for name, setting in _FROM_ENVIRONMENT.items():
+        if getattr(settings, setting) is not None:
+            values[name] = getattr(settings, setting)
+    values.update(overrides or {})
+    result = PaymentSettings(**values)
+    if not result.vnpay_return_url:
+        result = replace(result, vnpay_return_url=f"{public_url.rstrip('/')}/api/v1/payments/vnpay/return")
+    validate(result)
+    return result
 
 
 def validate(settings: PaymentSettings) -> None:
