@@ -12,8 +12,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
-
 from ..domain import otp as otp_rules
 from ..domain.appointments import AppointmentPolicy
 from ..domain.assurance import Assurance
@@ -24,6 +22,7 @@ from ..domain.otp import OtpPolicy, PhoneHistory, Verdict, mask_phone
 from ..domain.tokens import new_id, new_secret_token, sha256_hex
 from .context import Deps
 from .ports.notify import Notifier, NotifyUnavailable, SmsMessage
+from .ports.uow import AlreadyExists
 
 log = logging.getLogger("tiepdon.accounts")
 
@@ -254,10 +253,9 @@ def _add_link(uow, account: Account, patient_id: str, relation: str, channel: st
         uow.links.revoke(existing.id, now, f"account:{account.id}")  # a relative's record becomes mine
     link_id = new_id()
     try:
-        with uow.conn.begin_nested():
-            uow.links.add(id=link_id, account_id=account.id, patient_id=patient_id, relation=relation,
-                          consent_channel=channel, consent_version=version, created_at=now)
-    except IntegrityError:
+        uow.links.add(id=link_id, account_id=account.id, patient_id=patient_id, relation=relation,
+                      consent_channel=channel, consent_version=version, created_at=now)
+    except AlreadyExists:
         raise DomainError("PATIENT_LINKED_ELSEWHERE") from None
     uow.audit.add(now, f"account:{account.id}", f"link.{relation}", patient_id)
     return link_id

@@ -13,8 +13,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Callable
 
-from sqlalchemy.exc import IntegrityError
-
 from ..domain import appointments as rules
 from ..domain.appointments import AppointmentStatus, Arrival
 from ..domain.bhyt_check import CheckStatus, gateway_unavailable
@@ -26,6 +24,7 @@ from .accounts import Account, Link, link_of, mobile_of
 from .context import Deps
 from .idempotency import IdempotencyRequest, find_replay, remember
 from .ports.bhxh import BhxhUnavailable
+from .ports.uow import AlreadyExists
 
 log = logging.getLogger("tiepdon.appointments")
 
@@ -134,7 +133,7 @@ def book(deps: Deps, cmd: Booking, render: Callable[[AppointmentView], dict],
             uow.appointments.add(id=appointment_id, account_id=cmd.account.id, patient_id=link.patient_id,
                                  service_code=service.code, coverage=cmd.coverage, day=day,
                                  slot_start=slot.start, slot_end=slot.end, status="booked", created_at=now)
-        except IntegrityError:
+        except AlreadyExists:
             raise DomainError("APPOINTMENT_DUPLICATE") from None  # the same patient, booked from two phones
         uow.audit.add(now, f"account:{cmd.account.id}", "appointment.book", appointment_id)
         body = render(_view(deps, uow.appointments.get(appointment_id), link))

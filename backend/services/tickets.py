@@ -87,44 +87,22 @@ def create_ticket_and_fee(uow, deps: Deps, cmd: IssueTicket, now):
     # A self-pay fee makes the ticket unpaid at once; only payment_before_call holds it from call-next.
     has_fee = cmd.coverage == "self_pay" and service.fee_vnd > 0
     payment_required = has_fee and service.payment_before_call
-    values = dict(
-        id=new_id(),
-        visit_id=visit_id,
-        service_code=service.code,
-        day=day,
-        number=number,
-        display_number=display_number(service.prefix, number),
-        status=TicketStatus.WAITING.value,
-        coverage=cmd.coverage,
-        priority=cmd.priority.value if cmd.priority else None,
-        priority_confirmed=cmd.priority_confirmed,
-        rank=place.rank,
-        queue_key=place.key,
-        issued_at=now,
-        estimated_wait_min=wait,
-        people_ahead_at_issue=people_ahead,
-        transferred_from=cmd.transferred_from,
-        payment_required=payment_required,
-        paid=not has_fee,
-        issued_by=cmd.issued_by,
-        recall_count=0,
-        requeue_count=0,
-    )
-    uow.tickets.add(values)
-    uow.tickets.add_event(values["id"], now, "issue", None, "waiting", cmd.issued_by, None)
-    fee = None
-    if has_fee:
-        fee = open_exam_fee_invoice(uow, deps, ticket_id=values["id"], visit_id=visit_id,
-                                    service=service, issued_by=cmd.issued_by,
-                                    due_before_call=payment_required, now=now)
-    return Ticket(
-        id=values["id"], visit_id=visit_id, service_code=service.code, day=day, number=number,
-        display_number=values["display_number"], status=TicketStatus.WAITING, coverage=cmd.coverage,
-        priority=cmd.priority, rank=place.rank, queue_key=place.key, issued_at=now,
-        estimated_wait_min=wait, people_ahead_at_issue=people_ahead,
+    ticket = Ticket(
+        id=new_id(), visit_id=visit_id, service_code=service.code, day=day, number=number,
+        display_number=display_number(service.prefix, number), status=TicketStatus.WAITING,
+        coverage=cmd.coverage, priority=cmd.priority, rank=place.rank, queue_key=place.key,
+        issued_at=now, estimated_wait_min=wait, people_ahead_at_issue=people_ahead,
         transferred_from=cmd.transferred_from, payment_required=payment_required,
         paid=not has_fee, priority_confirmed=cmd.priority_confirmed,
-    ), fee
+    )
+    uow.tickets.add(ticket, cmd.issued_by)
+    uow.tickets.add_event(ticket.id, now, "issue", None, "waiting", cmd.issued_by, None)
+    fee = None
+    if has_fee:
+        fee = open_exam_fee_invoice(uow, deps, ticket_id=ticket.id, visit_id=visit_id,
+                                    service=service, issued_by=cmd.issued_by,
+                                    due_before_call=payment_required, now=now)
+    return ticket, fee
 
 
 def request_ticket(deps: Deps, req: TicketRequest, render: Callable[[TicketView], dict],
