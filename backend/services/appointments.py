@@ -24,7 +24,7 @@ from .accounts import Account, Link, link_of, mobile_of
 from .context import Deps
 from .idempotency import IdempotencyRequest, find_replay, remember
 from .ports.bhxh import BhxhUnavailable
-from .ports.uow import AlreadyExists
+from .ports.uow import AlreadyExists, UnitOfWork
 
 log = logging.getLogger("tiepdon.appointments")
 
@@ -61,14 +61,14 @@ def qr_payload(deps: Deps, appointment_id: str) -> str:
     return rules.appointment_qr(appointment_id, deps.signer.sign("appointment", appointment_id))
 
 
-def _patient_link(uow, account: Account, patient_id: str) -> Link | None:
+def _patient_link(uow: UnitOfWork, account: Account, patient_id: str) -> Link | None:
     from .accounts import _link
 
     row = uow.links.active(account.id, patient_id)
     return _link(uow.links.get(row.id)) if row else None
 
 
-def _owned(uow, account: Account, appointment_id: str):
+def _owned(uow: UnitOfWork, account: Account, appointment_id: str):
     row = uow.appointments.get(appointment_id)
     # Someone else's appointment and no appointment look the same: ids cannot be probed.
     if row is None or row.account_id != account.id:

@@ -14,6 +14,7 @@ from ..domain.wait import estimate_wait_min
 from .context import Deps
 from .idempotency import IdempotencyRequest, Replay, find_replay, remember
 from .payments import open_exam_fee_invoice, ticket_invoice
+from .ports.uow import UnitOfWork
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,7 @@ class TicketView:
     invoice: object = None  # domain.invoices.Invoice of a self-pay fee, as of now
 
 
-def average_service_s(uow, deps: Deps, service_code: str) -> float:
+def average_service_s(uow: UnitOfWork, deps: Deps, service_code: str) -> float:
     avg = uow.service_times.average(service_code)
     return avg if avg is not None else float(deps.catalog.service(service_code).default_service_s)
 
@@ -62,12 +63,12 @@ def open_points(deps: Deps, service_code: str) -> int:
     return max(len(deps.catalog.points_for(service_code)), 1)
 
 
-def create_ticket_row(uow, deps: Deps, cmd: IssueTicket, now) -> Ticket:
+def create_ticket_row(uow: UnitOfWork, deps: Deps, cmd: IssueTicket, now) -> Ticket:
     """Numbering, queue place and wait estimate for a new ticket, inside the caller's transaction."""
     return create_ticket_and_fee(uow, deps, cmd, now)[0]
 
 
-def create_ticket_and_fee(uow, deps: Deps, cmd: IssueTicket, now):
+def create_ticket_and_fee(uow: UnitOfWork, deps: Deps, cmd: IssueTicket, now):
     """create_ticket_row, also returning the self-pay fee invoice it opened (or None)."""
     service = deps.catalog.service(cmd.service_code)
     day = hospital_day(now)
@@ -218,14 +219,14 @@ def check_track_token(deps: Deps, ticket_id: str, token: str | None) -> TrackAcc
     return TrackAccess.INVALID if ticket is None else track_access(deps, ticket, token)
 
 
-def _invoice_of(uow, deps: Deps, ticket: Ticket):
+def _invoice_of(uow: UnitOfWork, deps: Deps, ticket: Ticket):
     # Only self-pay tickets carry a fee: BHYT reads skip the extra query.
     if ticket.coverage != "self_pay":
         return None
     return ticket_invoice(uow, deps, ticket.id)
 
 
-def describe(uow, deps: Deps, ticket: Ticket) -> TicketView:
+def describe(uow: UnitOfWork, deps: Deps, ticket: Ticket) -> TicketView:
     token = deps.signer.track_token(ticket.id)
     invoice = _invoice_of(uow, deps, ticket)
     if ticket.status is not TicketStatus.WAITING:
