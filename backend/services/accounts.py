@@ -12,8 +12,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
-
 from ..domain import otp as otp_rules
 from ..domain.appointments import AppointmentPolicy
 from ..domain.assurance import Assurance
@@ -24,6 +22,7 @@ from ..domain.otp import OtpPolicy, PhoneHistory, Verdict, mask_phone
 from ..domain.tokens import new_id, new_secret_token, sha256_hex
 from .context import Deps
 from .ports.notify import Notifier, NotifyUnavailable, SmsMessage
+from .ports.uow import AlreadyExists, UnitOfWork
 
 log = logging.getLogger("tiepdon.accounts")
 
@@ -80,7 +79,7 @@ def _code_hash(deps: Deps, challenge_id: str, code: str) -> str:
     return deps.signer.sign("otp", f"{challenge_id}:{code}")
 
 
-def _history(uow, phone_hash: str, policy: OtpPolicy, now: datetime) -> PhoneHistory:
+def _history(uow: UnitOfWork, phone_hash: str, policy: OtpPolicy, now: datetime) -> PhoneHistory:
     sends, last_sent, _, _ = uow.otp.history(phone_hash, now - timedelta(hours=1))
     _, _, failures, last_failure = uow.otp.history(phone_hash, now - policy.lock_window)
     return PhoneHistory(sends, last_sent, int(failures or 0), last_failure)
@@ -236,14 +235,14 @@ def links(deps: Deps, account: Account) -> list[Link]:
         return [_link(r) for r in uow.links.for_account(account.id)]
 
 
-def link_of(uow, account: Account, link_id: str) -> Link:
+def link_of(uow: UnitOfWork, account: Account, link_id: str) -> Link:
     row = uow.links.get(link_id)
     if row is None or row.account_id != account.id or not row.active:
         raise DomainError("PATIENT_LINK_NOT_FOUND")
     return _link(row)
 
 
-def _add_link(uow, account: Account, patient_id: str, relation: str, channel: str, version: str,
+def _add_link(uow: UnitOfWork, account: Account, patient_id: str, relation: str, channel: str, version: str,
               now: datetime) -> str:
     existing = uow.links.active(account.id, patient_id)
     if existing is not None and (existing.relation == relation or relation == "family"):
@@ -254,10 +253,9 @@ def _add_link(uow, account: Account, patient_id: str, relation: str, channel: st
         uow.links.revoke(existing.id, now, f"account:{account.id}")  # a relative's record becomes mine
     link_id = new_id()
     try:
-        with uow.conn.begin_nested():
-            uow.links.add(id=link_id, account_id=account.id, patient_id=patient_id, relation=relation,
-                          consent_channel=channel, consent_version=version, created_at=now)
-    except IntegrityError:
+        uow.links.add(id=link_id, account_id=account.id, patient_id=patient_id, relation=relation,
+                      consent_channel=channel, consent_version=version, created_at=now)
+    except AlreadyExists:
         raise DomainError("PATIENT_LINKED_ELSEWHERE") from None
     uow.audit.add(now, f"account:{account.id}", f"link.{relation}", patient_id)
     return link_id
@@ -308,7 +306,7 @@ def _clean_share_code(text: str) -> str:
     return "".join(ch for ch in (text or "").upper() if ch.isalnum())
 
 
-def _issue_share_code(uow, deps: Deps, patient_id: str, relation: str, created_by: str,
+def _issue_share_code(uow: UnitOfWork, deps: Deps, patient_id: str, relation: str, created_by: str,
                       consent_version: str, now: datetime) -> tuple[str, datetime]:
     code = _new_share_code()
     expires = now + SHARE_TTL[relation]

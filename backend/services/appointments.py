@@ -13,8 +13,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Callable
 
-from sqlalchemy.exc import IntegrityError
-
 from ..domain import appointments as rules
 from ..domain.appointments import AppointmentStatus, Arrival
 from ..domain.bhyt_check import CheckStatus, gateway_unavailable
@@ -26,6 +24,7 @@ from .accounts import Account, Link, link_of, mobile_of
 from .context import Deps
 from .idempotency import IdempotencyRequest, find_replay, remember
 from .ports.bhxh import BhxhUnavailable
+from .ports.uow import AlreadyExists, UnitOfWork
 
 log = logging.getLogger("tiepdon.appointments")
 
@@ -62,14 +61,14 @@ def qr_payload(deps: Deps, appointment_id: str) -> str:
     return rules.appointment_qr(appointment_id, deps.signer.sign("appointment", appointment_id))
 
 
-def _patient_link(uow, account: Account, patient_id: str) -> Link | None:
+def _patient_link(uow: UnitOfWork, account: Account, patient_id: str) -> Link | None:
     from .accounts import _link
 
     row = uow.links.active(account.id, patient_id)
     return _link(uow.links.get(row.id)) if row else None
 
 
-def _owned(uow, account: Account, appointment_id: str):
+def _owned(uow: UnitOfWork, account: Account, appointment_id: str):
     row = uow.appointments.get(appointment_id)
     # Someone else's appointment and no appointment look the same: ids cannot be probed.
     if row is None or row.account_id != account.id:
@@ -134,7 +133,7 @@ def book(deps: Deps, cmd: Booking, render: Callable[[AppointmentView], dict],
             uow.appointments.add(id=appointment_id, account_id=cmd.account.id, patient_id=link.patient_id,
                                  service_code=service.code, coverage=cmd.coverage, day=day,
                                  slot_start=slot.start, slot_end=slot.end, status="booked", created_at=now)
-        except IntegrityError:
+        except AlreadyExists:
             raise DomainError("APPOINTMENT_DUPLICATE") from None  # the same patient, booked from two phones
         uow.audit.add(now, f"account:{cmd.account.id}", "appointment.book", appointment_id)
         body = render(_view(deps, uow.appointments.get(appointment_id), link))

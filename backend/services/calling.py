@@ -8,6 +8,7 @@ from ..domain.tickets import OPEN_STATES, Action, Ticket, TicketStatus, check_re
 from ..domain.priority import PriorityClass, QueuePlace, queue_place, replace_priority
 from ..domain.wait import updated_average
 from .context import Deps
+from .ports.uow import TicketChanges, UnitOfWork
 from .tickets import IssueTicket, average_service_s, create_ticket_row
 
 
@@ -38,7 +39,7 @@ class StaffScope:
         self.lane.require_point(point)
 
 
-def _record_service_time(uow, deps: Deps, ticket: Ticket, finished_at) -> None:
+def _record_service_time(uow: UnitOfWork, deps: Deps, ticket: Ticket, finished_at) -> None:
     began = ticket.started_at or ticket.called_at
     if began is None:
         return
@@ -47,7 +48,7 @@ def _record_service_time(uow, deps: Deps, ticket: Ticket, finished_at) -> None:
                             updated_average(previous, (finished_at - began).total_seconds()))
 
 
-def _finish_in_tx(uow, deps: Deps, ticket: Ticket, now, actor: str, action: str) -> Ticket:
+def _finish_in_tx(uow: UnitOfWork, deps: Deps, ticket: Ticket, now, actor: str, action: str) -> Ticket:
     target = next_status(ticket.status, Action.FINISH)
     if not uow.tickets.compare_and_set(ticket.id, ticket.status,
                                        {"status": target.value, "finished_at": now}):
@@ -111,7 +112,7 @@ def act(deps: Deps, ticket_id: str, action: Action, scope: StaffScope) -> Ticket
             updated = _finish_in_tx(uow, deps, ticket, now, scope.actor, "finish")
         else:
             target = next_status(ticket.status, action)
-            values: dict = {"status": target.value}
+            values: TicketChanges = {"status": target.value}
             if action is Action.RECALL:
                 values["recall_count"] = ticket.recall_count + 1
                 values["called_at"] = now

@@ -12,6 +12,7 @@ from ..domain.errors import DomainError
 from ..domain.his_record import VisitRegistration
 from .context import Deps
 from .ports.his import HisRejected, HisUnavailable
+from .ports.uow import UnitOfWork
 
 log = logging.getLogger("tiepdon.his")
 
@@ -24,7 +25,7 @@ def backoff_s(attempts: int) -> float:
     return base * (0.75 + random.random() / 2)  # jitter: a recovering HIS is not hit all at once
 
 
-def registration_for(uow, deps: Deps, visit_id: str) -> VisitRegistration:
+def registration_for(uow: UnitOfWork, deps: Deps, visit_id: str) -> VisitRegistration:
     visit = uow.visits.get(visit_id)
     patient = uow.patients.get(visit.patient_id)
     data = deps.pii.decrypt(patient.data_enc)

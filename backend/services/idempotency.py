@@ -4,6 +4,7 @@ import json
 from dataclasses import dataclass
 
 from ..domain.errors import DomainError
+from .ports.uow import UnitOfWork
 
 
 @dataclass(frozen=True)
@@ -25,7 +26,7 @@ class Replay:
     body: dict
 
 
-def find_replay(uow, idem: IdempotencyRequest | None) -> Replay | None:
+def find_replay(uow: UnitOfWork, idem: IdempotencyRequest | None) -> Replay | None:
     if idem is None:
         return None
     row = uow.idempotency.get(idem.scope, idem.key)
@@ -36,7 +37,7 @@ def find_replay(uow, idem: IdempotencyRequest | None) -> Replay | None:
     return Replay(row.status_code, json.loads(row.body))
 
 
-def remember(uow, idem: IdempotencyRequest | None, status_code: int, body: dict, at) -> None:
+def remember(uow: UnitOfWork, idem: IdempotencyRequest | None, status_code: int, body: dict, at) -> None:
     if idem is not None:
         uow.idempotency.put(idem.scope, idem.key, idem.request_hash, status_code,
                             json.dumps(body, ensure_ascii=False), at)

@@ -19,6 +19,7 @@ from ..domain.priority import PriorityClass, priority_from_age, priority_from_ye
 from ..domain.tokens import SealedTokenError, new_id, seal, unseal
 from .context import Deps
 from .ports.bhxh import BhxhUnavailable
+from .ports.uow import UnitOfWork
 
 IDENTIFY_TTL = timedelta(minutes=10)
 CONSENT_TEXT_VERSION = "2026-11"
@@ -126,7 +127,7 @@ def _assess(req: IdentifyRequest, card, check: BhytCheckResult) -> Assurance:
                   typed_dob=card.dob.to_bhxh_text(), check=check)
 
 
-def _store_patient(uow, deps: Deps, req: IdentifyRequest, card, keys, level: Assurance, now) -> str:
+def _store_patient(uow: UnitOfWork, deps: Deps, req: IdentifyRequest, card, keys, level: Assurance, now) -> str:
     """Find or create the patient. Only a card in hand or a BHXH-confirmed answer changes what is
     stored (and says which fields, never their values, in the audit log)."""
     record = _record(card)
@@ -219,7 +220,7 @@ def read_identify_token(deps: Deps, token: str) -> PatientIdentity:
                            Assurance.parse(payload.get("a")))
 
 
-def attach_visit(uow, deps: Deps, identity: PatientIdentity, service_code: str, coverage: str,
+def attach_visit(uow: UnitOfWork, deps: Deps, identity: PatientIdentity, service_code: str, coverage: str,
                  now: datetime) -> str:
     """Inside the ticket transaction: reuse today's open visit or open one, and queue the HIS
     registration of a new visit in the same commit (the outbox), so it can never be lost."""

@@ -15,8 +15,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from types import SimpleNamespace
 
-from sqlalchemy.exc import IntegrityError
-
 from ..domain import invoices as inv_rules
 from ..domain.errors import DomainError
 from ..domain.lanes import Lane
@@ -49,6 +47,7 @@ from .ports.payments import (
     QrRenderer,
     VnpayGateway,
 )
+from .ports.uow import AlreadyExists
 
 log = logging.getLogger("tiepdon.payments")
 
@@ -159,13 +158,7 @@ def open_invoice(uow, deps: Deps, *, amount: int, kind: InvoiceKind, description
         due_before_call=due_before_call,
         created_by=created_by,
     )
-    uow.invoices.add({
-        "id": invoice.id, "visit_id": visit_id, "ticket_id": ticket_id, "kind": kind,
-        "description": invoice.description, "amount": invoice.amount, "status": invoice.status,
-        "needs_refund": False, "reference": invoice.reference, "created_at": now,
-        "expires_at": invoice.expires_at, "device_id": device_id, "due_before_call": due_before_call,
-        "created_by": created_by,
-    })
+    uow.invoices.add(invoice)
     uow.invoices.add_event(invoice.id, now, "created", None, InvoiceStatus.PENDING, created_by,
                            detail={"amount": invoice.amount, "kind": str(kind)})
     return invoice
@@ -728,7 +721,7 @@ def handle_bank_webhook(deps: Deps, headers: Mapping[str, str], raw_body: bytes)
                     "bank_transaction_id": transfer.transaction_id, "txn_ref": None, "created_at": now,
                 })
             uow.commit()
-    except IntegrityError:
+    except AlreadyExists:
         with deps.uow.read() as uow:
             if uow.bank_transfers.exists(transfer.transaction_id):
                 log.info("bank transfer txn=%s decision=duplicate (concurrent)", transfer.transaction_id)

@@ -14,6 +14,7 @@ from ..domain.wait import estimate_wait_min
 from .context import Deps
 from .idempotency import IdempotencyRequest, Replay, find_replay, remember
 from .payments import open_exam_fee_invoice, ticket_invoice
+from .ports.uow import UnitOfWork
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,7 @@ class TicketView:
     invoice: object = None  # domain.invoices.Invoice of a self-pay fee, as of now
 
 
-def average_service_s(uow, deps: Deps, service_code: str) -> float:
+def average_service_s(uow: UnitOfWork, deps: Deps, service_code: str) -> float:
     avg = uow.service_times.average(service_code)
     return avg if avg is not None else float(deps.catalog.service(service_code).default_service_s)
 
@@ -62,12 +63,12 @@ def open_points(deps: Deps, service_code: str) -> int:
     return max(len(deps.catalog.points_for(service_code)), 1)
 
 
-def create_ticket_row(uow, deps: Deps, cmd: IssueTicket, now) -> Ticket:
+def create_ticket_row(uow: UnitOfWork, deps: Deps, cmd: IssueTicket, now) -> Ticket:
     """Numbering, queue place and wait estimate for a new ticket, inside the caller's transaction."""
     return create_ticket_and_fee(uow, deps, cmd, now)[0]
 
 
-def create_ticket_and_fee(uow, deps: Deps, cmd: IssueTicket, now):
+def create_ticket_and_fee(uow: UnitOfWork, deps: Deps, cmd: IssueTicket, now):
     """create_ticket_row, also returning the self-pay fee invoice it opened (or None)."""
     service = deps.catalog.service(cmd.service_code)
     day = hospital_day(now)
@@ -87,44 +88,22 @@ def create_ticket_and_fee(uow, deps: Deps, cmd: IssueTicket, now):
     # A self-pay fee makes the ticket unpaid at once; only payment_before_call holds it from call-next.
     has_fee = cmd.coverage == "self_pay" and service.fee_vnd > 0
     payment_required = has_fee and service.payment_before_call
-    values = dict(
-        id=new_id(),
-        visit_id=visit_id,
-        service_code=service.code,
-        day=day,
-        number=number,
-        display_number=display_number(service.prefix, number),
-        status=TicketStatus.WAITING.value,
-        coverage=cmd.coverage,
-        priority=cmd.priority.value if cmd.priority else None,
-        priority_confirmed=cmd.priority_confirmed,
-        rank=place.rank,
-        queue_key=place.key,
-        issued_at=now,
-        estimated_wait_min=wait,
-        people_ahead_at_issue=people_ahead,
-        transferred_from=cmd.transferred_from,
-        payment_required=payment_required,
-        paid=not has_fee,
-        issued_by=cmd.issued_by,
-        recall_count=0,
-        requeue_count=0,
-    )
-    uow.tickets.add(values)
-    uow.tickets.add_event(values["id"], now, "issue", None, "waiting", cmd.issued_by, None)
-    fee = None
-    if has_fee:
-        fee = open_exam_fee_invoice(uow, deps, ticket_id=values["id"], visit_id=visit_id,
-                                    service=service, issued_by=cmd.issued_by,
-                                    due_before_call=payment_required, now=now)
-    return Ticket(
-        id=values["id"], visit_id=visit_id, service_code=service.code, day=day, number=number,
-        display_number=values["display_number"], status=TicketStatus.WAITING, coverage=cmd.coverage,
-        priority=cmd.priority, rank=place.rank, queue_key=place.key, issued_at=now,
-        estimated_wait_min=wait, people_ahead_at_issue=people_ahead,
+    ticket = Ticket(
+        id=new_id(), visit_id=visit_id, service_code=service.code, day=day, number=number,
+        display_number=display_number(service.prefix, number), status=TicketStatus.WAITING,
+        coverage=cmd.coverage, priority=cmd.priority, rank=place.rank, queue_key=place.key,
+        issued_at=now, estimated_wait_min=wait, people_ahead_at_issue=people_ahead,
         transferred_from=cmd.transferred_from, payment_required=payment_required,
         paid=not has_fee, priority_confirmed=cmd.priority_confirmed,
-    ), fee
+    )
+    uow.tickets.add(ticket, cmd.issued_by)
+    uow.tickets.add_event(ticket.id, now, "issue", None, "waiting", cmd.issued_by, None)
+    fee = None
+    if has_fee:
+        fee = open_exam_fee_invoice(uow, deps, ticket_id=ticket.id, visit_id=visit_id,
+                                    service=service, issued_by=cmd.issued_by,
+                                    due_before_call=payment_required, now=now)
+    return ticket, fee
 
 
 def request_ticket(deps: Deps, req: TicketRequest, render: Callable[[TicketView], dict],
@@ -240,14 +219,14 @@ def check_track_token(deps: Deps, ticket_id: str, token: str | None) -> TrackAcc
     return TrackAccess.INVALID if ticket is None else track_access(deps, ticket, token)
 
 
-def _invoice_of(uow, deps: Deps, ticket: Ticket):
+def _invoice_of(uow: UnitOfWork, deps: Deps, ticket: Ticket):
     # Only self-pay tickets carry a fee: BHYT reads skip the extra query.
     if ticket.coverage != "self_pay":
         return None
     return ticket_invoice(uow, deps, ticket.id)
 
 
-def describe(uow, deps: Deps, ticket: Ticket) -> TicketView:
+def describe(uow: UnitOfWork, deps: Deps, ticket: Ticket) -> TicketView:
     token = deps.signer.track_token(ticket.id)
     invoice = _invoice_of(uow, deps, ticket)
     if ticket.status is not TicketStatus.WAITING:

@@ -4,6 +4,7 @@ from datetime import date, datetime
 from sqlalchemy import and_, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
 
 from .identity_models import PatientRow
 from .mobile_models import (
@@ -17,6 +18,7 @@ from .mobile_models import (
     ShareCodeRow,
 )
 from ...domain.tickets import Ticket
+from ...services.ports.uow import AlreadyExists
 from .models import TicketRow, VisitRow
 from .repositories import row_to_ticket
 
@@ -139,7 +141,13 @@ class LinkRepository:
         )).first()
 
     def add(self, **values) -> None:
-        self.conn.execute(insert(LINK).values(active=True, **values))
+        """Raises AlreadyExists when the patient is linked elsewhere. Inside a savepoint, so the
+        caller's transaction stays usable after the refusal (PostgreSQL aborts it otherwise)."""
+        try:
+            with self.conn.begin_nested():
+                self.conn.execute(insert(LINK).values(active=True, **values))
+        except IntegrityError as e:
+            raise AlreadyExists("link") from e
 
     def revoke(self, link_id: str, now: datetime, by: str) -> bool:
         res = self.conn.execute(update(LINK).where(LINK.c.id == link_id, LINK.c.active.is_(True))
@@ -209,7 +217,11 @@ class AppointmentRepository:
         self.conn = conn
 
     def add(self, **values) -> None:
-        self.conn.execute(insert(APPT).values(**values))
+        """Raises AlreadyExists when the patient already holds a booking for that service and day."""
+        try:
+            self.conn.execute(insert(APPT).values(**values))
+        except IntegrityError as e:
+            raise AlreadyExists("appointment") from e
 
     def get(self, appointment_id: str):
         return self.conn.execute(select(APPT).where(APPT.c.id == appointment_id)).first()

@@ -11,9 +11,11 @@ from types import SimpleNamespace
 
 from sqlalchemy import and_, bindparam, exists, func, insert, or_, select, update
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
 
 from ...domain.invoices import Invoice, InvoiceKind, InvoiceStatus
 from ...domain.tickets import Ticket
+from ...services.ports.uow import AlreadyExists
 from .models import TicketRow
 from .payment_models import (
     BankTransferRow,
@@ -104,8 +106,16 @@ class InvoiceRepository:
     def __init__(self, conn: Connection):
         self.conn = conn
 
-    def add(self, values: dict) -> None:
-        self.conn.execute(_INSERT_INVOICE, _plain(values))
+    def add(self, invoice: Invoice) -> None:
+        """A new invoice (no payment on it yet)."""
+        self.conn.execute(_INSERT_INVOICE, _plain({
+            "id": invoice.id, "visit_id": invoice.visit_id, "ticket_id": invoice.ticket_id,
+            "kind": invoice.kind, "description": invoice.description, "amount": invoice.amount,
+            "status": invoice.status, "needs_refund": invoice.needs_refund,
+            "reference": invoice.reference, "created_at": invoice.created_at,
+            "expires_at": invoice.expires_at, "device_id": invoice.device_id,
+            "due_before_call": invoice.due_before_call, "created_by": invoice.created_by,
+        }))
 
     def get(self, invoice_id: str, for_update: bool = False) -> Invoice | None:
         stmt = _INVOICE_BY_ID_LOCKED if for_update else _INVOICE_BY_ID
@@ -235,8 +245,12 @@ class BankTransferRepository:
         ).scalar_one()
 
     def add(self, values: dict) -> None:
-        """Raises IntegrityError when the bank transaction id is already recorded."""
-        self.conn.execute(insert(BT).values(**_plain(values)))
+        """Raises AlreadyExists when the bank transaction id is already recorded (on PostgreSQL a
+        concurrent delivery of the same transaction waits here for the first one, then fails)."""
+        try:
+            self.conn.execute(insert(BT).values(**_plain(values)))
+        except IntegrityError as e:
+            raise AlreadyExists("bank transfer") from e
 
     def get(self, transaction_id: str):
         return self.conn.execute(select(BT).where(BT.c.transaction_id == transaction_id)).first()

@@ -7,6 +7,7 @@ from sqlalchemy.engine import Connection
 
 from ...domain.priority import PriorityClass
 from ...domain.tickets import Ticket, TicketStatus
+from ...services.ports.uow import TicketChanges
 from .models import (
     AuditRow,
     DeviceRow,
@@ -129,17 +130,29 @@ class TicketRepository:
         stmt = _NEXT_NUMBER[self.conn.dialect.name]
         return self.conn.execute(stmt, {"s": service_code, "d": day}).scalar_one()
 
-    def add(self, values: dict) -> None:
+    def add(self, ticket: Ticket, issued_by: str | None) -> None:
         """A new waiting ticket, numbered (and so already tallied) by next_number."""
-        if values["status"] != "waiting":
+        if ticket.status is not TicketStatus.WAITING:
             raise ValueError("a new ticket starts waiting: the tally counted it so")
-        self.conn.execute(_INSERT_TICKET, values)
+        self.conn.execute(_INSERT_TICKET, {
+            "id": ticket.id, "visit_id": ticket.visit_id, "service_code": ticket.service_code,
+            "day": ticket.day, "number": ticket.number, "display_number": ticket.display_number,
+            "status": ticket.status.value, "coverage": ticket.coverage,
+            "priority": ticket.priority.value if ticket.priority else None,
+            "priority_confirmed": ticket.priority_confirmed, "rank": ticket.rank,
+            "queue_key": ticket.queue_key, "issued_at": ticket.issued_at,
+            "estimated_wait_min": ticket.estimated_wait_min,
+            "people_ahead_at_issue": ticket.people_ahead_at_issue,
+            "transferred_from": ticket.transferred_from, "payment_required": ticket.payment_required,
+            "paid": ticket.paid, "issued_by": issued_by, "recall_count": ticket.recall_count,
+            "requeue_count": ticket.requeue_count,
+        })
 
     def get(self, ticket_id: str) -> Ticket | None:
         r = self.conn.execute(select(T).where(T.c.id == ticket_id)).first()
         return row_to_ticket(r) if r else None
 
-    def compare_and_set(self, ticket_id: str, expected: TicketStatus, values: dict) -> bool:
+    def compare_and_set(self, ticket_id: str, expected: TicketStatus, values: TicketChanges) -> bool:
         """Changes the ticket only if nobody else moved it first (two staff, one click)."""
         res = self.conn.execute(
             update(T).where(and_(T.c.id == ticket_id, T.c.status == expected.value)).values(**values)
