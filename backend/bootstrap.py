@@ -98,9 +98,9 @@ def _payments(settings: Settings, public_url: str, cpu):
     """VNPay client, bank webhook verifier and QR renderer from payment settings (see payments_config)."""
     from datetime import timedelta
 
-    from .adapters.payments.bank_webhook import BankWebhookConfig, BankWebhookVerifier
+    from .adapters.payments.vietqr.webhook import BankWebhookConfig, BankWebhookVerifier
     from .adapters.payments.qr_image import QrCodeRenderer
-    from .adapters.payments.vnpay_client import VnpayClient
+    from .adapters.payments.vnpay.client import VnpayClient
     from .payments_config import bank_directory, load_payment_settings
     from .services.payments import PaymentContext, PaymentPolicy
 

@@ -19,7 +19,7 @@ import tomllib
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
-from .domain.payments.banks import BankDirectory, load_banks
+from .adapters.payments.vietqr.banks import BankDirectory, load_banks
 from .domain.payments.reference import REFERENCE_PREFIX
 from .settings import ROOT
 

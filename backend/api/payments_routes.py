@@ -16,8 +16,8 @@ from markupsafe import escape
 from marshmallow import Schema, fields, validate
 
 from ..domain.masking import mask_account, mask_digit_runs, mask_name
-from ..domain.payments.vnpay_codes import describe_response_code
-from ..domain.payments.vnpay_payment import BANK_CODES, LOCALES
+from ..adapters.payments.vnpay.codes import describe_response_code
+from ..adapters.payments.vnpay.payment import BANK_CODES, LOCALES
 from ..services import payments as payment_service
 from ..services.ports.payments import (
     PaymentGatewayResponseInvalid,

@@ -30,15 +30,15 @@ from ..domain.invoices import (
 )
 from ..domain.payments.reference import REFERENCE_PREFIX, new_reference
 from ..domain.payments.transfer_matching import ReconcileReason, TransferDecision, match_transfer
-from ..domain.payments.vietqr import build_vietqr
-from ..domain.payments.vnpay_codes import describe_api_result, describe_response_code
-from ..domain.payments.vnpay_ipn import (
+from ..adapters.payments.vietqr.payload import build_vietqr
+from ..adapters.payments.vnpay.codes import describe_api_result, describe_response_code
+from ..adapters.payments.vnpay.ipn import (
     RSP_INVALID_SIGNATURE,
     IpnOutcome,
     unknown_error_outcome,
 )
-from ..domain.payments.vnpay_payment import BANK_CODES, LOCALES, MIN_AMOUNT_VND
-from ..domain.payments.vnpay_signing import VnpayFormatError, parse_vnp_datetime
+from ..adapters.payments.vnpay.payment import BANK_CODES, LOCALES, MIN_AMOUNT_VND
+from ..adapters.payments.vnpay.signing import VnpayFormatError, parse_vnp_datetime
 from ..domain.tickets import Ticket
 from ..domain.tokens import new_id
 from .context import Deps

@@ -12,8 +12,8 @@ from typing import Protocol
 
 from backend.domain.payments.invoice_view import InvoiceView
 from backend.domain.payments.transfer_matching import BankTransfer
-from backend.domain.payments.vnpay_api import QueryDrResult, RefundResult
-from backend.domain.payments.vnpay_ipn import InvoiceLookup, IpnOutcome
+from backend.adapters.payments.vnpay.api import QueryDrResult, RefundResult
+from backend.adapters.payments.vnpay.ipn import InvoiceLookup, IpnOutcome
 
 
 class PaymentGatewayError(Exception):
