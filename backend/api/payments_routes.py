@@ -114,6 +114,36 @@ class VnpayPaymentSchema(Schema):
     expires_at = fields.DateTime()
 
 
+class PayStartSchema(Schema):
+    method = fields.String(required=True, validate=validate.Length(min=1, max=16),
+                           metadata={"description": "one of GET /services payment_methods, e.g. vietqr, vnpay"})
+    # Checked by the method's provider (VALIDATION_ERROR with field): each method has its own choices.
+    bank_code = fields.String(allow_none=True, validate=validate.Length(max=20),
+                              metadata={"description": "VNPay: as for /vnpay (default VNPAYQR)"})
+    locale = fields.String(validate=validate.Length(max=8), metadata={"description": "VNPay: vn or en"})
+
+
+class PaymentAccountSchema(Schema):
+    bank_bin = fields.String()
+    bank_name = fields.String(allow_none=True)
+    account = fields.String()
+    account_name = fields.String(allow_none=True)
+    reference = fields.String(metadata={"description": "must stay in the transfer content"})
+
+
+class PaymentStartSchema(Schema):
+    invoice_id = fields.String()
+    method = fields.String()
+    amount = fields.Integer()
+    reference = fields.String()
+    expires_at = fields.DateTime()
+    txn_ref = fields.String(allow_none=True, metadata={"description": "the payment attempt, for methods that have one"})
+    payment_url = fields.String(allow_none=True, metadata={"description": "a page the payer opens"})
+    qr_payload = fields.String(allow_none=True, metadata={"description": "what the kiosk renders as a QR"})
+    account = fields.Nested(PaymentAccountSchema, allow_none=True,
+                            metadata={"description": "account fields to type when not scanning"})
+
+
 class VietQrSchema(Schema):
     invoice_id = fields.String()
     qr_payload = fields.String(metadata={"description": "EMVCo VietQR payload (NAPAS 247)"})
@@ -304,6 +334,30 @@ class InvoiceVietQr(MethodView):
         return {"invoice_id": qr.invoice_id, "qr_payload": qr.qr_payload, "bank_bin": account.bank_bin,
                 "bank_name": account.bank_name, "account": account.account, "account_name": account.account_name,
                 "amount": qr.amount, "reference": account.reference, "expires_at": iso(qr.expires_at)}
+
+
+@blp.route("/invoices/<invoice_id>/pay")
+class InvoicePay(MethodView):
+    @blp.arguments(InvoiceQuerySchema(), location="query")
+    @blp.arguments(PayStartSchema())
+    @blp.alt_response(200, schema=PaymentStartSchema, success=True,
+                      description="What the payer needs for the chosen method (URL, QR payload, account "
+                                  "fields); asking again returns the same open payment. 503 "
+                                  "PAYMENT_PROVIDER_NOT_CONFIGURED for a method not on offer")
+    @blp.doc(**PAYER_DOC)
+    def post(self, query, body, invoice_id):
+        """Pay with any configured method (kiosk, phone with token, staff); /vnpay and /vietqr stay"""
+        _, device_id, actor = _payer(invoice_id, query.get("token"))
+        options = {k: body[k] for k in ("bank_code", "locale") if k in body}
+        start = payment_service.start(deps(), invoice_id, body["method"], options=options, ip_addr=client_ip(),
+                                      device_id=device_id, actor=actor)
+        account = start.instructions.account
+        return {"invoice_id": start.invoice_id, "method": start.method, "amount": start.amount,
+                "reference": start.reference, "expires_at": iso(start.expires_at), "txn_ref": start.txn_ref,
+                "payment_url": start.payment_url, "qr_payload": start.qr_payload,
+                "account": None if account is None else {
+                    "bank_bin": account.bank_bin, "bank_name": account.bank_name, "account": account.account,
+                    "account_name": account.account_name, "reference": account.reference}}
 
 
 def _qr_view(fmt: str, mimetype: str):

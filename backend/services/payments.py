@@ -296,6 +296,13 @@ def offered_methods(deps: Deps) -> list[str]:
     return providers_of(deps).offered()
 
 
+def method_choices(deps: Deps) -> list[dict]:
+    """The offered methods with the words for their buttons (GET /services "payment_methods")."""
+    registry = providers_of(deps)
+    return [{"method": m, "label_vi": registry.get(m).label_vi, "label_en": registry.get(m).label_en}
+            for m in registry.offered()]
+
+
 @dataclass(frozen=True)
 class PaymentStart:
     """What the payer needs to pay `invoice_id` with `method`."""

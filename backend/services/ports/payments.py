@@ -175,7 +175,9 @@ class ReturnInfo:
 class PaymentProvider(Protocol):
     """One payment method. Wire formats stay inside the provider; the service keeps the money rules."""
 
-    method: str  # the registry key, the route's name, what invoices record as their provider
+    method: str  # the registry key, the route's name, what invoices record as their provider (<= 16 chars)
+    label_vi: str  # what payers read on the kiosk's method buttons
+    label_en: str
     confirmation: Confirmation
     min_amount: int  # smaller invoices cannot be paid this way (PAYMENT_AMOUNT_INVALID)
     refunds: bool  # can give money back itself (refund method=gateway)

@@ -39,6 +39,7 @@ class WalletProvider:
     """An e-wallet: a payment link per attempt, a signed callback naming it, a status API, refunds."""
 
     method = "wallet"
+    label_vi, label_en = "Ví điện tử", "E-wallet"
     confirmation = Confirmation.ATTEMPT
     min_amount = 1_000
     refunds = True
@@ -230,3 +231,33 @@ def test_the_registry_refuses_a_method_twice_and_names_an_unknown_one():
     assert unknown.value.code == "PAYMENT_PROVIDER_NOT_CONFIGURED"
     assert "wallet" in registry and registry.offered() == ["wallet"]
 
+
+
+def test_kiosks_learn_the_offered_methods_from_get_services(backend):
+    methods = backend.client().get("/api/v1/services", headers=backend.kiosk_headers()).get_json()["payment_methods"]
+    assert methods == [
+        {"method": "vietqr", "label_vi": "Chuyển khoản (VietQR)", "label_en": "Bank transfer (VietQR)"},
+        {"method": "vnpay", "label_vi": "VNPay", "label_en": "VNPay"},
+        {"method": "wallet", "label_vi": "Ví điện tử", "label_en": "E-wallet"},
+    ]
+
+
+def test_the_generic_pay_route_starts_any_method_and_agrees_with_the_dedicated_ones(backend):
+    ticket = issue_self_pay(backend)
+    url = f"/api/v1/invoices/{ticket['invoice']['id']}"
+    c, headers = backend.client(), backend.kiosk_headers()
+    wallet = c.post(f"{url}/pay", json={"method": "wallet"}, headers=headers)
+    assert wallet.status_code == 200, wallet.get_json()
+    body = wallet.get_json()
+    assert body["method"] == "wallet" and body["amount"] == FEE and body["account"] is None
+    assert body["qr_payload"] == body["payment_url"] == f"https://wallet.test/pay/{body['txn_ref']}?amount={FEE}"
+    vnpay = c.post(f"{url}/vnpay", json={}, headers=headers).get_json()
+    assert c.post(f"{url}/pay", json={"method": "vnpay"}, headers=headers).get_json()["payment_url"] == vnpay["payment_url"]
+    vietqr = c.post(f"{url}/vietqr", json={}, headers=headers).get_json()
+    generic = c.post(f"{url}/pay", json={"method": "vietqr"}, headers=headers).get_json()
+    assert generic["qr_payload"] == vietqr["qr_payload"] and generic["account"]["account"] == vietqr["account"]
+    unknown = c.post(f"{url}/pay", json={"method": "momo"}, headers=headers)
+    assert unknown.status_code == 503 and unknown.get_json()["code"] == "PAYMENT_PROVIDER_NOT_CONFIGURED"
+    bad = c.post(f"{url}/pay", json={"method": "vnpay", "locale": "fr"}, headers=headers)
+    assert bad.status_code == 422 and bad.get_json()["code"] == "VALIDATION_ERROR"
+    assert c.post(f"{url}/pay", json={}, headers=headers).status_code == 422

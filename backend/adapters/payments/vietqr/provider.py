@@ -32,6 +32,8 @@ METHOD = "vietqr"
 
 class VietQrProvider:
     method = METHOD
+    label_vi = "Chuyển khoản (VietQR)"
+    label_en = "Bank transfer (VietQR)"
     confirmation = Confirmation.TRANSFER
     min_amount = 1
     refunds = False  # a transfer is returned by the cashier (refund method=manual)

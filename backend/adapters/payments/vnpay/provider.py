@@ -62,6 +62,7 @@ def _ipn_outcome(outcome: IpnOutcome) -> CallbackOutcome:
 
 class VnpayProvider:
     method = METHOD
+    label_vi = label_en = "VNPay"
     confirmation = Confirmation.ATTEMPT
     min_amount = MIN_AMOUNT_VND
     refunds = True
