@@ -564,13 +564,16 @@ def handle_callback(deps: Deps, method: str, request: CallbackRequest) -> Callba
         if failure is None:
             raise
         # Only the exception's type: its text may quote SQL parameters taken from the query.
-        log.error("%s callback answer=%s txn_ref=%s error=%s", method, failure.reason, failure.txn_ref,
+        log.error("%s callback rsp=%s txn_ref=%s error=%s", method, failure.code, failure.txn_ref,
                   type(exc).__name__)
         return CallbackResult(failure)
     if outcome.action is CallbackAction.CREDIT and outcome.transfer is not None:
         return CallbackResult(outcome, _settle_transfer(deps, method, outcome.transfer, outcome.accounts))
-    # Providers log their own answers (VNPay: rsp=...); this line ties them to what we did.
-    log.debug("%s callback txn_ref=%s action=%s reason=%s", method, outcome.txn_ref, outcome.action, outcome.reason)
+    # After the commit, never under the write gate. The answer and the reason only: never the
+    # signature or the query, which names the payer.
+    log_callback = log.warning if outcome.action is CallbackAction.REJECT else log.info
+    log_callback("%s callback txn_ref=%s rsp=%s action=%s reason=%s", method, outcome.txn_ref, outcome.code,
+                 outcome.action, outcome.reason)
     _publish(deps, effects)
     return CallbackResult(outcome)
 

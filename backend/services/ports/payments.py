@@ -139,6 +139,7 @@ class CallbackOutcome:
     transfer: BankTransfer | None = None  # CREDIT by transfer
     accounts: tuple[str, ...] = ()  # CREDIT by transfer: our accounts the money must have reached
     detail: str | None = None  # REJECT: what was wrong, safe to show the caller
+    code: str | None = None  # the provider's own answer code, for logs (VNPay: RspCode)
 
 
 # Opens the write transaction and returns the facts about the attempt `txn_ref` (None: unknown).

@@ -2,7 +2,6 @@
 querydr, refund, the return page. Everything VNPay-shaped stays in this package."""
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
 from datetime import datetime
 
@@ -28,8 +27,6 @@ from .codes import describe_api_result, describe_response_code
 from .ipn import RSP_INVALID_SIGNATURE, IpnOutcome, unknown_error_outcome
 from .payment import BANK_CODES, LOCALES, MIN_AMOUNT_VND
 from .signing import VnpayFormatError, parse_vnp_datetime
-
-log = logging.getLogger("tiepdon.payments.vnpay")
 
 METHOD = "vnpay"
 # Transaction statuses that are not a final answer yet (01 not completed) or describe a refund of
@@ -57,7 +54,8 @@ def _ipn_outcome(outcome: IpnOutcome) -> CallbackOutcome:
                                pay_bank_code=outcome.bank_code, pay_date=outcome.pay_date,
                                response_code=outcome.response_code,
                                transaction_status=outcome.transaction_status)
-    return CallbackOutcome(action, outcome.reason, outcome.response_body(), outcome.txn_ref, result)
+    return CallbackOutcome(action, outcome.reason, outcome.response_body(), outcome.txn_ref, result,
+                           code=outcome.rsp_code)
 
 
 class VnpayProvider:
@@ -116,16 +114,13 @@ class VnpayProvider:
         else:
             pay_date = _reported_pay_date(request.params)
             outcome = self._client.classify_ipn(request.params, lambda ref: lookup(ref, pay_date))
-        # The answer and the reason only: never the signature or the query, which names the payer.
-        log_ipn = log.warning if outcome.rsp_code == RSP_INVALID_SIGNATURE else log.info
-        log_ipn("vnpay ipn txn_ref=%s rsp=%s reason=%s", outcome.txn_ref, outcome.rsp_code, outcome.reason)
         return _ipn_outcome(outcome)
 
     def failure_answer(self, request: CallbackRequest) -> CallbackOutcome:
         txn_ref = request.params.get("vnp_TxnRef")
         outcome = unknown_error_outcome(txn_ref if isinstance(txn_ref, str) else None)
-        log.error("vnpay ipn rsp=%s txn_ref=%s", outcome.rsp_code, outcome.txn_ref)
-        return CallbackOutcome(CallbackAction.IGNORE, outcome.reason, outcome.response_body(), outcome.txn_ref)
+        return CallbackOutcome(CallbackAction.IGNORE, outcome.reason, outcome.response_body(), outcome.txn_ref,
+                               code=outcome.rsp_code)
 
     def query(self, attempt: AttemptRecord) -> TransactionStatus:
         result = self._gateway().querydr(txn_ref=attempt.txn_ref, transaction_date=attempt.created_at)
