@@ -880,7 +880,8 @@ def refund_invoice(deps: Deps, invoice_id: str, actor: str, *, method: str = "ga
         paid_with = registry.find(invoice.provider)
         if method == "gateway" and (paid_with is None or not paid_with.refunds or attempt is None
                                     or attempt.provider != invoice.provider):
-            raise DomainError("PAYMENT_NOT_REFUNDABLE", detail="only VNPay payments are refunded through the gateway")
+            refunders = " / ".join(p.label_en for p in registry if p.refunds) or "gateway"
+            raise DomainError("PAYMENT_NOT_REFUNDABLE", detail=f"only {refunders} payments are refunded through the gateway")
     else:
         raise DomainError("PAYMENT_NOT_REFUNDABLE")
     if method == "gateway":

@@ -261,3 +261,14 @@ def test_the_generic_pay_route_starts_any_method_and_agrees_with_the_dedicated_o
     bad = c.post(f"{url}/pay", json={"method": "vnpay", "locale": "fr"}, headers=headers)
     assert bad.status_code == 422 and bad.get_json()["code"] == "VALIDATION_ERROR"
     assert c.post(f"{url}/pay", json={}, headers=headers).status_code == 422
+
+
+def test_a_transfer_is_not_refunded_through_a_gateway_even_with_a_refunding_provider_registered(backend):
+    from tests.integration.payments_api.conftest import post_webhook, webhook_body
+
+    ticket = issue_self_pay(backend)
+    assert post_webhook(backend, webhook_body(ticket["invoice"]["reference"], FEE, "FT1")).get_json()["decision"] == "settle"
+    backend.add_staff("thu", "cashier")
+    r = backend.login("thu").post(f"/api/v1/invoices/{ticket['invoice']['id']}/refund", json={"method": "gateway"},
+                                  headers={"Accept-Language": "en"})
+    assert r.status_code == 409 and r.get_json()["code"] == "PAYMENT_NOT_REFUNDABLE"
