@@ -98,34 +98,54 @@ def _xml0_signer(settings: Settings, clock):
 
 
 def _payments(settings: Settings, hospital: HospitalFile, public_url: str, cpu):
-    """VNPay client, bank webhook verifier and QR renderer from payment settings (settings/payments.py)."""
+    """The payment providers, policy and QR renderer from payment settings (settings/payments.py)."""
     from datetime import timedelta
 
-    from .adapters.payments.bank_webhook import BankWebhookConfig, BankWebhookVerifier
     from .adapters.payments.qr_image import QrCodeRenderer
-    from .adapters.payments.vnpay_client import VnpayClient
-    from .settings.payments import bank_directory, payment_settings
+    from .settings.payments import payment_settings
     from .services.payments import PaymentContext, PaymentPolicy
+    from .services.ports.payments import ProviderRegistry
 
     ps = payment_settings(hospital.payments, settings, public_url, settings.extra.get("payments"))
-    bank = bank_directory(ps).by_bin(ps.bank_bin) if ps.bank_bin else None
     policy = PaymentPolicy(
-        invoice_ttl_min=ps.invoice_ttl_min, bank_bin=ps.bank_bin, bank_account=ps.bank_account,
-        account_name=ps.account_name, bank_name=bank.short_name if bank else None,
-        reference_prefix=ps.reference_prefix, querydr_after=timedelta(minutes=ps.querydr_after_min),
-        querydr_window=timedelta(hours=ps.querydr_window_h),
+        invoice_ttl_min=ps.invoice_ttl_min, reference_prefix=ps.reference_prefix,
+        querydr_after=timedelta(minutes=ps.querydr_after_min), querydr_window=timedelta(hours=ps.querydr_window_h),
     )
-    vnpay = None
+    # One line per payment method, in the order kiosks offer them (docs/payments.md "Adding a
+    # payment method"). Providers from settings.extra["payment_providers"] come after (tests).
+    providers = ProviderRegistry([
+        _vietqr_provider(ps),
+        _vnpay_provider(ps),
+        *settings.extra.get("payment_providers", ()),
+    ])
+    return PaymentContext(policy=policy, providers=providers, qr=QrCodeRenderer(box_size=8, cpu=cpu),
+                          jobs_interval_s=ps.jobs_interval_s)
+
+
+def _vnpay_provider(ps):
+    from .adapters.payments.vnpay.client import VnpayClient
+    from .adapters.payments.vnpay.provider import VnpayProvider
+
+    client = None
     if ps.vnpay_enabled:
-        vnpay = VnpayClient(tmn_code=ps.vnpay_tmn_code, hash_secret=ps.vnpay_hash_secret,
-                            return_url=ps.vnpay_return_url, server_ip=ps.vnpay_server_ip,
-                            payment_base_url=ps.vnpay_payment_url, api_url=ps.vnpay_api_url)
+        client = VnpayClient(tmn_code=ps.vnpay_tmn_code, hash_secret=ps.vnpay_hash_secret,
+                             return_url=ps.vnpay_return_url, server_ip=ps.vnpay_server_ip,
+                             payment_base_url=ps.vnpay_payment_url, api_url=ps.vnpay_api_url)
+    return VnpayProvider(client)
+
+
+def _vietqr_provider(ps):
+    from .adapters.payments.vietqr.provider import VietQrProvider
+    from .adapters.payments.vietqr.webhook import BankWebhookConfig, BankWebhookVerifier
+    from .settings.payments import bank_directory
+
+    bank = bank_directory(ps).by_bin(ps.bank_bin) if ps.bank_bin else None
     webhook = None
     if ps.bank_webhook_secret:
         webhook = BankWebhookVerifier(BankWebhookConfig(ps.bank_webhook_auth, ps.bank_webhook_secret,
                                                         ps.bank_webhook_header))
-    return PaymentContext(policy=policy, vnpay=vnpay, bank_webhook=webhook, qr=QrCodeRenderer(box_size=8, cpu=cpu),
-                          jobs_interval_s=ps.jobs_interval_s)
+    return VietQrProvider(bank_bin=ps.bank_bin, account=ps.bank_account, account_name=ps.account_name,
+                          bank_name=bank.short_name if bank else None, webhook=webhook)
 
 
 class SmsGatewayRequired(RuntimeError):

@@ -298,20 +298,20 @@ def pay_vnpay(ident, code):
     import requests
 
     from .domain.errors import DomainError
-    from .services.payments import start_vnpay
+    from .services.payments import start
 
     deps = _deps(env=_demo_env())
     invoice = _demo_invoice(deps, ident)
     try:
-        start = start_vnpay(deps, invoice.id, ip_addr="127.0.0.1", actor="cli")
+        payment = start(deps, invoice.id, "vnpay", ip_addr="127.0.0.1", actor="cli")
     except DomainError as exc:
         _fail(f"Không thanh toán được / cannot pay: {exc.code}")
-    parts = urlsplit(start.payment_url)
+    parts = urlsplit(payment.payment_url)
     answer = requests.post(f"{parts.scheme}://{parts.netloc}/_sim/pay",
-                           json={"payment_url": start.payment_url, "response_code": code}, timeout=10)
+                           json={"payment_url": payment.payment_url, "response_code": code}, timeout=10)
     if answer.status_code != 200:
         _fail(f"Máy giả lập VNPay từ chối / VNPay simulator refused: {answer.json().get('error')}")
-    click.echo(f"VNPay {start.txn_ref}: {answer.json()['description']} — IPN sent to the backend")
+    click.echo(f"VNPay {payment.txn_ref}: {answer.json()['description']} — IPN sent to the backend")
 
 
 @pay.command("bank")
@@ -322,7 +322,7 @@ def pay_bank(ident, amount):
     import requests
 
     from .domain.errors import DomainError
-    from .services.payments import start_vietqr
+    from .services.payments import start
 
     deps = _deps(env=_demo_env())
     invoice = _demo_invoice(deps, ident)
@@ -330,7 +330,7 @@ def pay_bank(ident, amount):
     if not bank_url:
         _fail("BANK_SIMULATOR_URL chưa đặt / not set: start `tiepdon demo` first")
     try:
-        qr = start_vietqr(deps, invoice.id)
+        qr = start(deps, invoice.id, "vietqr")
     except DomainError as exc:
         _fail(f"Không thanh toán được / cannot pay: {exc.code}")
     answer = requests.post(f"{bank_url}/_sim/transfer", timeout=10, json={

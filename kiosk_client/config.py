@@ -3,6 +3,7 @@ environment. Secrets never come from the file."""
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from typing import Any, Mapping
@@ -95,8 +96,10 @@ def config_from_dict(raw: Mapping[str, Any], env: Mapping[str, str] | None = Non
     flow_values["default_language"] = language
     payment = _section(raw, "payment")
     if "method" in payment:
-        if payment["method"] not in ("vietqr", "vnpay"):
-            raise KioskConfigError("[payment] method must be vietqr or vnpay")
+        # Any method the backend may offer (GET /services payment_methods); one it does not offer
+        # falls back to the first it does.
+        if not isinstance(payment["method"], str) or not re.fullmatch(r"[a-z][a-z0-9_-]{0,15}", payment["method"]):
+            raise KioskConfigError("[payment] method must be a payment method name such as vietqr or vnpay")
         flow_values["payment_method"] = payment.pop("method")
     if payment:
         raise KioskConfigError(f"unknown keys in [payment]: {sorted(payment)}")

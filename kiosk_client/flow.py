@@ -58,6 +58,7 @@ class Gateway(Protocol):
     def invoice(self, invoice_id: str, lang: str = "vi") -> dict: ...
     def vnpay(self, invoice_id: str, lang: str = "vi") -> dict: ...
     def vietqr(self, invoice_id: str, lang: str = "vi") -> dict: ...
+    def pay(self, invoice_id: str, method: str, lang: str = "vi") -> dict: ...
     def heartbeat(self, printer_status: str, lang: str = "vi") -> dict: ...
 
 
@@ -81,7 +82,14 @@ class FlowConfig:
     payment_poll_s: float = 3.0
     offline_retry_s: float = 5.0
     default_language: str = "vi"
-    payment_method: str = "vietqr"  # vietqr | vnpay
+    payment_method: str = "vietqr"  # the one to start with, if the backend offers it
+
+
+# What a backend that does not list its payment methods (GET /services payment_methods) offers.
+DEFAULT_PAYMENT_METHODS = ({"method": "vietqr"}, {"method": "vnpay"})
+# API.md gives these two their own routes (kept, so they behave exactly as before); any other
+# method is started through POST /invoices/{id}/pay.
+_OWN_ROUTES = ("vietqr", "vnpay")
 
 
 @dataclass
@@ -164,6 +172,7 @@ class KioskFlow:
         self.screen = Screen.WELCOME
         self.generation = 0
         self.hospital_name: Text | None = None
+        self.payment_methods: list[dict] = [dict(m) for m in DEFAULT_PAYMENT_METHODS]
         self.printer_status = "ok"
         self.offline_reason: str | None = None  # network | unauthorized
         self._retry: Callable[[], None] | None = None
@@ -240,6 +249,7 @@ class KioskFlow:
 
         def ok(data):
             hospital = data.get("hospital") or {}
+            self._take_payment_methods(data)
             if hospital.get("name_vi"):
                 self.hospital_name = Text(hospital["name_vi"], hospital.get("name_en") or hospital["name_vi"])
                 self._changed()
@@ -403,7 +413,16 @@ class KioskFlow:
         self._io("services", lambda: self.gateway.services(lang), ok,
                  lambda e: self._fail(e, lambda: self._load_services(notice)))
 
+    def _take_payment_methods(self, data: dict) -> None:
+        offered = data.get("payment_methods")
+        if isinstance(offered, list):
+            self.payment_methods = [m for m in offered if isinstance(m, dict) and isinstance(m.get("method"), str)]
+
+    def offered_methods(self) -> list[str]:
+        return [m["method"] for m in self.payment_methods]
+
     def _take_services(self, data: dict) -> None:
+        self._take_payment_methods(data)
         hospital = data.get("hospital") or {}
         if hospital.get("name_vi"):
             self.hospital_name = Text(hospital["name_vi"], hospital.get("name_en") or hospital["name_vi"])
@@ -555,6 +574,9 @@ class KioskFlow:
         now = self.clock()
         s.payment_deadline = now + self.config.payment_timeout_s
         s.payment, s.notice = None, None
+        offered = self.offered_methods()
+        if offered and s.payment_method not in offered:
+            s.payment_method = offered[0]
         self._cap_deadline(s.invoice.get("expires_at"))
         s.next_poll = now + self.config.payment_poll_s
         self._go(Screen.PAYMENT)
@@ -577,7 +599,11 @@ class KioskFlow:
     def _fetch_qr(self) -> None:
         s = self.session
         invoice_id, method, lang = s.invoice["id"], s.payment_method, self.lang
-        call = self.gateway.vnpay if method == "vnpay" else self.gateway.vietqr
+        if method in _OWN_ROUTES:
+            call = getattr(self.gateway, method)
+        else:
+            def call(invoice_id, lang):
+                return self.gateway.pay(invoice_id, method, lang)
 
         def ok(answer):
             if self.screen is not Screen.PAYMENT or self.session.payment_method != method:
@@ -597,7 +623,7 @@ class KioskFlow:
         self._io("qr", lambda: call(invoice_id, lang), ok, error)
 
     def set_payment_method(self, method: str) -> None:
-        if self.screen is not Screen.PAYMENT or method not in ("vietqr", "vnpay"):
+        if self.screen is not Screen.PAYMENT or method not in self.offered_methods():
             return
         self.touch()
         if method != self.session.payment_method:

@@ -299,13 +299,19 @@ def _confirm(flow: KioskFlow, c: Common, lang: str) -> ConfirmVM:
                      _t("back", lang))
 
 
+def _method_label(method: dict, lang: str) -> str:
+    """Our own words for the methods we know; the backend's for any other."""
+    key = f"payment_{method['method']}"
+    return _t(key, lang) if key in S else pick(method.get("label_vi"), method.get("label_en"), lang) or method["method"]
+
+
 def _payment(flow: KioskFlow, c: Common, lang: str) -> PaymentVM:
     s = flow.session
     pay = s.payment or {}
     amount = pay.get("amount") or (s.invoice or {}).get("amount")
     left = flow.payment_seconds_left()
-    methods = [Choice("vietqr", _t("payment_vietqr", lang), selected=s.payment_method == "vietqr"),
-               Choice("vnpay", _t("payment_vnpay", lang), selected=s.payment_method == "vnpay")]
+    methods = [Choice(m["method"], _method_label(m, lang), selected=s.payment_method == m["method"])
+               for m in flow.payment_methods]
     return PaymentVM(
         c, _t("payment_title", lang), f"{_t('payment_amount', lang)} {vnd(amount)}",
         pay.get("qr_payload", ""),

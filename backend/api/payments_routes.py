@@ -16,14 +16,14 @@ from markupsafe import escape
 from marshmallow import Schema, fields, validate
 
 from ..domain.masking import mask_account, mask_digit_runs, mask_name
-from ..domain.payments.vnpay_codes import describe_response_code
-from ..domain.payments.vnpay_payment import BANK_CODES, LOCALES
+# The VNPay route's schema documents VNPay's own choices (the OpenAPI enums); the provider checks them too.
+from ..adapters.payments.vnpay.payment import BANK_CODES, LOCALES
 from ..services import payments as payment_service
 from ..services.ports.payments import (
+    CallbackAction,
+    CallbackRequest,
     PaymentGatewayResponseInvalid,
     PaymentGatewayUnavailable,
-    WebhookMalformed,
-    WebhookRejected,
 )
 from ..services.auth import MONEY_ROLES, invoice_lane_of
 from ..web import asset
@@ -114,6 +114,36 @@ class VnpayPaymentSchema(Schema):
     expires_at = fields.DateTime()
 
 
+class PayStartSchema(Schema):
+    method = fields.String(required=True, validate=validate.Length(min=1, max=16),
+                           metadata={"description": "one of GET /services payment_methods, e.g. vietqr, vnpay"})
+    # Checked by the method's provider (VALIDATION_ERROR with field): each method has its own choices.
+    bank_code = fields.String(allow_none=True, validate=validate.Length(max=20),
+                              metadata={"description": "VNPay: as for /vnpay (default VNPAYQR)"})
+    locale = fields.String(validate=validate.Length(max=8), metadata={"description": "VNPay: vn or en"})
+
+
+class PaymentAccountSchema(Schema):
+    bank_bin = fields.String()
+    bank_name = fields.String(allow_none=True)
+    account = fields.String()
+    account_name = fields.String(allow_none=True)
+    reference = fields.String(metadata={"description": "must stay in the transfer content"})
+
+
+class PaymentStartSchema(Schema):
+    invoice_id = fields.String()
+    method = fields.String()
+    amount = fields.Integer()
+    reference = fields.String()
+    expires_at = fields.DateTime()
+    txn_ref = fields.String(allow_none=True, metadata={"description": "the payment attempt, for methods that have one"})
+    payment_url = fields.String(allow_none=True, metadata={"description": "a page the payer opens"})
+    qr_payload = fields.String(allow_none=True, metadata={"description": "what the kiosk renders as a QR"})
+    account = fields.Nested(PaymentAccountSchema, allow_none=True,
+                            metadata={"description": "account fields to type when not scanning"})
+
+
 class VietQrSchema(Schema):
     invoice_id = fields.String()
     qr_payload = fields.String(metadata={"description": "EMVCo VietQR payload (NAPAS 247)"})
@@ -174,8 +204,8 @@ class ResolveSchema(Schema):
 def _attempt_json(a) -> dict:
     return {
         "txn_ref": a.txn_ref, "status": a.status, "response_code": a.response_code,
-        "message_vi": describe_response_code(a.response_code, "vi") if a.response_code else None,
-        "message_en": describe_response_code(a.response_code, "en") if a.response_code else None,
+        "message_vi": payment_service.describe_code(deps(), a.provider, a.response_code, "vi"),
+        "message_en": payment_service.describe_code(deps(), a.provider, a.response_code, "en"),
         "created_at": iso(a.created_at), "settled_at": iso(a.settled_at),
     }
 
@@ -283,9 +313,8 @@ class InvoiceVnpay(MethodView):
         """Pay with VNPay: payment URL and the QR payload for VNPAYQR (kiosk, phone with token, staff)"""
         _, device_id, actor = _payer(invoice_id, query.get("token"))
         body = body or {}
-        start = payment_service.start_vnpay(
-            deps(), invoice_id, ip_addr=client_ip(), bank_code=body.get("bank_code", "VNPAYQR"),
-            locale=body.get("locale", "vn"), device_id=device_id, actor=actor)
+        start = payment_service.start(deps(), invoice_id, "vnpay", options=body, ip_addr=client_ip(),
+                                      device_id=device_id, actor=actor)
         return {"invoice_id": start.invoice_id, "txn_ref": start.txn_ref, "amount": start.amount,
                 "payment_url": start.payment_url, "qr_payload": start.qr_payload,
                 "expires_at": iso(start.expires_at)}
@@ -300,10 +329,35 @@ class InvoiceVietQr(MethodView):
     def post(self, query, invoice_id):
         """Pay by bank transfer: VietQR payload to the hospital's account (kiosk, phone with token, staff)"""
         _, device_id, _ = _payer(invoice_id, query.get("token"))
-        qr = payment_service.start_vietqr(deps(), invoice_id, device_id=device_id)
-        return {"invoice_id": qr.invoice_id, "qr_payload": qr.qr_payload, "bank_bin": qr.bank_bin,
-                "bank_name": qr.bank_name, "account": qr.account, "account_name": qr.account_name,
-                "amount": qr.amount, "reference": qr.reference, "expires_at": iso(qr.expires_at)}
+        qr = payment_service.start(deps(), invoice_id, "vietqr", device_id=device_id)
+        account = qr.instructions.account
+        return {"invoice_id": qr.invoice_id, "qr_payload": qr.qr_payload, "bank_bin": account.bank_bin,
+                "bank_name": account.bank_name, "account": account.account, "account_name": account.account_name,
+                "amount": qr.amount, "reference": account.reference, "expires_at": iso(qr.expires_at)}
+
+
+@blp.route("/invoices/<invoice_id>/pay")
+class InvoicePay(MethodView):
+    @blp.arguments(InvoiceQuerySchema(), location="query")
+    @blp.arguments(PayStartSchema())
+    @blp.alt_response(200, schema=PaymentStartSchema, success=True,
+                      description="What the payer needs for the chosen method (URL, QR payload, account "
+                                  "fields); asking again returns the same open payment. 503 "
+                                  "PAYMENT_PROVIDER_NOT_CONFIGURED for a method not on offer")
+    @blp.doc(**PAYER_DOC)
+    def post(self, query, body, invoice_id):
+        """Pay with any configured method (kiosk, phone with token, staff); /vnpay and /vietqr stay"""
+        _, device_id, actor = _payer(invoice_id, query.get("token"))
+        options = {k: body[k] for k in ("bank_code", "locale") if k in body}
+        start = payment_service.start(deps(), invoice_id, body["method"], options=options, ip_addr=client_ip(),
+                                      device_id=device_id, actor=actor)
+        account = start.instructions.account
+        return {"invoice_id": start.invoice_id, "method": start.method, "amount": start.amount,
+                "reference": start.reference, "expires_at": iso(start.expires_at), "txn_ref": start.txn_ref,
+                "payment_url": start.payment_url, "qr_payload": start.qr_payload,
+                "account": None if account is None else {
+                    "bank_bin": account.bank_bin, "bank_name": account.bank_name, "account": account.account,
+                    "account_name": account.account_name, "reference": account.reference}}
 
 
 def _qr_view(fmt: str, mimetype: str):
@@ -359,7 +413,7 @@ class VnpayIpn(MethodView):
                                        "schema": {"type": "string"}} for name in _VNP_PARAMS])
     def get(self):
         """VNPay IPN (server to server, VNPay 2.1.0): the only call that records a VNPay payment"""
-        return payment_service.handle_vnpay_ipn(deps(), request.args)
+        return payment_service.handle_callback(deps(), "vnpay", CallbackRequest(params=request.args)).answer
 
 
 def _return_page(view: payment_service.ReturnView) -> str:
@@ -369,7 +423,7 @@ def _return_page(view: payment_service.ReturnView) -> str:
     if not view.signature_ok:
         body = both("bad", "Không xác minh được kết quả thanh toán. Vui lòng hỏi nhân viên thu ngân.",
                     "The payment result could not be verified. Please ask the cashier.")
-    elif view.response_code == "00":
+    elif view.reported_paid:
         body = both("ok", "VNPAY báo giao dịch thành công.", "VNPAY reports the payment as successful.")
         if view.invoice is not None and view.invoice.status.value == "paid":
             body += both("ok", "Bệnh viện đã ghi nhận thanh toán của bạn.", "The hospital has recorded your payment.")
@@ -377,8 +431,8 @@ def _return_page(view: payment_service.ReturnView) -> str:
             body += both("", "Bệnh viện đang chờ VNPAY xác nhận; số thứ tự sẽ tự cập nhật.",
                          "The hospital is waiting for VNPAY's confirmation; your ticket updates by itself.")
     else:
-        body = both("bad", "Thanh toán không thành công: " + describe_response_code(view.response_code, "vi"),
-                    "The payment did not go through: " + describe_response_code(view.response_code, "en"))
+        body = both("bad", "Thanh toán không thành công: " + (view.message_vi or ""),
+                    "The payment did not go through: " + (view.message_en or ""))
     if view.invoice is not None:
         amount = f"{view.invoice.amount:,}".replace(",", ".")
         body += f"<p>Số tiền / Amount: {escape(amount)} ₫ — {escape(view.invoice.reference)}</p>"
@@ -399,7 +453,7 @@ class VnpayReturn(MethodView):
     def get(self):
         """Where VNPay sends the patient's browser after paying: shows the result, records nothing"""
         limit("public", "rate_public")
-        view = payment_service.vnpay_return(deps(), request.args)
+        view = payment_service.payment_return(deps(), "vnpay", request.args)
         return Response(_return_page(view), mimetype="text/html",
                         headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"})
 
@@ -419,15 +473,15 @@ class BankWebhook(MethodView):
         "description": "Signed with HMAC-SHA256 of the raw body (X-Signature) or an API key (X-API-Key)"})
     def post(self):
         """Incoming bank transfer (bank or aggregator): matched by reference and exact amount"""
-        try:
-            result = payment_service.handle_bank_webhook(deps(), request.headers, request.get_data())
-        except WebhookRejected:
+        result = payment_service.handle_callback(
+            deps(), "vietqr", CallbackRequest(headers=request.headers, body=request.get_data()))
+        if result.outcome.action is CallbackAction.REJECT:
+            if result.outcome.reason == "malformed":
+                raise ProblemException("PAYMENT_WEBHOOK_MALFORMED", detail=result.outcome.detail)
             log.warning("bank webhook rejected from %s", client_ip())
             limit("auth-fail", "rate_public")
-            raise ProblemException("UNAUTHORIZED") from None
-        except WebhookMalformed as exc:
-            raise ProblemException("PAYMENT_WEBHOOK_MALFORMED", detail=str(exc)) from None
-        return {"ok": True, "decision": result.decision, "reason": result.reason}
+            raise ProblemException("UNAUTHORIZED")
+        return {"ok": True, "decision": result.transfer.decision, "reason": result.transfer.reason}
 
 
 # -- reconciliation ---------------------------------------------------------------------------
@@ -464,16 +518,17 @@ class ReconciliationResolve(MethodView):
 
 
 def init_app(app) -> None:
-    """Health probe for the payment adapters and, when enabled, the periodic expiry + querydr pass."""
+    """Health probe for the payment providers and, when enabled, the periodic expiry + query pass."""
     from ..adapters.workers import PeriodicJobs
 
     container = app.extensions["tiepdon"]
     ctx = payment_service.payments_of(container.deps)
 
     def probe() -> dict:
-        return {"status": "ok", "vnpay": "configured" if ctx.vnpay else "off",
-                "vietqr": "configured" if ctx.policy.bank_account else "off",
-                "bank_webhook": "configured" if ctx.bank_webhook else "off"}
+        body = {"status": "ok"}
+        for provider in ctx.providers:
+            body.update(provider.health())
+        return body
 
     app.extensions.setdefault("tiepdon_health", {})["payments"] = probe
     # Same switch as the other background passes (tests build apps with background_workers off).

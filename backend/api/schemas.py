@@ -50,10 +50,18 @@ class ServiceSchema(ServiceRefSchema):
     payment_before_call = fields.Boolean()
 
 
+class PaymentMethodSchema(Schema):
+    method = fields.String(metadata={"example": "vietqr", "description": "POST /invoices/{id}/pay with it"})
+    label_vi = fields.String(metadata={"example": "Chuyển khoản (VietQR)"})
+    label_en = fields.String(metadata={"example": "Bank transfer (VietQR)"})
+
+
 class ServicesSchema(Schema):
     date = fields.Date()
     hospital = fields.Dict()
     services = fields.List(fields.Nested(ServiceSchema))
+    payment_methods = fields.List(fields.Nested(PaymentMethodSchema), metadata={
+        "description": "cashless payment methods configured now, in the order kiosks offer them"})
 
 
 class PrioritySchema(Schema):

@@ -6,6 +6,7 @@ from ..domain.hospital_time import hospital_day
 from ..services import tickets as ticket_service
 from ..services.auth import lane_of
 from ..services.idempotency import IdempotencyRequest
+from ..services.payments import method_choices
 from ..services.tickets import TicketRequest, TrackAccess
 from .blueprint import Blueprint
 from .guards import current_staff, deps, device_or_staff, limit, session_staff
@@ -40,7 +41,7 @@ class Services(MethodView):
         return {"date": hospital_day(data["at"]).isoformat(),
                 "hospital": {"code": d.catalog.hospital_code, "name_vi": d.catalog.hospital_name_vi,
                              "name_en": d.catalog.hospital_name_en},
-                "services": services}
+                "services": services, "payment_methods": method_choices(d)}
 
 
 def _render(view):

@@ -1,9 +1,12 @@
-"""Cashless payment use cases: invoices, VNPay (URL, IPN, querydr, refund), VietQR bank transfers,
-the cashier's reconciliation list, expiry.
+"""Cashless payment use cases: invoices, starting a payment with any registered provider, its
+callbacks, queries and refunds, bank transfers, the cashier's reconciliation list, expiry.
+
+Providers (VNPay, VietQR, ...) implement services.ports.payments.PaymentProvider and are found by
+method name in the registry bootstrap builds; nothing here knows a provider's wire format.
 
 Every change of money happens inside one write transaction with the rows it depends on locked
 (the write gate; SELECT ... FOR UPDATE on PostgreSQL), and is published only after the commit.
-Calls to VNPay's API are never made while holding the write gate.
+Calls to a provider's API are never made while holding the write gate.
 """
 from __future__ import annotations
 
@@ -24,46 +27,35 @@ from ..domain.invoices import (
     Invoice,
     InvoiceKind,
     InvoiceStatus,
-    Provider,
 )
 from ..domain.payments.reference import REFERENCE_PREFIX, new_reference
 from ..domain.payments.transfer_matching import ReconcileReason, TransferDecision, match_transfer
-from ..domain.payments.vietqr import build_vietqr
-from ..domain.payments.vnpay_codes import describe_api_result, describe_response_code
-from ..domain.payments.vnpay_ipn import (
-    RSP_INVALID_SIGNATURE,
-    IpnOutcome,
-    unknown_error_outcome,
-)
-from ..domain.payments.vnpay_payment import BANK_CODES, LOCALES, MIN_AMOUNT_VND
-from ..domain.payments.vnpay_signing import VnpayFormatError, parse_vnp_datetime
 from ..domain.tickets import Ticket
 from ..domain.tokens import new_id
 from .context import Deps
 from .ports.payments import (
-    BankWebhookAuthenticator,
+    CallbackAction,
+    CallbackOutcome,
+    CallbackRequest,
+    Confirmation,
+    PayerInstructions,
     PaymentGatewayError,
     PaymentGatewayUnavailable,
+    PaymentProvider,
+    PaymentResult,
+    ProviderRegistry,
     QrRenderer,
-    VnpayGateway,
 )
 from .ports.uow import AlreadyExists
 
 log = logging.getLogger("tiepdon.payments")
 
 SYSTEM = "system"
-# VNPay transaction statuses that are not a final answer yet (01 not completed) or describe a
-# refund of a payment we never heard about (05, 06): querydr leaves such attempts pending.
-_NOT_FINAL_STATUSES = frozenset({"01", "05", "06"})
 
 
 @dataclass(frozen=True)
 class PaymentPolicy:
     invoice_ttl_min: int = 15
-    bank_bin: str | None = None
-    bank_account: str | None = None
-    account_name: str | None = None
-    bank_name: str | None = None
     reference_prefix: str = REFERENCE_PREFIX
     querydr_after: timedelta = timedelta(minutes=5)
     querydr_window: timedelta = timedelta(hours=24)
@@ -74,8 +66,7 @@ class PaymentContext:
     """What bootstrap builds for payments and puts in deps.extras["payments"]."""
 
     policy: PaymentPolicy = field(default_factory=PaymentPolicy)
-    vnpay: VnpayGateway | None = None
-    bank_webhook: BankWebhookAuthenticator | None = None
+    providers: ProviderRegistry = field(default_factory=ProviderRegistry)
     qr: QrRenderer | None = None
     jobs_interval_s: float = 0.0  # expiry sweep + querydr in this process every N s; 0 = off
 
@@ -286,102 +277,155 @@ def require_staff_access(deps: Deps, invoice_id: str, lane: Lane) -> None:
         invoice_details(deps, invoice_id, lane=lane)
 
 
-# -- VNPay: starting a payment ----------------------------------------------------------------
+# -- starting a payment, with any provider ----------------------------------------------------
+
+
+def providers_of(deps: Deps) -> ProviderRegistry:
+    return payments_of(deps).providers
+
+
+def offered_methods(deps: Deps) -> list[str]:
+    """The payment methods a payer may choose now, in the hospital's order (kiosks show these)."""
+    return providers_of(deps).offered()
+
+
+def method_choices(deps: Deps) -> list[dict]:
+    """The offered methods with the words for their buttons (GET /services "payment_methods")."""
+    registry = providers_of(deps)
+    return [{"method": m, "label_vi": registry.get(m).label_vi, "label_en": registry.get(m).label_en}
+            for m in registry.offered()]
 
 
 @dataclass(frozen=True)
-class VnpayStart:
+class PaymentStart:
+    """What the payer needs to pay `invoice_id` with `method`."""
+
     invoice_id: str
-    txn_ref: str
+    method: str
     amount: int
-    payment_url: str
+    reference: str
     expires_at: datetime
+    instructions: PayerInstructions
+    txn_ref: str | None = None  # ATTEMPT providers: the attempt the payer pays
 
     @property
-    def qr_payload(self) -> str:
-        # VNPAYQR: the banking app opens the signed payment URL itself.
-        return self.payment_url
+    def payment_url(self) -> str | None:
+        return self.instructions.url
+
+    @property
+    def qr_payload(self) -> str | None:
+        return self.instructions.qr_payload
 
 
-def _vnpay(deps: Deps) -> VnpayGateway:
-    gateway = payments_of(deps).vnpay
-    if gateway is None:
-        raise DomainError("PAYMENT_PROVIDER_NOT_CONFIGURED", provider="vnpay")
-    return gateway
+def _require_configured(provider: PaymentProvider) -> None:
+    if not provider.configured:
+        raise DomainError("PAYMENT_PROVIDER_NOT_CONFIGURED", provider=provider.method)
 
 
-def _attempt_url(gateway: VnpayGateway, invoice: Invoice, attempt) -> str:
-    # Deterministic in the stored fields, so a retried request gets the very same URL back.
-    return gateway.payment_url(
-        txn_ref=attempt.txn_ref, amount=attempt.amount, order_info=f"Thanh toan vien phi {invoice.reference}",
-        ip_addr=attempt.ip_addr, created_at=attempt.created_at, expires_at=attempt.expires_at,
-        bank_code=attempt.bank_code, locale=attempt.locale,
-    )
+def start(deps: Deps, invoice_id: str, method: str, *, options: Mapping[str, object] | None = None,
+          ip_addr: str = "", device_id: str | None = None, actor: str | None = None) -> PaymentStart:
+    """Start paying an invoice with `method`. ATTEMPT providers get a payment attempt (an open one
+    with the same options is reused, so a kiosk that retries never puts two payable URLs for one
+    invoice into circulation); TRANSFER providers need none (the invoice's reference is enough)."""
+    provider = providers_of(deps).get(method)
+    if provider.confirmation is Confirmation.ATTEMPT:
+        return _start_attempt(deps, provider, invoice_id, options or {}, ip_addr, device_id, actor)
+    return _start_transfer(deps, provider, invoice_id, device_id)
 
 
-def start_vnpay(deps: Deps, invoice_id: str, *, ip_addr: str, bank_code: str | None = "VNPAYQR",
-                locale: str = "vn", device_id: str | None = None, actor: str | None = None) -> VnpayStart:
-    """A signed VNPay payment URL for the invoice. An open attempt with the same options is reused,
-    so a kiosk that retries never puts two payable URLs for one invoice into circulation."""
-    gateway = _vnpay(deps)
-    if bank_code is not None and bank_code not in BANK_CODES:
-        raise DomainError("VALIDATION_ERROR", field="bank_code")
-    if locale not in LOCALES:
-        raise DomainError("VALIDATION_ERROR", field="locale")
+def _start_attempt(deps: Deps, provider: PaymentProvider, invoice_id: str, raw: Mapping[str, object],
+                   ip_addr: str, device_id: str | None, actor: str | None) -> PaymentStart:
+    _require_configured(provider)
+    opts = provider.options(raw)
     now = deps.clock()
     with deps.uow.write() as uow:
         invoice = uow.invoices.get(invoice_id, for_update=True)
         if invoice is None:
             raise DomainError("INVOICE_NOT_FOUND")
         inv_rules.require_payable(invoice, now)
-        if invoice.amount < MIN_AMOUNT_VND:
-            raise DomainError("PAYMENT_AMOUNT_INVALID", provider="vnpay")
+        if invoice.amount < provider.min_amount:
+            raise DomainError("PAYMENT_AMOUNT_INVALID", provider=provider.method)
         attempts = uow.payment_attempts.for_invoice(invoice.id)
         latest = attempts[-1] if attempts else None
-        if (latest is not None and latest.status == AttemptStatus.PENDING and latest.bank_code == bank_code
-                and latest.locale == locale and latest.expires_at > now):
+        if (latest is not None and latest.status == AttemptStatus.PENDING and latest.provider == provider.method
+                and latest.bank_code == opts.bank_code and latest.locale == opts.locale and latest.expires_at > now):
             attempt = latest
         else:
             txn_ref = inv_rules.txn_ref_for(invoice.reference, len(attempts) + 1)
             values = {
-                "txn_ref": txn_ref, "invoice_id": invoice.id, "provider": Provider.VNPAY,
-                "amount": invoice.amount, "status": AttemptStatus.PENDING, "bank_code": bank_code,
-                "locale": locale, "ip_addr": ip_addr[:64], "device_id": device_id, "created_at": now,
+                "txn_ref": txn_ref, "invoice_id": invoice.id, "provider": provider.method,
+                "amount": invoice.amount, "status": AttemptStatus.PENDING, "bank_code": opts.bank_code,
+                "locale": opts.locale, "ip_addr": ip_addr[:64], "device_id": device_id, "created_at": now,
                 "expires_at": invoice.expires_at,
             }
             uow.payment_attempts.add(values)
-            uow.invoices.add_event(invoice.id, now, "vnpay_started", invoice.status, invoice.status, actor,
-                                   Provider.VNPAY, {"txn_ref": txn_ref, "bank_code": bank_code})
+            uow.invoices.add_event(invoice.id, now, f"{provider.method}_started", invoice.status, invoice.status,
+                                   actor, provider.method, {"txn_ref": txn_ref, "bank_code": opts.bank_code})
             attempt = uow.payment_attempts.get(txn_ref)
         if device_id and device_id != invoice.device_id:
             uow.invoices.update(invoice.id, {"device_id": device_id})
-        try:
-            url = _attempt_url(gateway, invoice, attempt)
-        except VnpayFormatError:
-            raise DomainError("PAYMENT_AMOUNT_INVALID", provider="vnpay") from None
+        instructions = provider.instructions(invoice, attempt)  # a refusal rolls the attempt back
         uow.commit()
-    return VnpayStart(invoice.id, attempt.txn_ref, attempt.amount, url, attempt.expires_at)
+    return PaymentStart(invoice.id, provider.method, attempt.amount, invoice.reference, attempt.expires_at,
+                        instructions, attempt.txn_ref)
 
 
-# -- VNPay: IPN, return page, querydr, refund -------------------------------------------------
+def _start_transfer(deps: Deps, provider: PaymentProvider, invoice_id: str, device_id: str | None) -> PaymentStart:
+    now = deps.clock()
+    with deps.uow.read() as uow:
+        invoice = uow.invoices.get(invoice_id)
+    if invoice is None:
+        raise DomainError("INVOICE_NOT_FOUND")
+    inv_rules.require_payable(invoice, now)
+    if invoice.amount < provider.min_amount:
+        raise DomainError("PAYMENT_AMOUNT_INVALID", provider=provider.method)
+    instructions = provider.instructions(invoice, None)
+    if device_id and device_id != invoice.device_id:
+        with deps.uow.write() as uow:
+            uow.invoices.update(invoice.id, {"device_id": device_id})
+            uow.commit()
+    return PaymentStart(invoice.id, provider.method, invoice.amount, invoice.reference, invoice.expires_at,
+                        instructions)
 
 
-@dataclass(frozen=True)
-class AttemptResult:
-    """VNPay's final word on one attempt, from the IPN or from querydr."""
+def qr_image(deps: Deps, invoice_id: str, method: str, fmt: str) -> bytes | str:
+    """PNG bytes or SVG text of the invoice's QR for `method`: the open attempt's, for ATTEMPT
+    providers (PAYMENT_NOT_STARTED without one)."""
+    ctx = payments_of(deps)
+    provider = ctx.providers.get(method)
+    now = deps.clock()
+    with deps.uow.read() as uow:
+        invoice = uow.invoices.get(invoice_id)
+        if invoice is None:
+            raise DomainError("INVOICE_NOT_FOUND")
+        inv_rules.require_payable(invoice, now)
+        attempt = None
+        if provider.confirmation is Confirmation.ATTEMPT:
+            _require_configured(provider)
+            open_attempts = [a for a in uow.payment_attempts.for_invoice(invoice.id)
+                             if a.status == AttemptStatus.PENDING and a.expires_at > now and a.provider == method]
+            if not open_attempts:
+                raise DomainError("PAYMENT_NOT_STARTED")
+            attempt = open_attempts[-1]
+        payload = provider.instructions(invoice, attempt).qr_payload
+    if ctx.qr is None or not payload:
+        raise DomainError("SERVICE_UNAVAILABLE")
+    return ctx.qr.png(payload) if fmt == "png" else ctx.qr.svg(payload)
 
-    paid: bool
-    transaction_no: str | None = None
-    pay_bank_code: str | None = None
-    pay_date: datetime | None = None
-    response_code: str | None = None
-    transaction_status: str | None = None
+
+# -- recording what providers tell us ---------------------------------------------------------
 
 
-def _attempt_summary(txn_ref: str, status: str, response_code: str | None) -> dict:
+def describe_code(deps: Deps, method: str | None, code: str | None, lang: str) -> str | None:
+    """A provider's result code in words, for attempts and the return page."""
+    provider = providers_of(deps).find(method)
+    return provider.describe(code, lang) if provider is not None and code else None
+
+
+def _attempt_summary(deps: Deps, method: str, txn_ref: str, status: str, response_code: str | None) -> dict:
     return {"txn_ref": txn_ref, "status": str(status), "response_code": response_code,
-            "message_vi": describe_response_code(response_code, "vi") if response_code else None,
-            "message_en": describe_response_code(response_code, "en") if response_code else None}
+            "message_vi": describe_code(deps, method, response_code, "vi"),
+            "message_en": describe_code(deps, method, response_code, "en")}
 
 
 def _mark_ticket_paid(uow, invoice: Invoice, now: datetime, actor: str, effects: _Effects) -> None:
@@ -428,228 +472,35 @@ def _hold_for_refund(uow, invoice: Invoice, now: datetime, *, source: str, amoun
     return _apply(uow, invoice, inv_rules.flag_refund(invoice, refund_reason), now, actor, source, detail)
 
 
-def _record_attempt_result(uow, invoice: Invoice, attempt, result: AttemptResult, now: datetime,
+def _record_attempt_result(deps: Deps, uow, invoice: Invoice, attempt, result: PaymentResult, now: datetime,
                            via: str, effects: _Effects) -> str:
-    """Write VNPay's final answer for a still-pending attempt. Returns the new attempt status."""
+    """Write a provider's final answer for a still-pending attempt. Returns the new attempt status."""
+    method = attempt.provider
     values = {"settled_at": now, "settled_via": via, "response_code": result.response_code,
               "transaction_status": result.transaction_status, "transaction_no": result.transaction_no,
               "pay_bank_code": result.pay_bank_code, "pay_date": result.pay_date}
-    actor = f"vnpay:{via}"
+    actor = f"{method}:{via}"
     if not result.paid:
         status = AttemptStatus.FAILED
         uow.payment_attempts.update(attempt.txn_ref, {**values, "status": status})
         uow.invoices.add_event(invoice.id, now, "payment_failed", invoice.status, invoice.status, actor,
-                               Provider.VNPAY, {"txn_ref": attempt.txn_ref, "response_code": result.response_code,
+                               method, {"txn_ref": attempt.txn_ref, "response_code": result.response_code,
                                                 "transaction_status": result.transaction_status})
     elif inv_rules.accepts_money_at(invoice, inv_rules.payment_moment(result.pay_date, now)):
         status = AttemptStatus.PAID
         uow.payment_attempts.update(attempt.txn_ref, {**values, "status": status})
-        change = inv_rules.pay(invoice, now, Provider.VNPAY, moment=inv_rules.payment_moment(result.pay_date, now))
-        invoice = _apply(uow, invoice, change, now, actor, Provider.VNPAY,
+        change = inv_rules.pay(invoice, now, method, moment=inv_rules.payment_moment(result.pay_date, now))
+        invoice = _apply(uow, invoice, change, now, actor, method,
                          {"txn_ref": attempt.txn_ref, "transaction_no": result.transaction_no, "via": via})
         _mark_ticket_paid(uow, invoice, now, actor, effects)
     else:
         status = AttemptStatus.LATE
         uow.payment_attempts.update(attempt.txn_ref, {**values, "status": status})
-        invoice = _hold_for_refund(uow, invoice, now, source=Provider.VNPAY, amount=attempt.amount, actor=actor,
+        invoice = _hold_for_refund(uow, invoice, now, source=method, amount=attempt.amount, actor=actor,
                                    txn_ref=attempt.txn_ref)
-    effects.invoice(inv_rules.as_of(invoice, now), _attempt_summary(attempt.txn_ref, status, result.response_code))
+    effects.invoice(inv_rules.as_of(invoice, now), _attempt_summary(deps, method, attempt.txn_ref, status, result.response_code))
     return status
 
-
-def _reported_pay_date(params: Mapping[str, object]) -> datetime | None:
-    try:
-        return parse_vnp_datetime(params.get("vnp_PayDate")) if params.get("vnp_PayDate") else None
-    except VnpayFormatError:
-        return None
-
-
-def handle_vnpay_ipn(deps: Deps, params: Mapping[str, object]) -> dict[str, str]:
-    """VNPay's IPN: classify in VNPay's order, record at most once, answer {"RspCode", "Message"}.
-
-    classify_ipn checks the signature first and only then looks the attempt up; the write
-    transaction opens inside that look-up, so a forged call never takes the write lock, and the
-    amount / already-confirmed checks and the recording all happen under it.
-    Never raises: an unexpected fault rolls back and answers 99 so VNPay retries.
-    """
-    gateway = payments_of(deps).vnpay
-    if gateway is None:
-        log.warning("vnpay ipn rsp=97 reason=not_configured")
-        return IpnOutcome(RSP_INVALID_SIGNATURE, "not_configured").response_body()
-    effects = _Effects()
-    txn_ref = params.get("vnp_TxnRef") if isinstance(params.get("vnp_TxnRef"), str) else None
-    try:
-        with ExitStack() as transaction:
-            loaded: dict = {}
-
-            def lookup(ref: str):
-                uow = loaded["uow"] = transaction.enter_context(deps.uow.write())
-                now = loaded["now"] = deps.clock()
-                attempt, invoice = uow.payment_attempts.get_with_invoice(ref, for_update=True)
-                if attempt is None:
-                    return None
-                loaded.update(attempt=attempt, invoice=invoice)
-                moment = inv_rules.payment_moment(_reported_pay_date(params), now)
-                return inv_rules.payment_view(invoice, attempt.amount, attempt.status != AttemptStatus.PENDING, moment)
-
-            outcome = gateway.classify_ipn(params, lookup)
-            if outcome.should_record:
-                result = AttemptResult(
-                    paid=bool(outcome.paid), transaction_no=outcome.transaction_no,
-                    pay_bank_code=outcome.bank_code, pay_date=outcome.pay_date,
-                    response_code=outcome.response_code, transaction_status=outcome.transaction_status,
-                )
-                _record_attempt_result(loaded["uow"], loaded["invoice"], loaded["attempt"], result,
-                                       loaded["now"], "ipn", effects)
-                loaded["uow"].commit()
-    except Exception as exc:
-        # Only the exception's type: its text may quote SQL parameters taken from the query.
-        log.error("vnpay ipn rsp=99 txn_ref=%s error=%s", txn_ref, type(exc).__name__)
-        return unknown_error_outcome(txn_ref).response_body()
-    log_ipn = log.warning if outcome.rsp_code == RSP_INVALID_SIGNATURE else log.info
-    log_ipn("vnpay ipn txn_ref=%s rsp=%s reason=%s", outcome.txn_ref, outcome.rsp_code, outcome.reason)
-    _publish(deps, effects)
-    return outcome.response_body()
-
-
-@dataclass(frozen=True)
-class ReturnView:
-    """What the browser's return page may say. It changes nothing: only the IPN records payments."""
-
-    signature_ok: bool
-    response_code: str | None
-    invoice: Invoice | None
-
-
-def vnpay_return(deps: Deps, params: Mapping[str, object]) -> ReturnView:
-    gateway = payments_of(deps).vnpay
-    if gateway is None or not gateway.verify_return(params):
-        return ReturnView(False, None, None)
-    invoice = None
-    txn_ref = params.get("vnp_TxnRef")
-    if isinstance(txn_ref, str):
-        with deps.uow.read() as uow:
-            attempt = uow.payment_attempts.get(txn_ref)
-            if attempt is not None:
-                invoice = uow.invoices.get(attempt.invoice_id)
-    code = params.get("vnp_ResponseCode")
-    return ReturnView(True, code if isinstance(code, str) else None,
-                      inv_rules.as_of(invoice, deps.clock()) if invoice else None)
-
-
-def reconcile_vnpay(deps: Deps, limit: int = 50, min_age: timedelta | None = None) -> dict[str, int]:
-    """Ask VNPay (querydr) about attempts whose IPN has not come, and record final answers.
-
-    Attempts younger than `min_age` (default policy.querydr_after) are left to the IPN; older than
-    policy.querydr_window to the cashier. A pass stops at the first sign that VNPay is unreachable.
-    """
-    ctx = payments_of(deps)
-    report: Counter = Counter()
-    if ctx.vnpay is None:
-        return dict(report)
-    now = deps.clock()
-    min_age = ctx.policy.querydr_after if min_age is None else min_age
-    with deps.uow.read() as uow:
-        candidates = uow.payment_attempts.awaiting_answer(now - min_age, now - ctx.policy.querydr_window, limit)
-    effects = _Effects()
-    for candidate in candidates:
-        try:
-            result = ctx.vnpay.querydr(txn_ref=candidate.txn_ref, transaction_date=candidate.created_at)
-        except PaymentGatewayUnavailable:
-            report["unavailable"] += 1
-            break
-        except PaymentGatewayError:
-            report["invalid_answer"] += 1
-            continue
-        report["checked"] += 1
-        final = result.found and result.signed and result.transaction_status not in (None, *_NOT_FINAL_STATUSES)
-        if final and result.amount is not None and result.amount != candidate.amount:
-            log.error("vnpay querydr txn_ref=%s reason=amount_mismatch", candidate.txn_ref)
-            report["amount_mismatch"] += 1
-            final = False
-        with deps.uow.write() as uow:
-            attempt = uow.payment_attempts.get(candidate.txn_ref, for_update=True)
-            if final and attempt.status == AttemptStatus.PENDING:
-                invoice = uow.invoices.get(attempt.invoice_id, for_update=True)
-                status = _record_attempt_result(
-                    uow, invoice, attempt,
-                    AttemptResult(paid=result.paid, transaction_no=result.transaction_no,
-                                  pay_bank_code=result.bank_code, pay_date=result.pay_date,
-                                  transaction_status=result.transaction_status),
-                    deps.clock(), "querydr", effects)
-                report[str(status)] += 1
-            uow.payment_attempts.update(candidate.txn_ref, {"queried_at": deps.clock()})
-            uow.commit()
-    _publish(deps, effects)
-    if report:
-        log.info("vnpay querydr pass %s", dict(report))
-    return dict(report)
-
-
-# -- VietQR -----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class VietQrStart:
-    invoice_id: str
-    qr_payload: str
-    bank_bin: str
-    bank_name: str | None
-    account: str
-    account_name: str | None
-    amount: int
-    reference: str
-    expires_at: datetime
-
-
-def _vietqr_payload(policy: PaymentPolicy, invoice: Invoice) -> str:
-    if not (policy.bank_bin and policy.bank_account):
-        raise DomainError("PAYMENT_PROVIDER_NOT_CONFIGURED", provider="vietqr")
-    # Only the reference goes in the purpose: banks cut long purposes, and matching needs it whole.
-    return build_vietqr(policy.bank_bin, policy.bank_account, invoice.amount, invoice.reference)
-
-
-def start_vietqr(deps: Deps, invoice_id: str, *, device_id: str | None = None) -> VietQrStart:
-    policy = payments_of(deps).policy
-    now = deps.clock()
-    with deps.uow.read() as uow:
-        invoice = uow.invoices.get(invoice_id)
-    if invoice is None:
-        raise DomainError("INVOICE_NOT_FOUND")
-    inv_rules.require_payable(invoice, now)
-    payload = _vietqr_payload(policy, invoice)
-    if device_id and device_id != invoice.device_id:
-        with deps.uow.write() as uow:
-            uow.invoices.update(invoice.id, {"device_id": device_id})
-            uow.commit()
-    return VietQrStart(invoice.id, payload, policy.bank_bin, policy.bank_name, policy.bank_account,
-                       policy.account_name, invoice.amount, invoice.reference, invoice.expires_at)
-
-
-def qr_image(deps: Deps, invoice_id: str, provider: str, fmt: str) -> bytes | str:
-    """PNG bytes or SVG text of the invoice's QR: VietQR, or the open VNPay attempt's URL."""
-    ctx = payments_of(deps)
-    now = deps.clock()
-    with deps.uow.read() as uow:
-        invoice = uow.invoices.get(invoice_id)
-        if invoice is None:
-            raise DomainError("INVOICE_NOT_FOUND")
-        inv_rules.require_payable(invoice, now)
-        if provider == Provider.VIETQR:
-            payload = _vietqr_payload(ctx.policy, invoice)
-        else:
-            gateway = _vnpay(deps)
-            open_attempts = [a for a in uow.payment_attempts.for_invoice(invoice.id)
-                             if a.status == AttemptStatus.PENDING and a.expires_at > now]
-            if not open_attempts:
-                raise DomainError("PAYMENT_NOT_STARTED")
-            payload = _attempt_url(gateway, invoice, open_attempts[-1])
-    if ctx.qr is None:
-        raise DomainError("SERVICE_UNAVAILABLE")
-    return ctx.qr.png(payload) if fmt == "png" else ctx.qr.svg(payload)
-
-
-# -- bank transfers ---------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -659,15 +510,149 @@ class TransferResult:
     invoice_id: str | None = None
 
 
-def handle_bank_webhook(deps: Deps, headers: Mapping[str, str], raw_body: bytes) -> TransferResult:
-    """One incoming transfer: authenticate, then settle its invoice once, or hand it to the cashier.
+@dataclass(frozen=True)
+class CallbackResult:
+    """The provider's reading of a callback and, for a transfer, what it did to our invoices."""
 
-    Raises WebhookRejected / WebhookMalformed from the authenticator for the route to answer.
+    outcome: CallbackOutcome
+    transfer: TransferResult | None = None
+
+    @property
+    def answer(self):
+        return self.outcome.answer
+
+
+def handle_callback(deps: Deps, method: str, request: CallbackRequest) -> CallbackResult:
+    """A provider's call to us: the provider authenticates and classifies it, we record at most once.
+
+    For ATTEMPT providers the write transaction opens inside the provider's look-up, which it makes
+    only once the call is authentic: a forged call never takes the write lock, and the amount /
+    already-confirmed checks and the recording all happen under it. A provider with a
+    failure_answer never sees an exception: an unexpected fault rolls back and answers that
+    (VNPay: 99, so it retries).
+    """
+    provider = providers_of(deps).get(method)
+    effects = _Effects()
+    try:
+        with ExitStack() as transaction:
+            loaded: dict = {}
+
+            def lookup(ref: str, reported_at: datetime | None):
+                uow = loaded["uow"] = transaction.enter_context(deps.uow.write())
+                now = loaded["now"] = deps.clock()
+                attempt, invoice = uow.payment_attempts.get_with_invoice(ref, for_update=True)
+                if attempt is None or attempt.provider != method:
+                    return None
+                loaded.update(attempt=attempt, invoice=invoice)
+                moment = inv_rules.payment_moment(reported_at, now)
+                return inv_rules.payment_view(invoice, attempt.amount, attempt.status != AttemptStatus.PENDING, moment)
+
+            outcome = provider.handle_callback(request, lookup)
+            if outcome.action is CallbackAction.CREDIT and outcome.result is not None:
+                _record_attempt_result(deps, loaded["uow"], loaded["invoice"], loaded["attempt"], outcome.result,
+                                       loaded["now"], "ipn", effects)
+                loaded["uow"].commit()
+    except Exception as exc:
+        failure = provider.failure_answer(request)
+        if failure is None:
+            raise
+        # Only the exception's type: its text may quote SQL parameters taken from the query.
+        log.error("%s callback rsp=%s txn_ref=%s error=%s", method, failure.code, failure.txn_ref,
+                  type(exc).__name__)
+        return CallbackResult(failure)
+    if outcome.action is CallbackAction.CREDIT and outcome.transfer is not None:
+        return CallbackResult(outcome, _settle_transfer(deps, method, outcome.transfer, outcome.accounts))
+    # After the commit, never under the write gate. The answer and the reason only: never the
+    # signature or the query, which names the payer.
+    log_callback = log.warning if outcome.action is CallbackAction.REJECT else log.info
+    log_callback("%s callback txn_ref=%s rsp=%s action=%s reason=%s", method, outcome.txn_ref, outcome.code,
+                 outcome.action, outcome.reason)
+    _publish(deps, effects)
+    return CallbackResult(outcome)
+
+
+@dataclass(frozen=True)
+class ReturnView:
+    """What the browser's return page may say. It changes nothing: only callbacks record payments."""
+
+    signature_ok: bool
+    response_code: str | None
+    invoice: Invoice | None
+    reported_paid: bool = False
+    message_vi: str | None = None
+    message_en: str | None = None
+
+
+def payment_return(deps: Deps, method: str, params: Mapping[str, object]) -> ReturnView:
+    provider = providers_of(deps).get(method)
+    info = provider.verify_return(params)
+    if info is None:
+        return ReturnView(False, None, None)
+    invoice = None
+    if info.txn_ref:
+        with deps.uow.read() as uow:
+            attempt = uow.payment_attempts.get(info.txn_ref)
+            if attempt is not None:
+                invoice = uow.invoices.get(attempt.invoice_id)
+    return ReturnView(True, info.response_code, inv_rules.as_of(invoice, deps.clock()) if invoice else None,
+                      info.reported_paid, provider.describe(info.response_code, "vi"),
+                      provider.describe(info.response_code, "en"))
+
+
+def reconcile(deps: Deps, limit: int = 50, min_age: timedelta | None = None) -> dict[str, int]:
+    """Ask providers (VNPay: querydr) about attempts whose callback has not come, and record final
+    answers.
+
+    Attempts younger than `min_age` (default policy.querydr_after) are left to the callback; older
+    than policy.querydr_window to the cashier. A pass stops at the first sign that a provider is
+    unreachable.
     """
     ctx = payments_of(deps)
-    if ctx.bank_webhook is None:
-        raise DomainError("PAYMENT_PROVIDER_NOT_CONFIGURED", provider="bank")
-    transfer = ctx.bank_webhook.authenticate(headers, raw_body)
+    report: Counter = Counter()
+    askable = {p.method: p for p in ctx.providers if p.queries and p.configured}
+    if not askable:
+        return dict(report)
+    now = deps.clock()
+    min_age = ctx.policy.querydr_after if min_age is None else min_age
+    with deps.uow.read() as uow:
+        candidates = uow.payment_attempts.awaiting_answer(now - min_age, now - ctx.policy.querydr_window, limit)
+    effects = _Effects()
+    for candidate in candidates:
+        provider = askable.get(candidate.provider)
+        if provider is None:
+            continue
+        try:
+            status = provider.query(candidate)
+        except PaymentGatewayUnavailable:
+            report["unavailable"] += 1
+            break
+        except PaymentGatewayError:
+            report["invalid_answer"] += 1
+            continue
+        report["checked"] += 1
+        final = status.final
+        if final and status.amount is not None and status.amount != candidate.amount:
+            log.error("%s query txn_ref=%s reason=amount_mismatch", provider.method, candidate.txn_ref)
+            report["amount_mismatch"] += 1
+            final = False
+        with deps.uow.write() as uow:
+            attempt = uow.payment_attempts.get(candidate.txn_ref, for_update=True)
+            if final and attempt.status == AttemptStatus.PENDING:
+                invoice = uow.invoices.get(attempt.invoice_id, for_update=True)
+                recorded = _record_attempt_result(deps, uow, invoice, attempt, status.result, deps.clock(),
+                                                  "querydr", effects)
+                report[str(recorded)] += 1
+            uow.payment_attempts.update(candidate.txn_ref, {"queried_at": deps.clock()})
+            uow.commit()
+    _publish(deps, effects)
+    if report:
+        log.info("payment query pass %s", dict(report))
+    return dict(report)
+
+
+def _settle_transfer(deps: Deps, method: str, transfer, accounts: tuple[str, ...]) -> TransferResult:
+    """One authenticated incoming transfer: settle its invoice once, or hand it to the cashier."""
+    ctx = payments_of(deps)
     effects = _Effects()
     try:
         with deps.uow.write() as uow:
@@ -682,7 +667,7 @@ def handle_bank_webhook(deps: Deps, headers: Mapping[str, str], raw_body: bytes)
 
             match = match_transfer(
                 transfer,
-                our_accounts=[ctx.policy.bank_account] if ctx.policy.bank_account else [],
+                our_accounts=list(accounts),
                 already_recorded=uow.bank_transfers.exists(transfer.transaction_id),
                 find_invoices=find,
                 prefix=ctx.policy.reference_prefix,
@@ -701,21 +686,21 @@ def handle_bank_webhook(deps: Deps, headers: Mapping[str, str], raw_body: bytes)
                 "reason": str(match.reason) if match.reason else None,
                 "invoice_id": invoice.id if invoice else None, "reference": match.reference,
             })
-            actor = f"bank:{transfer.transaction_id}"
+            actor = f"bank:{transfer.transaction_id}"  # the bank, whichever method it confirms
             if match.decision is TransferDecision.SETTLE:
-                change = inv_rules.pay(invoice, now, Provider.VIETQR, moment=moment)
-                invoice = _apply(uow, invoice, change, now, actor, Provider.VIETQR,
+                change = inv_rules.pay(invoice, now, method, moment=moment)
+                invoice = _apply(uow, invoice, change, now, actor, method,
                                  {"bank_transaction_id": transfer.transaction_id})
                 _mark_ticket_paid(uow, invoice, now, actor, effects)
                 effects.invoice(invoice)
             elif invoice is not None and match.reason in (ReconcileReason.LATE, ReconcileReason.ALREADY_PAID):
-                invoice = _hold_for_refund(uow, invoice, now, source=Provider.VIETQR, amount=transfer.amount,
+                invoice = _hold_for_refund(uow, invoice, now, source=method, amount=transfer.amount,
                                            actor=actor, bank_transaction_id=transfer.transaction_id,
                                            reason=str(match.reason))
                 effects.invoice(inv_rules.as_of(invoice, now))
             else:
                 uow.reconciliation.add({
-                    "id": new_id(), "source": Provider.VIETQR, "reason": str(match.reason), "status": "open",
+                    "id": new_id(), "source": method, "reason": str(match.reason), "status": "open",
                     "amount": transfer.amount, "expected_amount": match.expected_amount,
                     "invoice_id": invoice.id if invoice else None, "reference": match.reference,
                     "bank_transaction_id": transfer.transaction_id, "txn_ref": None, "created_at": now,
@@ -863,8 +848,9 @@ def resolve_reconciliation(deps: Deps, item_id: str, action: str, actor: str, *,
 def refund_invoice(deps: Deps, invoice_id: str, actor: str, *, method: str = "gateway",
                    reason: str | None = None) -> Invoice:
     """Give money back. Money held for refund (late or duplicate payments) goes first; otherwise the
-    payment that settled the invoice. `gateway` refunds a VNPay payment through VNPay; `manual`
-    records money a cashier handed back by other means (cash, bank transfer)."""
+    payment that settled the invoice. `gateway` refunds through the provider that took the money
+    (one that `refunds`, e.g. VNPay); `manual` records money a cashier handed back by other means
+    (cash, bank transfer)."""
     if method not in ("gateway", "manual"):
         raise DomainError("VALIDATION_ERROR", field="method")
     now = deps.clock()
@@ -874,28 +860,32 @@ def refund_invoice(deps: Deps, invoice_id: str, actor: str, *, method: str = "ga
             raise DomainError("INVOICE_NOT_FOUND")
         held = uow.reconciliation.open_refunds_for_invoice(invoice_id, inv_rules.REFUND_REASONS)
         attempts = {a.txn_ref: a for a in uow.payment_attempts.for_invoice(invoice_id)}
+    registry = providers_of(deps)
     if held:
         item = next((i for i in held if i.txn_ref), None) if method == "gateway" else held[0]
         if item is None:
             raise DomainError("PAYMENT_NOT_REFUNDABLE", detail="bank transfers are returned by the cashier (method=manual)")
         attempt = attempts.get(item.txn_ref) if item.txn_ref else None
+        paid_with = registry.find(attempt.provider if attempt else item.source)
     elif invoice.status is InvoiceStatus.PAID:
         item = None
         attempt = next((a for a in attempts.values() if a.status == AttemptStatus.PAID), None)
-        if method == "gateway" and (invoice.provider != Provider.VNPAY or attempt is None):
-            raise DomainError("PAYMENT_NOT_REFUNDABLE", detail="only VNPay payments are refunded through the gateway")
+        paid_with = registry.find(invoice.provider)
+        if method == "gateway" and (paid_with is None or not paid_with.refunds or attempt is None
+                                    or attempt.provider != invoice.provider):
+            refunders = " / ".join(p.label_en for p in registry if p.refunds) or "gateway"
+            raise DomainError("PAYMENT_NOT_REFUNDABLE", detail=f"only {refunders} payments are refunded through the gateway")
     else:
         raise DomainError("PAYMENT_NOT_REFUNDABLE")
     if method == "gateway":
-        result = _vnpay(deps).refund(
-            txn_ref=attempt.txn_ref, amount=attempt.amount, full=True, transaction_no=attempt.transaction_no,
-            transaction_date=attempt.created_at, create_by=actor[:64],
-        )
+        if paid_with is None:
+            raise DomainError("PAYMENT_PROVIDER_NOT_CONFIGURED", provider=attempt.provider)
+        _require_configured(paid_with)
+        result = paid_with.refund(attempt, actor=actor)
         if not result.accepted:
-            log.warning("vnpay refund invoice=%s txn_ref=%s result=%s", invoice_id, attempt.txn_ref,
-                        result.response_code)
-            raise DomainError("PAYMENT_REFUND_REFUSED", detail=describe_api_result(result.response_code, "en"),
-                              vnpay_code=result.response_code)
+            log.warning("%s refund invoice=%s txn_ref=%s result=%s", paid_with.method, invoice_id, attempt.txn_ref,
+                        result.code)
+            raise DomainError("PAYMENT_REFUND_REFUSED", detail=result.detail, **result.extensions)
     effects = _Effects()
     detail = {"method": method, "reason": (reason or "")[:200] or None,
               "txn_ref": attempt.txn_ref if attempt else None}
@@ -940,7 +930,7 @@ def expire_overdue(deps: Deps, limit: int = 200) -> int:
 
 def run_payment_jobs(deps: Deps, min_age: timedelta | None = None) -> dict[str, int]:
     report = {"expired": expire_overdue(deps)}
-    report.update(reconcile_vnpay(deps, min_age=min_age))
+    report.update(reconcile(deps, min_age=min_age))
     return report
 
 

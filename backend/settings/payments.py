@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, fields, replace
 
-from ..domain.payments.banks import BankDirectory, load_banks
+from ..adapters.payments.vietqr.banks import BankDirectory, load_banks
 from ..domain.payments.reference import REFERENCE_PREFIX
 from .environment import ROOT, Settings
 from .hospital import ConfigError

@@ -33,7 +33,7 @@ import requests
 from flask import Flask, Response, jsonify, request
 
 from backend.adapters.http_session import outbound_session
-from backend.adapters.payments.bank_webhook import DEFAULT_HEADERS, WebhookAuthMode, sign_webhook_body
+from backend.adapters.payments.vietqr.webhook import DEFAULT_HEADERS, WebhookAuthMode, sign_webhook_body
 from backend.domain.payments.timezones import VIETNAM_TZ
 from backend.simulators.vnpay import make_simulator_server
 

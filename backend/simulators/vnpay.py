@@ -39,7 +39,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from backend.adapters.http_session import outbound_session
-from backend.domain.payments.vnpay_api import (
+from backend.adapters.payments.vnpay.api import (
     COMMAND_QUERYDR,
     COMMAND_REFUND,
     REFUND_FULL,
@@ -47,10 +47,10 @@ from backend.domain.payments.vnpay_api import (
     sign_response,
     verify_request,
 )
-from backend.domain.payments.vnpay_codes import describe_api_result, describe_response_code
-from backend.domain.payments.vnpay_ipn import FINAL_RSP_CODES
-from backend.domain.payments.vnpay_payment import VNPAY_VERSION
-from backend.domain.payments.vnpay_signing import (
+from backend.adapters.payments.vnpay.codes import describe_api_result, describe_response_code
+from backend.adapters.payments.vnpay.ipn import FINAL_RSP_CODES
+from backend.adapters.payments.vnpay.payment import VNPAY_VERSION
+from backend.adapters.payments.vnpay.signing import (
     SECURE_HASH,
     VNPAY_TZ,
     VnpayFormatError,

@@ -79,6 +79,9 @@ class RestGateway:
     def vietqr(self, invoice_id: str, lang: str = "vi") -> dict:
         return self._call("POST", f"/api/v1/invoices/{invoice_id}/vietqr", json={}, lang=lang)
 
+    def pay(self, invoice_id: str, method: str, lang: str = "vi") -> dict:
+        return self._call("POST", f"/api/v1/invoices/{invoice_id}/pay", json={"method": method}, lang=lang)
+
     def heartbeat(self, printer_status: str, lang: str = "vi") -> dict:
         return self._call("POST", "/api/v1/devices/heartbeat",
                           json={"printer_status": printer_status, "app_version": self.app_version},

@@ -5,7 +5,7 @@ import logging
 
 import pytest
 
-from backend.adapters.payments.bank_webhook import sign_webhook_body
+from backend.adapters.payments.vietqr.webhook import sign_webhook_body
 from tests.support.app import make_backend
 
 WEBHOOK_SECRET = "w" * 32

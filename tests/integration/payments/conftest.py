@@ -15,12 +15,12 @@ from datetime import datetime, timedelta
 import pytest
 from flask import Flask, jsonify, request
 
-from backend.adapters.payments.bank_webhook import BankWebhookConfig, BankWebhookVerifier
-from backend.adapters.payments.vnpay_client import VnpayClient
+from backend.adapters.payments.vietqr.webhook import BankWebhookConfig, BankWebhookVerifier
+from backend.adapters.payments.vnpay.client import VnpayClient
 from backend.domain.payments.invoice_view import InvoiceView
 from backend.domain.payments.transfer_matching import TransferDecision, match_transfer
-from backend.domain.payments.vnpay_ipn import classify_ipn, unknown_error_outcome
-from backend.domain.payments.vnpay_signing import VNPAY_TZ, verify_signature
+from backend.adapters.payments.vnpay.ipn import classify_ipn, unknown_error_outcome
+from backend.adapters.payments.vnpay.signing import VNPAY_TZ, verify_signature
 from backend.services.ports.payments import WebhookMalformed, WebhookRejected
 from backend.simulators.bank import create_bank_simulator
 from backend.simulators.vnpay import SimConfig, create_vnpay_simulator, simulator_of

@@ -1,6 +1,6 @@
 import requests
 
-from backend.adapters.payments.bank_webhook import BankWebhookConfig
+from backend.adapters.payments.vietqr.webhook import BankWebhookConfig
 from backend.simulators.bank import create_bank_simulator
 
 

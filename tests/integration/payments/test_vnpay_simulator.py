@@ -6,8 +6,8 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 import requests
 
-from backend.adapters.payments.vnpay_client import VnpayClient
-from backend.domain.payments.vnpay import VNPAY_TZ, build_querydr_request, signing_data
+from backend.adapters.payments.vnpay.client import VnpayClient
+from backend.adapters.payments.vnpay import VNPAY_TZ, build_querydr_request, signing_data
 from backend.services.ports.payments import PaymentGatewayUnavailable
 
 

@@ -11,8 +11,8 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 from sqlalchemy import create_engine, text
 
-from backend.adapters.payments.bank_webhook import sign_webhook_body
-from backend.domain.payments.vnpay_signing import VNPAY_TZ, format_vnp_datetime, signed_query_string, to_vnp_amount
+from backend.adapters.payments.vietqr.webhook import sign_webhook_body
+from backend.adapters.payments.vnpay.signing import VNPAY_TZ, format_vnp_datetime, signed_query_string, to_vnp_amount
 from tests.support.app import CONFIG, FixedClock, make_backend
 from tests.support.wsgi import serve  # noqa: F401  (the fixture)
 

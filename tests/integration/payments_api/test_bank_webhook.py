@@ -1,6 +1,6 @@
 """VietQR and the bank-transfer webhook: authentication, matching, settling once, reconciliation."""
-from backend.adapters.payments.bank_webhook import sign_webhook_body
-from backend.domain.payments.vietqr import parse_vietqr
+from backend.adapters.payments.vietqr.webhook import sign_webhook_body
+from backend.adapters.payments.vietqr.payload import parse_vietqr
 from tests.integration.payments_api.conftest import (
     ACCOUNT,
     BANK_SECRET,

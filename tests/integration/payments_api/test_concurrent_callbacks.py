@@ -7,7 +7,7 @@ import pytest
 import requests
 
 from backend.adapters.db.migrate import upgrade
-from backend.adapters.payments.bank_webhook import sign_webhook_body
+from backend.adapters.payments.vietqr.webhook import sign_webhook_body
 from backend.bootstrap import build_container
 from backend.services.auth import add_device
 from backend.settings import Settings

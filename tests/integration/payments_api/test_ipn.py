@@ -96,7 +96,7 @@ def test_success_code_with_a_failed_transaction_status_is_not_paid(backend):
 
 
 def test_payment_url_is_signed_and_reused_while_open(backend):
-    from backend.domain.payments.vnpay_signing import verify_signature
+    from backend.adapters.payments.vnpay.signing import verify_signature
 
     ticket = issue_self_pay(backend)
     first = start_vnpay(backend, ticket["invoice"]["id"])

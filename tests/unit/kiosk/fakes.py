@@ -112,6 +112,9 @@ class FakeGateway:
     def vietqr(self, invoice_id, lang="vi"):
         return self._take("vietqr", invoice_id)
 
+    def pay(self, invoice_id, method, lang="vi"):
+        return self._take("pay", invoice_id, method)
+
     def heartbeat(self, printer_status, lang="vi"):
         return self._take("heartbeat", printer_status)
 
@@ -154,3 +157,8 @@ class DeferredIO:
             done(None, exc)
         else:
             done(result, None)
+
+
+def offer_payment_methods(gateway: FakeGateway, *methods: dict) -> None:
+    """The backend's GET /services answer with `payment_methods` (a backend that offers them)."""
+    gateway.script["services"] = [{**SERVICES, "payment_methods": list(methods)}]

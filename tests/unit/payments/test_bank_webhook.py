@@ -5,7 +5,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from backend.adapters.payments.bank_webhook import (
+from backend.adapters.payments.vietqr.webhook import (
     BankWebhookConfig,
     BankWebhookVerifier,
     WebhookAuthMode,

@@ -1,6 +1,6 @@
 import pytest
 
-from backend.domain.payments.banks import BankListError, load_banks, parse_banks_csv
+from backend.adapters.payments.vietqr.banks import BankListError, load_banks, parse_banks_csv
 
 CSV = """bin,code,short_name,name
 970436,VCB,Vietcombank,TMCP Ngoại thương Việt Nam

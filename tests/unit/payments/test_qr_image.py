@@ -7,7 +7,7 @@ import zxingcpp
 from PIL import Image
 
 from backend.adapters.payments.qr_image import QrCodeRenderer, qr_png, qr_svg
-from backend.domain.payments.vietqr import build_vietqr, decode_vietqr
+from backend.adapters.payments.vietqr.payload import build_vietqr, decode_vietqr
 
 PAYLOAD = build_vietqr("970436", "1012345678", 150000, "TD7K3M9QX2 Kham benh")
 

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from backend.domain.payments.vietqr import (
+from backend.adapters.payments.vietqr.payload import (
     VietQRError,
     build_vietqr,
     crc16_ccitt_false,

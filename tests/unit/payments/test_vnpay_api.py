@@ -4,7 +4,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from backend.domain.payments.vnpay import (
+from backend.adapters.payments.vnpay import (
     VnpayFormatError,
     VnpayResponseError,
     build_querydr_request,

@@ -3,7 +3,7 @@ from datetime import datetime, timezone
 import pytest
 
 from backend.domain.payments.invoice_view import InvoiceView
-from backend.domain.payments.vnpay import classify_ipn, sign_params, unknown_error_outcome
+from backend.adapters.payments.vnpay import classify_ipn, sign_params, unknown_error_outcome
 
 SECRET = "IPNSECRET-0123456789abcdefghijkl"
 REF = "KIOSK20250115093000001"

@@ -9,8 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from werkzeug.datastructures import MultiDict
 
-from backend.domain.payments import vnpay
-from backend.domain.payments.vnpay import (
+from backend.adapters.payments import vnpay
+from backend.adapters.payments.vnpay import (
     VnpayFormatError,
     VnpayPaymentRequest,
     build_payment_url,

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from backend.domain.payments.vnpay_signing import (
+from backend.adapters.payments.vnpay.signing import (
     SECURE_HASH,
     SECURE_HASH_TYPE,
     VnpayFormatError,

@@ -14,7 +14,7 @@ from datetime import datetime
 import requests
 
 from backend.domain.payments.invoice_view import InvoiceView
-from backend.domain.payments.vnpay_api import (
+from backend.adapters.payments.vnpay.api import (
     QueryDrResult,
     RefundResult,
     VnpayResponseError,
@@ -23,11 +23,11 @@ from backend.domain.payments.vnpay_api import (
     parse_querydr_response,
     parse_refund_response,
 )
-from backend.domain.payments.vnpay_ipn import InvoiceLookup, IpnOutcome, classify_ipn
-from backend.domain.payments.vnpay_payment import VnpayPaymentRequest, payment_url
-from backend.domain.payments.vnpay_signing import VNPAY_TZ, verify_signature
+from backend.adapters.payments.vnpay.ipn import InvoiceLookup, IpnOutcome, classify_ipn
+from backend.adapters.payments.vnpay.payment import VnpayPaymentRequest, payment_url
+from backend.adapters.payments.vnpay.signing import VNPAY_TZ, verify_signature
 from backend.services.ports.payments import PaymentGatewayResponseInvalid, PaymentGatewayUnavailable
-from ..http_session import outbound_session
+from ...http_session import outbound_session
 
 log = logging.getLogger(__name__)
 

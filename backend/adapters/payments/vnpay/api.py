@@ -11,8 +11,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from backend.domain.payments.vnpay_payment import VNPAY_VERSION
-from backend.domain.payments.vnpay_signing import (
+from backend.adapters.payments.vnpay.payment import VNPAY_VERSION
+from backend.adapters.payments.vnpay.signing import (
     SECURE_HASH,
     VnpayFormatError,
     format_vnp_datetime,

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from backend.domain.payments.invoice_view import InvoiceView
-from backend.domain.payments.vnpay_signing import (
+from backend.adapters.payments.vnpay.signing import (
     VnpayFormatError,
     from_vnp_amount,
     parse_vnp_datetime,

@@ -1,11 +1,11 @@
 """VNPay 2.1.0 in one import: signing, payment URL, IPN decision, querydr/refund, code descriptions.
 
-The pieces live in vnpay_signing, vnpay_payment, vnpay_ipn, vnpay_api and vnpay_codes; this module
-only gathers them so callers can write `from backend.domain.payments import vnpay`.
+The pieces live in signing, payment, ipn, api and codes (client.py talks HTTP); this module
+only gathers them so callers can write `from backend.adapters.payments import vnpay`.
 """
 
 from backend.domain.payments.invoice_view import InvoiceView
-from backend.domain.payments.vnpay_api import (
+from backend.adapters.payments.vnpay.api import (
     COMMAND_QUERYDR,
     COMMAND_REFUND,
     QUERYDR_REQUEST_FIELDS,
@@ -27,7 +27,7 @@ from backend.domain.payments.vnpay_api import (
     verify_request,
     verify_response,
 )
-from backend.domain.payments.vnpay_codes import (
+from backend.adapters.payments.vnpay.codes import (
     API_RESULT_CODES,
     RESPONSE_CODES,
     TRANSACTION_STATUSES,
@@ -35,14 +35,14 @@ from backend.domain.payments.vnpay_codes import (
     describe_response_code,
     describe_transaction_status,
 )
-from backend.domain.payments.vnpay_ipn import (
+from backend.adapters.payments.vnpay.ipn import (
     FINAL_RSP_CODES,
     IPN_MESSAGES,
     IpnOutcome,
     classify_ipn,
     unknown_error_outcome,
 )
-from backend.domain.payments.vnpay_payment import (
+from backend.adapters.payments.vnpay.payment import (
     MAX_AMOUNT_VND,
     MIN_AMOUNT_VND,
     VNPAY_VERSION,
@@ -51,7 +51,7 @@ from backend.domain.payments.vnpay_payment import (
     payment_params,
     payment_url,
 )
-from backend.domain.payments.vnpay_signing import (
+from backend.adapters.payments.vnpay.signing import (
     SECURE_HASH,
     SECURE_HASH_TYPE,
     VNPAY_TZ,
