@@ -152,7 +152,7 @@ def _mobile(settings: Settings, cpu, for_server: bool):
     from .adapters.notify import DevSmsSink, HttpSmsGateway
     from .adapters.payments.qr_image import QrCodeRenderer
     from .mobile_config import load_appointment_policy
-    from .services.accounts import DEFAULT_OTP_TEMPLATE, MobileContext
+    from .services.accounts import MobileContext
 
     notifier = settings.extra.get("notifier")
     # The outbox route shows codes to an admin: only with the explicit development setting.
@@ -172,7 +172,7 @@ def _mobile(settings: Settings, cpu, for_server: bool):
     return MobileContext(
         notifier=notifier,
         appointments=load_appointment_policy(settings.config_path, settings.extra.get("appointments")),
-        otp_template=settings.sms_otp_template or DEFAULT_OTP_TEMPLATE,
+        otp_template=settings.sms_otp_template,  # None: the catalog's words, in the patient's language
         qr=QrCodeRenderer(box_size=8, cpu=cpu),
         outbox=outbox,
     )

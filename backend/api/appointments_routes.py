@@ -9,6 +9,7 @@ from flask import Response, g, request
 from flask.views import MethodView
 
 from ..domain.appointments import Arrival
+from ..messages import pair
 from ..services import appointments as appointment_service
 from ..services.appointments import AppointmentView, Booking, CheckInProof
 from ..services.idempotency import IdempotencyRequest
@@ -29,12 +30,7 @@ from .mobile_schemas import (
 from .problems import ProblemException
 from .views import iso, service_ref, ticket_json
 
-ARRIVAL_MESSAGES = {
-    Arrival.ON_TIME: ("Đã xác nhận lịch hẹn. Bạn được ưu tiên trong hàng đợi theo giờ hẹn.",
-                      "Checked in. You are queued with your appointment's priority."),
-    Arrival.LATE: ("Bạn đến muộn so với giờ hẹn nên được xếp hàng như người đến khám trực tiếp.",
-                   "You are late for your slot, so you are queued as a walk-in."),
-}
+ARRIVAL_MESSAGES = {arrival: pair(f"arrival.{arrival.value}") for arrival in Arrival}
 
 
 def appointment_json(view: AppointmentView) -> dict:

@@ -92,7 +92,7 @@ class OtpRequest(MethodView):
     def post(self, body):
         """Send a sign-in code by SMS to a Vietnamese mobile number"""
         limit("otp-ip", "rate_otp")
-        return accounts.request_otp(deps(), body["phone"]), 202
+        return accounts.request_otp(deps(), body["phone"], body.get("lang")), 202
 
 
 @blp.route("/auth/otp/verify")
@@ -104,7 +104,7 @@ class OtpVerify(MethodView):
         """Exchange the SMS code for a bearer token. Codes are single-use; 5 wrong guesses kill a code,
         10 in an hour lock the number for 30 minutes."""
         limit("otp-ip", "rate_otp")
-        result = accounts.verify_otp(deps(), body["phone"], body["code"])
+        result = accounts.verify_otp(deps(), body["phone"], body["code"], body.get("lang"))
         return {"token": result["token"], "token_type": "Bearer", "expires_at": iso(result["expires_at"]),
                 "account": account_json(result["account"])}
 

@@ -22,6 +22,7 @@ from ..domain.errors import DomainError
 from ..domain.hospital_time import hospital_day
 from ..domain.otp import OtpPolicy, PhoneHistory, Verdict, mask_phone
 from ..domain.tokens import new_id, new_secret_token, sha256_hex
+from .. import messages
 from .context import Deps
 from .ports.notify import Notifier, NotifyUnavailable, SmsMessage
 
@@ -33,10 +34,7 @@ SHARE_CODE_LENGTH = 8
 SHARE_TTL = {"self": timedelta(minutes=15), "family": timedelta(hours=24)}
 LINK_CONSENT_VERSION = "2026-11"
 
-DEFAULT_OTP_TEMPLATE = (
-    "Mã xác thực Tiếp Đón của bạn là {code}, hiệu lực {minutes} phút. Không chia sẻ mã này cho ai. "
-    "/ Your Tiếp Đón code is {code}, valid for {minutes} min. Do not share it."
-)
+LANGUAGES = ("vi", "en")
 
 
 @dataclass
@@ -46,7 +44,9 @@ class MobileContext:
     notifier: Notifier | None = None
     otp: OtpPolicy = field(default_factory=OtpPolicy)
     appointments: AppointmentPolicy = field(default_factory=AppointmentPolicy)
-    otp_template: str = DEFAULT_OTP_TEMPLATE
+    # SMS_OTP_TEMPLATE: the operator's text registered with the carrier, sent as is in every language.
+    # None: the catalog's "sms.otp" in the patient's language.
+    otp_template: str | None = None
     qr: Any = None  # QrRenderer for appointment QR images
     outbox: Any = None  # DevSmsSink when no gateway is configured (demo): the admin outbox reads it
 
@@ -89,7 +89,9 @@ def _history(uow, phone_hash: str, policy: OtpPolicy, now: datetime) -> PhoneHis
 # -- sign-in by SMS code ----------------------------------------------------------------------
 
 
-def request_otp(deps: Deps, raw_phone: str) -> dict:
+def request_otp(deps: Deps, raw_phone: str, lang: str | None = None) -> dict:
+    """Send a sign-in code. The SMS is in ``lang`` if the app says, else in the language of the
+    phone's account if it has one, else Vietnamese."""
     phone = otp_rules.normalize_phone(raw_phone)
     ctx = mobile_of(deps)
     policy = ctx.otp
@@ -105,12 +107,16 @@ def request_otp(deps: Deps, raw_phone: str) -> dict:
             reason, retry_after = refusal
             log.info("otp refused to=%s reason=%s", mask_phone(phone), reason)
             raise DomainError(reason, retry_after_s=retry_after)
+        if lang not in LANGUAGES:
+            account = uow.accounts.by_phone_hash(phone_hash)
+            lang = account.language if account is not None else "vi"
         uow.otp.supersede(phone_hash, now)
         uow.otp.add(id=challenge_id, phone_hash=phone_hash, code_hash=_code_hash(deps, challenge_id, code),
                     created_at=now, expires_at=now + policy.ttl, attempts=0)
         uow.commit()
     minutes = max(1, int(policy.ttl.total_seconds() // 60))
-    text = ctx.otp_template.format(code=code, minutes=minutes)
+    text = ctx.otp_template.format(code=code, minutes=minutes) if ctx.otp_template \
+        else messages.text("sms.otp", lang, code=code, minutes=minutes)
     # Sent after the commit and outside the write gate: a slow gateway must not hold up the queue.
     try:
         ctx.notifier.send_sms(SmsMessage(to=phone, text=text, kind="otp", ref=challenge_id))
@@ -125,7 +131,8 @@ def request_otp(deps: Deps, raw_phone: str) -> dict:
             "resend_after_s": int(policy.resend_after.total_seconds())}
 
 
-def verify_otp(deps: Deps, raw_phone: str, code: str) -> dict:
+def verify_otp(deps: Deps, raw_phone: str, code: str, lang: str | None = None) -> dict:
+    """Sign in; the first sign-in creates the account, in ``lang`` (default Vietnamese)."""
     phone = otp_rules.normalize_phone(raw_phone)
     policy = mobile_of(deps).otp
     phone_hash = _phone_hash(deps, phone)
@@ -155,7 +162,8 @@ def verify_otp(deps: Deps, raw_phone: str, code: str) -> dict:
         account = uow.accounts.by_phone_hash(phone_hash)
         if account is None:
             uow.accounts.add(id=new_id(), phone_hash=phone_hash, phone_enc=deps.pii.encrypt({"phone": phone}),
-                             phone_masked=mask_phone(phone), notifications=True, language="vi",
+                             phone_masked=mask_phone(phone), notifications=True,
+                             language=lang if lang in LANGUAGES else "vi",
                              created_at=now, last_login_at=now)
             account = uow.accounts.by_phone_hash(phone_hash)
         else:
