@@ -34,7 +34,6 @@ SHARE_CODE_LENGTH = 8
 SHARE_TTL = {"self": timedelta(minutes=15), "family": timedelta(hours=24)}
 LINK_CONSENT_VERSION = "2026-11"
 
-LANGUAGES = ("vi", "en")
 
 
 @dataclass
@@ -107,7 +106,7 @@ def request_otp(deps: Deps, raw_phone: str, lang: str | None = None) -> dict:
             reason, retry_after = refusal
             log.info("otp refused to=%s reason=%s", mask_phone(phone), reason)
             raise DomainError(reason, retry_after_s=retry_after)
-        if lang not in LANGUAGES:
+        if lang not in messages.LANGUAGES:
             account = uow.accounts.by_phone_hash(phone_hash)
             lang = account.language if account is not None else "vi"
         uow.otp.supersede(phone_hash, now)
@@ -163,7 +162,7 @@ def verify_otp(deps: Deps, raw_phone: str, code: str, lang: str | None = None) -
         if account is None:
             uow.accounts.add(id=new_id(), phone_hash=phone_hash, phone_enc=deps.pii.encrypt({"phone": phone}),
                              phone_masked=mask_phone(phone), notifications=True,
-                             language=lang if lang in LANGUAGES else "vi",
+                             language=lang if lang in messages.LANGUAGES else "vi",
                              created_at=now, last_login_at=now)
             account = uow.accounts.by_phone_hash(phone_hash)
         else:
