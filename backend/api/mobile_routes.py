@@ -7,7 +7,6 @@ Auth: `Authorization: Bearer <token>` from POST /api/v1/auth/otp/verify (securit
 from flask import Response, g, request
 from flask.views import MethodView
 
-from ..domain.errors import DomainError
 from ..domain.hospital_time import hospital_day
 from ..services import accounts
 from .blueprint import Blueprint
@@ -30,7 +29,7 @@ from .mobile_schemas import (
     ShareCodeSchema,
     ShareConsentSchema,
 )
-from .problems import ProblemException, problem
+from .problems import ProblemException
 from .schemas import ProblemSchema
 from .views import invoice_brief, iso, ticket_json
 
@@ -39,23 +38,6 @@ blp = Blueprint("mobile", __name__, url_prefix="/api/v1",
                             "appointments and check-in on arrival")
 
 ACCOUNT = [{"patientAccount": []}]
-# Context a patient may see in a problem document; everything else in DomainError.context stays inside.
-_SHOWN_CONTEXT = ("attempts_left", "check_in_from", "retry_after_s")
-
-
-def _domain_problem(exc: DomainError):
-    from ..services.appointments import AlreadyCheckedIn
-
-    extra = {k: exc.context[k] for k in _SHOWN_CONTEXT if k in exc.context}
-    headers = {"Retry-After": str(exc.context["retry_after_s"])} if "retry_after_s" in exc.context else None
-    if isinstance(exc, AlreadyCheckedIn):
-        d = deps()
-        extra.update(appointment_id=exc.appointment_id,
-                     ticket=ticket_json(exc.ticket_view, d.catalog, d.public_url))
-    return problem(exc.code, extra=extra or None, headers=headers)
-
-
-blp.register_error_handler(DomainError, _domain_problem)
 
 
 def register(api) -> None:

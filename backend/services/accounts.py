@@ -35,7 +35,6 @@ SHARE_TTL = {"self": timedelta(minutes=15), "family": timedelta(hours=24)}
 LINK_CONSENT_VERSION = "2026-11"
 
 
-
 @dataclass
 class MobileContext:
     """What bootstrap builds for the mobile backend and puts in deps.extras["mobile"]."""
