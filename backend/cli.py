@@ -278,13 +278,14 @@ def pay_vnpay(ident, code):
 
     import requests
 
+    from .domain import actors
     from .domain.errors import DomainError
     from .services.payments import start_vnpay
 
     deps = _deps()
     invoice = _demo_invoice(deps, ident)
     try:
-        start = start_vnpay(deps, invoice.id, ip_addr="127.0.0.1", actor="cli")
+        start = start_vnpay(deps, invoice.id, ip_addr="127.0.0.1", actor=actors.CLI)
     except DomainError as exc:
         _fail(f"Không thanh toán được / cannot pay: {exc.code}")
     parts = urlsplit(start.payment_url)

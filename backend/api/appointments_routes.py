@@ -8,6 +8,7 @@ problem document (`ticket`), so an app that retried after a lost answer still ge
 from flask import Response, g, request
 from flask.views import MethodView
 
+from ..domain import actors
 from ..domain.appointments import Arrival
 from ..messages import pair
 from ..services import appointments as appointment_service
@@ -197,7 +198,7 @@ def _proof(body: dict) -> CheckInProof:
             raise ProblemException("UNAUTHORIZED")
         limit("check-in", "rate_otp", account.id)  # the lobby code is 8 digits: no guessing at speed
         location = body.get("location") or {}
-        return CheckInProof(actor=f"account:{account.id}", account=account, lat=location.get("lat"),
+        return CheckInProof(actor=actors.account(account.id), account=account, lat=location.get("lat"),
                             lon=location.get("lon"), accuracy_m=location.get("accuracy_m"),
                             lobby_code=body.get("lobby_code"))
     device = bearer_device()
@@ -207,4 +208,4 @@ def _proof(body: dict) -> CheckInProof:
     limit("kiosk", "rate_kiosk", device.id)
     if not body.get("qr"):
         raise ProblemException("APPOINTMENT_QR_INVALID")
-    return CheckInProof(actor=f"device:{device.id}", qr=body["qr"])
+    return CheckInProof(actor=actors.device(device.id), qr=body["qr"])

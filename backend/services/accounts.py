@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
+from ..domain import actors
 from ..domain import otp as otp_rules
 from ..domain.appointments import AppointmentPolicy
 from ..domain.assurance import Assurance
@@ -169,7 +170,7 @@ def verify_otp(deps: Deps, raw_phone: str, code: str, lang: str | None = None) -
         token = TOKEN_PREFIX + new_secret_token()
         expires = now + policy.session_ttl
         uow.accounts.add_session(sha256_hex(token), account.id, now, expires)
-        uow.audit.add(now, f"account:{account.id}", "account.login")
+        uow.audit.add(now, actors.account(account.id), "account.login")
         uow.commit()
     log.info("otp accepted to=%s", mask_phone(phone))
     return {"token": token, "expires_at": expires, "account": _account(account)}
@@ -199,7 +200,7 @@ def update_preferences(deps: Deps, account: Account, notifications: bool | None 
     with deps.uow.write() as uow:
         if values:
             uow.accounts.update(account.id, **values)
-            uow.audit.add(deps.clock(), f"account:{account.id}", "account.preferences",
+            uow.audit.add(deps.clock(), actors.account(account.id), "account.preferences",
                           detail=",".join(f"{k}={v}" for k, v in sorted(values.items())))
         row = uow.accounts.get(account.id)
         uow.commit()
@@ -257,7 +258,7 @@ def _add_link(uow, account: Account, patient_id: str, relation: str, channel: st
     if relation == "self" and any(r.relation == "self" for r in uow.links.for_account(account.id)):
         raise DomainError("SELF_ALREADY_LINKED")
     if existing is not None:
-        uow.links.revoke(existing.id, now, f"account:{account.id}")  # a relative's record becomes mine
+        uow.links.revoke(existing.id, now, actors.account(account.id))  # a relative's record becomes mine
     link_id = new_id()
     try:
         with uow.conn.begin_nested():
@@ -265,7 +266,7 @@ def _add_link(uow, account: Account, patient_id: str, relation: str, channel: st
                           consent_channel=channel, consent_version=version, created_at=now)
     except IntegrityError:
         raise DomainError("PATIENT_LINKED_ELSEWHERE") from None
-    uow.audit.add(now, f"account:{account.id}", f"link.{relation}", patient_id)
+    uow.audit.add(now, actors.account(account.id), f"link.{relation}", patient_id)
     return link_id
 
 
@@ -275,7 +276,7 @@ def link_self(deps: Deps, account: Account, scan: str | None, manual: dict | Non
     number, name and birth date belong together, because a phone has no card in hand to look at."""
     from .identification import IdentifyRequest, identify
 
-    channel = f"account:{account.id}"
+    channel = actors.account(account.id)
     result = identify(deps, IdentifyRequest(scan=scan, manual=manual, consent_version=consent_version,
                                             channel=channel))
     status = result["check"].status
@@ -301,8 +302,8 @@ def link_self(deps: Deps, account: Account, scan: str | None, manual: dict | Non
 def unlink(deps: Deps, account: Account, link_id: str) -> None:
     with deps.uow.write() as uow:
         link = link_of(uow, account, link_id)
-        uow.links.revoke(link.id, deps.clock(), f"account:{account.id}")
-        uow.audit.add(deps.clock(), f"account:{account.id}", "link.revoke", link.patient_id)
+        uow.links.revoke(link.id, deps.clock(), actors.account(account.id))
+        uow.audit.add(deps.clock(), actors.account(account.id), "link.revoke", link.patient_id)
         uow.commit()
 
 
@@ -334,7 +335,7 @@ def share_code_for_family(deps: Deps, account: Account, consent_version: str) ->
         mine = [r for r in uow.links.for_account(account.id) if r.relation == "self"]
         if not mine:
             raise DomainError("PATIENT_NOT_LINKED")
-        code = _issue_share_code(uow, deps, mine[0].patient_id, "family", f"account:{account.id}",
+        code = _issue_share_code(uow, deps, mine[0].patient_id, "family", actors.account(account.id),
                                  consent_version, now)
         uow.commit()
     return code
@@ -352,7 +353,7 @@ def share_code_at_kiosk(deps: Deps, device_id: str, identify_token: str, relatio
         raise DomainError("IDENTITY_NOT_VERIFIED")
     now = deps.clock()
     with deps.uow.write() as uow:
-        code = _issue_share_code(uow, deps, identity.patient_id, relation, f"device:{device_id}",
+        code = _issue_share_code(uow, deps, identity.patient_id, relation, actors.device(device_id),
                                  consent_version, now)
         uow.commit()
     return code
@@ -399,10 +400,10 @@ def revoke_follower(deps: Deps, account: Account, link_id: str) -> None:
         if (not mine or row is None or not row.active or row.relation != "family"
                 or row.patient_id != mine[0].patient_id):
             raise DomainError("PATIENT_LINK_NOT_FOUND")
-        uow.links.revoke(link_id, now, f"account:{account.id}")
-        uow.patients.add_consent(now, row.patient_id, f"account:{account.id}", "family_share_withdrawn",
+        uow.links.revoke(link_id, now, actors.account(account.id))
+        uow.patients.add_consent(now, row.patient_id, actors.account(account.id), "family_share_withdrawn",
                                  LINK_CONSENT_VERSION)
-        uow.audit.add(now, f"account:{account.id}", "link.follower_revoked", row.patient_id)
+        uow.audit.add(now, actors.account(account.id), "link.follower_revoked", row.patient_id)
         uow.commit()
 
 

@@ -17,6 +17,7 @@ from types import SimpleNamespace
 
 from sqlalchemy.exc import IntegrityError
 
+from ..domain import actors
 from ..domain import invoices as inv_rules
 from ..domain.errors import DomainError
 from ..domain.lanes import Lane
@@ -52,7 +53,7 @@ from .ports.payments import (
 
 log = logging.getLogger("tiepdon.payments")
 
-SYSTEM = "system"
+SYSTEM = actors.SYSTEM
 # VNPay transaction statuses that are not a final answer yet (01 not completed) or describe a
 # refund of a payment we never heard about (05, 06): querydr leaves such attempts pending.
 _NOT_FINAL_STATUSES = frozenset({"01", "05", "06"})
