@@ -13,6 +13,7 @@ Keys:
 - ``socket.<CODE>``: refusals of a Socket.IO connection (realtime/namespaces.py);
 - ``bhyt.<outcome>``: what the kiosk says about a BHXH card check (``domain.bhyt_check`` rules);
 - ``assurance.typed``: the hint shown after a typed ID number;
+- ``priority.<reason>``, ``priority_status.<declared|confirmed>``: labels of a ticket's priority;
 - ``arrival.<arrival>``: the answer to an appointment check-in;
 - ``alert.long_wait``: the staff alert for a long wait;
 - ``sms.<kind>``: SMS texts; they go out in the account's language only.
@@ -395,6 +396,16 @@ OTHER_TEXTS: dict[str, Text] = {
         "vui lòng quét thẻ, hoặc ra quầy tiếp đón để được giúp.",
         "You typed your ID number: you can still get a new number. To see or reprint a number you already "
         "have today, please scan your card, or go to the reception desk for help."),
+    # Priority reasons (domain.priority.PriorityClass) and whether staff confirmed a declared one.
+    "priority.emergency": Text("Cấp cứu", "Emergency"),
+    "priority.child_under_6": Text("Trẻ em dưới 6 tuổi", "Child under 6"),
+    "priority.pregnant": Text("Phụ nữ có thai", "Pregnant woman"),
+    "priority.severe_disability": Text("Người khuyết tật nặng", "Severe disability"),
+    "priority.elderly_75": Text("Người từ 75 tuổi", "Aged 75 or over"),
+    "priority.revolutionary_merit": Text("Người có công với cách mạng", "Person with revolutionary merit"),
+    "priority.appointment": Text("Có lịch hẹn", "Appointment"),
+    "priority_status.declared": Text("Tự khai, chờ xác nhận", "Declared, to be confirmed"),
+    "priority_status.confirmed": Text("Đã xác nhận", "Confirmed"),
     # Check-in of an appointment (POST .../check-in), keyed by domain.appointments.Arrival.
     "arrival.on_time": Text("Đã xác nhận lịch hẹn. Bạn được ưu tiên trong hàng đợi theo giờ hẹn.",
                             "Checked in. You are queued with your appointment's priority."),

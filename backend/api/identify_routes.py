@@ -6,7 +6,6 @@ from flask.views import MethodView
 from marshmallow import Schema, fields, validate, validates_schema, ValidationError
 
 from ..domain import actors
-from ..domain.priority import LABELS
 from ..services import his_sync, identification
 from ..services.auth import IDENTIFY_ROLES, audit_trail
 from ..services.identification import IdentifyRequest
@@ -15,7 +14,7 @@ from .blueprint import Blueprint
 from .guards import deps, device_or_staff, staff_required
 from .problems import ProblemException
 from .schemas import ProblemSchema
-from .views import iso
+from .views import iso, priority_label
 
 blp = Blueprint("identify", __name__, url_prefix="/api/v1", description="Patient identification")
 
@@ -100,8 +99,7 @@ class Identify(MethodView):
             "patient": identification.patient_view(result["card"], result["check"], result["age"]),
             "card": identification.card_view(result["card"]),
             "bhyt_check": identification.check_view(result["check"]),
-            "priority": None if priority is None else {
-                "code": priority.value, "label_vi": LABELS[priority][0], "label_en": LABELS[priority][1]},
+            "priority": None if priority is None else priority_label(priority),
             "assurance": identification.assurance_view(result["assurance"]),
             "open_visit": open_visit,
             "identify_token": result["identify_token"],

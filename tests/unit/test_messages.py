@@ -11,6 +11,7 @@ from backend.domain.appointments import Arrival
 from backend.domain.bhyt_check import RESULT_CODE_RULES, gateway_unavailable, interpret_check
 from backend.domain.cards import CardErrorCode
 from backend.domain.otp import VERDICT_CODES
+from backend.domain.priority import PriorityClass
 from backend.messages import MESSAGES, PROBLEM_TEXTS, SOCKET_REFUSALS, pair, text
 
 BACKEND = pathlib.Path(__file__).resolve().parents[2] / "backend"
@@ -70,3 +71,9 @@ def test_text_fills_in_fields_and_falls_back_to_vietnamese():
         "Tiếp Đón: mời số A001 đến Quầy 1."
     with pytest.raises(KeyError):
         text("NO_SUCH_CODE")
+
+
+def test_every_priority_reason_has_a_label():
+    for reason in PriorityClass:
+        assert pair(f"priority.{reason.value}")
+    assert pair("priority_status.declared") and pair("priority_status.confirmed")
