@@ -39,294 +39,297 @@ class Text(NamedTuple):
 # standing at a kiosk: what happened, what to do next.
 PROBLEM_TEXTS: dict[str, Text] = {
     "VALIDATION_ERROR": Text(
-        'Dữ liệu gửi lên không hợp lệ',
-        'The request data is not valid'),
+        "Dữ liệu gửi lên không hợp lệ",
+        "The request data is not valid"),
     "INVALID_JSON": Text(
-        'Nội dung không phải JSON hợp lệ',
-        'The request body is not valid JSON'),
+        "Nội dung không phải JSON hợp lệ",
+        "The request body is not valid JSON"),
     "UNAUTHORIZED": Text(
-        'Cần đăng nhập hoặc mã thiết bị hợp lệ',
-        'Authentication required'),
+        "Cần đăng nhập hoặc mã thiết bị hợp lệ",
+        "Authentication required"),
     "INVALID_CREDENTIALS": Text(
-        'Tên đăng nhập hoặc mật khẩu không đúng',
-        'Wrong username or password'),
+        "Tên đăng nhập hoặc mật khẩu không đúng",
+        "Wrong username or password"),
     "FORBIDDEN": Text(
-        'Bạn không có quyền thực hiện thao tác này',
-        'You are not allowed to do this'),
+        "Bạn không có quyền thực hiện thao tác này",
+        "You are not allowed to do this"),
     "CSRF_FAILED": Text(
-        'Phiên làm việc không hợp lệ, hãy tải lại trang',
-        'Session check failed: reload the page'),
+        "Phiên làm việc không hợp lệ, hãy tải lại trang",
+        "Session check failed: reload the page"),
     "NOT_FOUND": Text(
-        'Không tìm thấy',
-        'Not found'),
+        "Không tìm thấy",
+        "Not found"),
     "TICKET_NOT_FOUND": Text(
-        'Không tìm thấy số thứ tự',
-        'Ticket not found'),
+        "Không tìm thấy số thứ tự",
+        "Ticket not found"),
     "SERVICE_NOT_FOUND": Text(
-        'Không có dịch vụ này',
-        'Unknown service'),
+        "Không có dịch vụ này",
+        "Unknown service"),
     "SERVICE_POINT_NOT_FOUND": Text(
-        'Không có quầy/phòng này',
-        'Unknown service point'),
+        "Không có quầy/phòng này",
+        "Unknown service point"),
     "DEVICE_NOT_FOUND": Text(
-        'Không tìm thấy thiết bị',
-        'Device not found'),
+        "Không tìm thấy thiết bị",
+        "Device not found"),
     "METHOD_NOT_ALLOWED": Text(
-        'Phương thức không được hỗ trợ',
-        'Method not allowed'),
+        "Phương thức không được hỗ trợ",
+        "Method not allowed"),
     "INVALID_TRANSITION": Text(
-        'Số thứ tự đang ở trạng thái không cho phép thao tác này',
+        "Số thứ tự đang ở trạng thái không cho phép thao tác này",
         "The ticket's state does not allow this action"),
     "REQUEUE_LIMIT": Text(
-        'Số này đã được xếp lại hàng đợi một lần',
-        'This ticket has already been re-queued'),
+        "Số này đã được xếp lại hàng đợi một lần",
+        "This ticket has already been re-queued"),
     "CONFLICT": Text(
-        'Số thứ tự vừa được người khác thay đổi, hãy thử lại',
-        'Someone else changed this ticket first: try again'),
+        "Số thứ tự vừa được người khác thay đổi, hãy thử lại",
+        "Someone else changed this ticket first: try again"),
     "VISIT_ALREADY_OPEN": Text(
-        'Bạn đã có lượt khám hôm nay',
-        'You already have a visit today'),
+        "Bạn đã có lượt khám hôm nay",
+        "You already have a visit today"),
     "ALREADY_EXISTS": Text(
-        'Đã tồn tại',
-        'Already exists'),
+        "Đã tồn tại",
+        "Already exists"),
     "QUEUE_CLOSED": Text(
-        'Dịch vụ hiện đã hết giờ nhận bệnh',
-        'This service is closed now'),
+        "Dịch vụ hiện đã hết giờ nhận bệnh",
+        "This service is closed now"),
     "COVERAGE_NOT_ALLOWED": Text(
-        'Dịch vụ không áp dụng hình thức thanh toán này',
-        'This service does not accept that coverage'),
+        "Dịch vụ không áp dụng hình thức thanh toán này",
+        "This service does not accept that coverage"),
     "IDEMPOTENCY_KEY_REUSED": Text(
-        'Mã Idempotency-Key đã dùng cho một yêu cầu khác',
-        'This Idempotency-Key was used for a different request'),
+        "Mã Idempotency-Key đã dùng cho một yêu cầu khác",
+        "This Idempotency-Key was used for a different request"),
     "PASSWORD_TOO_SHORT": Text(
-        'Mật khẩu phải có ít nhất 10 ký tự',
-        'The password must have at least 10 characters'),
+        "Mật khẩu phải có ít nhất 10 ký tự",
+        "The password must have at least 10 characters"),
     "PAYLOAD_TOO_LARGE": Text(
-        'Dữ liệu gửi lên quá lớn',
-        'The request is too large'),
+        "Dữ liệu gửi lên quá lớn",
+        "The request is too large"),
     "TOO_MANY_CONNECTIONS": Text(
-        'Quá nhiều kết nối từ cùng một địa chỉ, vui lòng thử lại sau',
-        'Too many open connections from one address: try again later'),
+        "Quá nhiều kết nối từ cùng một địa chỉ, vui lòng thử lại sau",
+        "Too many open connections from one address: try again later"),
     "REQUEST_TIMEOUT": Text(
-        'Dữ liệu gửi lên quá chậm, vui lòng thử lại',
-        'The request was sent too slowly: try again'),
+        "Dữ liệu gửi lên quá chậm, vui lòng thử lại",
+        "The request was sent too slowly: try again"),
     "RATE_LIMITED": Text(
-        'Quá nhiều yêu cầu, vui lòng thử lại sau giây lát',
-        'Too many requests: try again shortly'),
+        "Quá nhiều yêu cầu, vui lòng thử lại sau giây lát",
+        "Too many requests: try again shortly"),
     "CONSENT_REQUIRED": Text(
-        'Cần bạn đồng ý cho bệnh viện dùng thông tin thẻ trước khi tiếp tục',
+        "Cần bạn đồng ý cho bệnh viện dùng thông tin thẻ trước khi tiếp tục",
         "Your consent to use the card's information is needed to continue"),
     "IDENTIFY_TOKEN_INVALID": Text(
-        'Phiên tiếp đón đã hết hạn, vui lòng quét thẻ lại',
-        'The check-in session expired: please scan your card again'),
+        "Phiên tiếp đón đã hết hạn, vui lòng quét thẻ lại",
+        "The check-in session expired: please scan your card again"),
     "CARD_REQUIRED": Text(
-        'Khám bảo hiểm y tế cần quét thẻ CCCD hoặc thẻ BHYT trước',
-        'An insurance visit needs your CCCD or BHYT card scanned first'),
+        "Khám bảo hiểm y tế cần quét thẻ CCCD hoặc thẻ BHYT trước",
+        "An insurance visit needs your CCCD or BHYT card scanned first"),
     "VISIT_OPEN_SEE_RECEPTION": Text(
-        'Số giấy tờ này đã có lượt khám hôm nay. Vui lòng quét thẻ, hoặc ra quầy tiếp đón để được giúp',
-        'A visit is already open today for this ID number: please scan your card, or go to the '
-        'reception desk for help'),
+        "Số giấy tờ này đã có lượt khám hôm nay. Vui lòng quét thẻ, hoặc ra quầy tiếp đón để được giúp",
+        "A visit is already open today for this ID number: please scan your card, or go to the "
+        "reception desk for help"),
     "IDENTITY_NOT_VERIFIED": Text(
-        'Cần quét thẻ CCCD hoặc BHYT của bạn tại máy để làm việc này',
-        'Please scan your CCCD or BHYT card at the kiosk to do this'),
+        "Cần quét thẻ CCCD hoặc BHYT của bạn tại máy để làm việc này",
+        "Please scan your CCCD or BHYT card at the kiosk to do this"),
     "MANUAL_LOOKUP_LIMIT": Text(
-        'Máy này đã tra cứu quá nhiều số nhập tay. Vui lòng quét thẻ, hoặc ra quầy tiếp đón để được giúp',
-        'This kiosk has looked up too many typed numbers: please scan your card, or go to the '
-        'reception desk for help'),
+        "Máy này đã tra cứu quá nhiều số nhập tay. Vui lòng quét thẻ, hoặc ra quầy tiếp đón để được giúp",
+        "This kiosk has looked up too many typed numbers: please scan your card, or go to the "
+        "reception desk for help"),
     "PRIORITY_NOT_DECLARABLE": Text(
-        'Lý do ưu tiên này chỉ nhân viên mới ghi nhận được (cấp cứu; tuổi lấy theo thẻ); vui lòng báo '
-        'nhân viên tiếp đón',
-        'Only staff can record this priority reason (emergency; age comes from the card): please ask '
-        'reception'),
+        "Lý do ưu tiên này chỉ nhân viên mới ghi nhận được (cấp cứu; tuổi lấy theo thẻ); vui lòng báo "
+        "nhân viên tiếp đón",
+        "Only staff can record this priority reason (emergency; age comes from the card): please ask "
+        "reception"),
     "PRIORITY_NOT_DECLARED": Text(
-        'Số này không có lý do ưu tiên tự khai nào đang chờ xác nhận',
-        'This ticket has no declared priority reason waiting to be confirmed'),
+        "Số này không có lý do ưu tiên tự khai nào đang chờ xác nhận",
+        "This ticket has no declared priority reason waiting to be confirmed"),
     "TRACK_TOKEN_EXPIRED": Text(
-        'Mã theo dõi của số thứ tự này đã hết hạn; vui lòng hỏi nhân viên',
+        "Mã theo dõi của số thứ tự này đã hết hạn; vui lòng hỏi nhân viên",
         "This ticket's tracking link has expired: please ask a member of staff"),
     "BHYT_REFUSED": Text(
-        'Thẻ BHYT không dùng được cho lượt khám này; bạn có thể tự trả tiền',
-        'The health insurance card cannot be used for this visit; you can pay yourself'),
+        "Thẻ BHYT không dùng được cho lượt khám này; bạn có thể tự trả tiền",
+        "The health insurance card cannot be used for this visit; you can pay yourself"),
+    # -- payments --
     "INVOICE_NOT_FOUND": Text(
-        'Không tìm thấy hoá đơn',
-        'Invoice not found'),
+        "Không tìm thấy hoá đơn",
+        "Invoice not found"),
     "VISIT_NOT_FOUND": Text(
-        'Không tìm thấy lượt khám',
-        'Visit not found'),
+        "Không tìm thấy lượt khám",
+        "Visit not found"),
     "INVOICE_EXPIRED": Text(
-        'Hoá đơn đã hết hạn thanh toán, vui lòng đến quầy thu ngân',
-        'The invoice has expired: please go to the cashier'),
+        "Hoá đơn đã hết hạn thanh toán, vui lòng đến quầy thu ngân",
+        "The invoice has expired: please go to the cashier"),
     "INVOICE_ALREADY_PAID": Text(
-        'Hoá đơn đã được thanh toán',
-        'The invoice is already paid'),
+        "Hoá đơn đã được thanh toán",
+        "The invoice is already paid"),
     "INVOICE_REFUNDED": Text(
-        'Hoá đơn đã được hoàn tiền',
-        'The invoice has been refunded'),
+        "Hoá đơn đã được hoàn tiền",
+        "The invoice has been refunded"),
     "PAYMENT_AMOUNT_MISMATCH": Text(
-        'Số tiền không khớp với hoá đơn',
-        'The amount does not match the invoice'),
+        "Số tiền không khớp với hoá đơn",
+        "The amount does not match the invoice"),
     "PAYMENT_AMOUNT_INVALID": Text(
-        'Số tiền không hợp lệ cho hình thức thanh toán này',
-        'The amount is not valid for this payment method'),
+        "Số tiền không hợp lệ cho hình thức thanh toán này",
+        "The amount is not valid for this payment method"),
     "PAYMENT_NOT_STARTED": Text(
-        'Chưa tạo giao dịch VNPay cho hoá đơn này',
-        'No VNPay payment has been started for this invoice'),
+        "Chưa tạo giao dịch VNPay cho hoá đơn này",
+        "No VNPay payment has been started for this invoice"),
     "PAYMENT_NOT_REFUNDABLE": Text(
-        'Không có khoản tiền nào của hoá đơn này để hoàn',
-        'There is no payment on this invoice to refund this way'),
+        "Không có khoản tiền nào của hoá đơn này để hoàn",
+        "There is no payment on this invoice to refund this way"),
     "PAYMENT_REFUND_REFUSED": Text(
-        'Cổng thanh toán từ chối hoàn tiền',
-        'The payment gateway refused the refund'),
+        "Cổng thanh toán từ chối hoàn tiền",
+        "The payment gateway refused the refund"),
     "PAYMENT_PROVIDER_NOT_CONFIGURED": Text(
-        'Hình thức thanh toán này chưa được cấu hình',
-        'This payment method is not configured'),
+        "Hình thức thanh toán này chưa được cấu hình",
+        "This payment method is not configured"),
     "PAYMENT_GATEWAY_UNAVAILABLE": Text(
-        'Cổng thanh toán tạm thời không liên lạc được, vui lòng thử lại',
-        'The payment gateway cannot be reached: try again shortly'),
+        "Cổng thanh toán tạm thời không liên lạc được, vui lòng thử lại",
+        "The payment gateway cannot be reached: try again shortly"),
     "PAYMENT_GATEWAY_INVALID_RESPONSE": Text(
-        'Cổng thanh toán trả lời không hợp lệ',
+        "Cổng thanh toán trả lời không hợp lệ",
         "The payment gateway's answer could not be trusted"),
     "PAYMENT_WEBHOOK_MALFORMED": Text(
-        'Thông báo chuyển khoản không đúng định dạng',
-        'The transfer notification is malformed'),
+        "Thông báo chuyển khoản không đúng định dạng",
+        "The transfer notification is malformed"),
     "RECONCILIATION_ITEM_NOT_FOUND": Text(
-        'Không tìm thấy khoản cần đối soát',
-        'Reconciliation item not found'),
+        "Không tìm thấy khoản cần đối soát",
+        "Reconciliation item not found"),
     "RECONCILIATION_ALREADY_RESOLVED": Text(
-        'Khoản này đã được xử lý',
-        'This item has already been resolved'),
+        "Khoản này đã được xử lý",
+        "This item has already been resolved"),
+    # -- patient mobile: accounts, appointments --
     "PHONE_INVALID": Text(
-        'Số điện thoại di động không hợp lệ',
-        'This is not a valid Vietnamese mobile number'),
+        "Số điện thoại di động không hợp lệ",
+        "This is not a valid Vietnamese mobile number"),
     "SMS_UNAVAILABLE": Text(
-        'Chưa gửi được tin nhắn, vui lòng thử lại sau ít phút',
-        'The text message could not be sent: try again in a few minutes'),
+        "Chưa gửi được tin nhắn, vui lòng thử lại sau ít phút",
+        "The text message could not be sent: try again in a few minutes"),
     "OTP_INVALID": Text(
-        'Mã xác thực không đúng hoặc đã được dùng',
-        'The code is wrong or was already used'),
+        "Mã xác thực không đúng hoặc đã được dùng",
+        "The code is wrong or was already used"),
     "OTP_EXPIRED": Text(
-        'Mã xác thực đã hết hạn, vui lòng lấy mã mới',
-        'The code has expired: ask for a new one'),
+        "Mã xác thực đã hết hạn, vui lòng lấy mã mới",
+        "The code has expired: ask for a new one"),
     "OTP_LOCKED": Text(
-        'Nhập sai quá nhiều lần, vui lòng thử lại sau',
-        'Too many wrong codes: try again later'),
+        "Nhập sai quá nhiều lần, vui lòng thử lại sau",
+        "Too many wrong codes: try again later"),
     "OTP_RESEND_TOO_SOON": Text(
-        'Vui lòng đợi một chút trước khi lấy mã mới',
-        'Please wait a moment before asking for a new code'),
+        "Vui lòng đợi một chút trước khi lấy mã mới",
+        "Please wait a moment before asking for a new code"),
     "OTP_TOO_MANY_REQUESTS": Text(
-        'Số điện thoại này đã nhận quá nhiều mã, vui lòng thử lại sau',
-        'Too many codes were sent to this number: try again later'),
+        "Số điện thoại này đã nhận quá nhiều mã, vui lòng thử lại sau",
+        "Too many codes were sent to this number: try again later"),
     "LINK_NOT_VERIFIED": Text(
-        'Thông tin thẻ không khớp với dữ liệu BHXH; hãy kiểm tra họ tên, ngày sinh hoặc liên kết tại '
-        'máy tiếp đón',
-        'The card details do not match BHXH records: check the name and date of birth, or link at a kiosk'),
+        "Thông tin thẻ không khớp với dữ liệu BHXH; hãy kiểm tra họ tên, ngày sinh hoặc liên kết tại "
+        "máy tiếp đón",
+        "The card details do not match BHXH records: check the name and date of birth, or link at a kiosk"),
     "LINK_CHECK_UNAVAILABLE": Text(
-        'Chưa xác minh được thẻ lúc này; thử lại sau hoặc liên kết tại máy tiếp đón',
-        'The card cannot be verified right now: try later or link at a kiosk'),
+        "Chưa xác minh được thẻ lúc này; thử lại sau hoặc liên kết tại máy tiếp đón",
+        "The card cannot be verified right now: try later or link at a kiosk"),
     "PATIENT_LINKED_ELSEWHERE": Text(
-        'Hồ sơ này đã liên kết với số điện thoại khác; vui lòng liên kết lại tại máy tiếp đón với thẻ '
-        'của bạn',
-        'This record is linked to another phone: link it again at a kiosk with your card'),
+        "Hồ sơ này đã liên kết với số điện thoại khác; vui lòng liên kết lại tại máy tiếp đón với thẻ "
+        "của bạn",
+        "This record is linked to another phone: link it again at a kiosk with your card"),
     "SELF_ALREADY_LINKED": Text(
-        'Tài khoản đã liên kết với hồ sơ của bạn',
-        'This account is already linked to your own record'),
+        "Tài khoản đã liên kết với hồ sơ của bạn",
+        "This account is already linked to your own record"),
     "PATIENT_NOT_LINKED": Text(
-        'Hãy liên kết thẻ CCCD hoặc BHYT của bạn trước',
-        'Link your CCCD or BHYT card first'),
+        "Hãy liên kết thẻ CCCD hoặc BHYT của bạn trước",
+        "Link your CCCD or BHYT card first"),
     "PATIENT_LINK_NOT_FOUND": Text(
-        'Không tìm thấy người bệnh đã liên kết',
-        'Linked patient not found'),
+        "Không tìm thấy người bệnh đã liên kết",
+        "Linked patient not found"),
     "SHARE_CODE_INVALID": Text(
-        'Mã chia sẻ không đúng, đã dùng hoặc đã hết hạn',
-        'The share code is wrong, used or expired'),
+        "Mã chia sẻ không đúng, đã dùng hoặc đã hết hạn",
+        "The share code is wrong, used or expired"),
     "SERVICE_NOT_BOOKABLE": Text(
-        'Dịch vụ này không nhận đặt lịch hẹn',
-        'This service does not take appointments'),
+        "Dịch vụ này không nhận đặt lịch hẹn",
+        "This service does not take appointments"),
     "SLOT_NOT_AVAILABLE": Text(
-        'Khung giờ này không đặt được',
-        'This time cannot be booked'),
+        "Khung giờ này không đặt được",
+        "This time cannot be booked"),
     "SLOT_FULL": Text(
-        'Khung giờ này đã kín chỗ, vui lòng chọn giờ khác',
-        'This time is fully booked: please choose another'),
+        "Khung giờ này đã kín chỗ, vui lòng chọn giờ khác",
+        "This time is fully booked: please choose another"),
     "APPOINTMENT_NOT_FOUND": Text(
-        'Không tìm thấy lịch hẹn',
-        'Appointment not found'),
+        "Không tìm thấy lịch hẹn",
+        "Appointment not found"),
     "APPOINTMENT_DUPLICATE": Text(
-        'Người bệnh đã có lịch hẹn khám dịch vụ này trong ngày',
-        'This patient already has an appointment for this service that day'),
+        "Người bệnh đã có lịch hẹn khám dịch vụ này trong ngày",
+        "This patient already has an appointment for this service that day"),
     "APPOINTMENT_LIMIT": Text(
-        'Bạn đã có quá nhiều lịch hẹn chưa khám',
-        'You have too many open appointments'),
+        "Bạn đã có quá nhiều lịch hẹn chưa khám",
+        "You have too many open appointments"),
     "APPOINTMENT_NOT_CHANGEABLE": Text(
-        'Lịch hẹn này không còn thay đổi được',
-        'This appointment can no longer be changed'),
+        "Lịch hẹn này không còn thay đổi được",
+        "This appointment can no longer be changed"),
     "APPOINTMENT_CHANGE_CLOSED": Text(
-        'Đã quá thời hạn huỷ hoặc đổi lịch hẹn',
-        'It is too late to cancel or move this appointment'),
+        "Đã quá thời hạn huỷ hoặc đổi lịch hẹn",
+        "It is too late to cancel or move this appointment"),
     "APPOINTMENT_CANCELLED": Text(
-        'Lịch hẹn đã bị huỷ',
-        'The appointment was cancelled'),
+        "Lịch hẹn đã bị huỷ",
+        "The appointment was cancelled"),
     "APPOINTMENT_ALREADY_CHECKED_IN": Text(
-        'Lịch hẹn đã được xác nhận đến khám; đây là số thứ tự của bạn',
-        'Already checked in: here is your ticket'),
+        "Lịch hẹn đã được xác nhận đến khám; đây là số thứ tự của bạn",
+        "Already checked in: here is your ticket"),
     "APPOINTMENT_TOO_EARLY": Text(
-        'Chưa đến giờ xác nhận lịch hẹn',
-        'It is too early to check in'),
+        "Chưa đến giờ xác nhận lịch hẹn",
+        "It is too early to check in"),
     "APPOINTMENT_EXPIRED": Text(
-        'Lịch hẹn đã qua; vui lòng lấy số tại máy tiếp đón',
-        'The appointment is over: please take a ticket at a kiosk'),
+        "Lịch hẹn đã qua; vui lòng lấy số tại máy tiếp đón",
+        "The appointment is over: please take a ticket at a kiosk"),
     "APPOINTMENT_QR_INVALID": Text(
-        'Mã QR lịch hẹn không hợp lệ',
-        'The appointment QR code is not valid'),
+        "Mã QR lịch hẹn không hợp lệ",
+        "The appointment QR code is not valid"),
     "LOBBY_CODE_INVALID": Text(
-        'Mã tại sảnh không đúng hoặc không phải của hôm nay',
+        "Mã tại sảnh không đúng hoặc không phải của hôm nay",
         "The lobby code is wrong or not today's"),
     "ARRIVAL_PROOF_REQUIRED": Text(
-        'Hãy bật định vị hoặc quét mã QR tại sảnh bệnh viện',
-        'Turn on location or scan the QR code in the hospital lobby'),
+        "Hãy bật định vị hoặc quét mã QR tại sảnh bệnh viện",
+        "Turn on location or scan the QR code in the hospital lobby"),
     "NOT_AT_HOSPITAL": Text(
-        'Bạn chưa ở bệnh viện; hãy quét mã QR tại sảnh khi đến nơi',
-        'You do not seem to be at the hospital: scan the lobby QR code on arrival'),
+        "Bạn chưa ở bệnh viện; hãy quét mã QR tại sảnh khi đến nơi",
+        "You do not seem to be at the hospital: scan the lobby QR code on arrival"),
     "LOCATION_CHECK_IN_DISABLED": Text(
-        'Bệnh viện chưa bật xác nhận bằng vị trí; hãy quét mã QR tại sảnh',
-        'Check-in by location is off here: scan the lobby QR code'),
+        "Bệnh viện chưa bật xác nhận bằng vị trí; hãy quét mã QR tại sảnh",
+        "Check-in by location is off here: scan the lobby QR code"),
     "INTERNAL_ERROR": Text(
-        'Lỗi hệ thống, vui lòng báo nhân viên',
-        'Internal error: please tell a member of staff'),
+        "Lỗi hệ thống, vui lòng báo nhân viên",
+        "Internal error: please tell a member of staff"),
     "XML0_SIGNING_UNAVAILABLE": Text(
-        'Chứng thư số của bệnh viện đã hết hạn, chưa ký được hồ sơ XML0',
+        "Chứng thư số của bệnh viện đã hết hạn, chưa ký được hồ sơ XML0",
         "The hospital's signing certificate has expired: the XML0 record cannot be signed"),
     "SERVICE_UNAVAILABLE": Text(
-        'Hệ thống tạm thời không sẵn sàng',
-        'Temporarily unavailable'),
+        "Hệ thống tạm thời không sẵn sàng",
+        "Temporarily unavailable"),
     "STORAGE_UNAVAILABLE": Text(
-        'Hệ thống tạm thời không lưu được dữ liệu, vui lòng thử lại sau ít phút',
-        'Nothing can be stored right now: try again in a few minutes'),
+        "Hệ thống tạm thời không lưu được dữ liệu, vui lòng thử lại sau ít phút",
+        "Nothing can be stored right now: try again in a few minutes"),
+    # -- cards (domain.cards.CardErrorCode), answered as 422 --
     "CARD_UNREADABLE": Text(
-        'Không đọc được thẻ. Vui lòng quét lại, giữ thẻ yên trước máy quét.',
-        'The card could not be read. Please scan it again and hold it still in front of the scanner.'),
+        "Không đọc được thẻ. Vui lòng quét lại, giữ thẻ yên trước máy quét.",
+        "The card could not be read. Please scan it again and hold it still in front of the scanner."),
     "CARD_EXPIRED": Text(
-        'Thẻ BHYT đã hết hạn. Bạn vẫn có thể khám và tự trả tiền, hoặc ra quầy tiếp đón.',
-        'This health insurance card has expired. You can still see a doctor and pay yourself, or go to '
-        'the reception desk.'),
+        "Thẻ BHYT đã hết hạn. Bạn vẫn có thể khám và tự trả tiền, hoặc ra quầy tiếp đón.",
+        "This health insurance card has expired. You can still see a doctor and pay yourself, or go to "
+        "the reception desk."),
     "CARD_NOT_YET_VALID": Text(
-        'Thẻ BHYT chưa đến ngày sử dụng. Bạn có thể tự trả tiền, hoặc ra quầy tiếp đón.',
-        'This health insurance card cannot be used yet. You can pay yourself, or go to the reception desk.'),
+        "Thẻ BHYT chưa đến ngày sử dụng. Bạn có thể tự trả tiền, hoặc ra quầy tiếp đón.",
+        "This health insurance card cannot be used yet. You can pay yourself, or go to the reception desk."),
     "CARD_INVALID_NUMBER": Text(
-        'Số thẻ không đúng. Vui lòng kiểm tra lại số trên thẻ.',
-        'The card number is not correct. Please check the number on your card.'),
+        "Số thẻ không đúng. Vui lòng kiểm tra lại số trên thẻ.",
+        "The card number is not correct. Please check the number on your card."),
     "CARD_INVALID_DATE": Text(
-        'Ngày tháng trên thẻ không đúng. Vui lòng kiểm tra lại hoặc ra quầy tiếp đón.',
-        'A date on the card is not correct. Please check it or go to the reception desk.'),
+        "Ngày tháng trên thẻ không đúng. Vui lòng kiểm tra lại hoặc ra quầy tiếp đón.",
+        "A date on the card is not correct. Please check it or go to the reception desk."),
     "CARD_NAME_INVALID": Text(
-        'Không đọc đúng được họ tên trên thẻ. Vui lòng quét lại hoặc ra quầy tiếp đón.',
-        'The name on the card could not be read correctly. Please scan again or go to the reception desk.'),
+        "Không đọc đúng được họ tên trên thẻ. Vui lòng quét lại hoặc ra quầy tiếp đón.",
+        "The name on the card could not be read correctly. Please scan again or go to the reception desk."),
     "CARD_DOB_MISMATCH": Text(
-        'Số CCCD và năm sinh không khớp nhau. Vui lòng kiểm tra lại.',
-        'The ID card number and the year of birth do not match. Please check them again.'),
+        "Số CCCD và năm sinh không khớp nhau. Vui lòng kiểm tra lại.",
+        "The ID card number and the year of birth do not match. Please check them again."),
     "CARD_UNKNOWN_TYPE": Text(
-        'Vui lòng chọn loại thẻ: CCCD hoặc thẻ BHYT.',
-        'Please choose the card type: citizen ID card or health insurance card.'),
+        "Vui lòng chọn loại thẻ: CCCD hoặc thẻ BHYT.",
+        "Please choose the card type: citizen ID card or health insurance card."),
 }
 
 # A refused Socket.IO connection: CONNECT_ERROR data {"code", "title_vi", "title_en"}.

@@ -82,7 +82,8 @@ class Identify(MethodView):
             raise ProblemException("CONSENT_REQUIRED")
         result = identification.identify(deps(), IdentifyRequest(
             scan=body.get("scan"), manual=body.get("manual"),
-            consent_version=body["consent"]["text_version"], channel=actors.device(who.id) if kind == "device" else actors.staff(who.id),
+            consent_version=body["consent"]["text_version"],
+            channel=actors.device(who.id) if kind == "device" else actors.staff(who.id),
             card_in_hand=True))
         d = deps()
         priority = result["priority"]

@@ -2,9 +2,9 @@
 
 ``interpret_check(code)`` turns a gateway result code into a ``BhytCheckResult``: a status the visit
 stores (ok / flagged / refused / pending), a finer ``CheckOutcome`` for the kiosk flow, the key of the
-words shown to the patient (``message``; the words, plain enough for an elderly first-time user, are in
-backend/messages.py) and two flags: ``staff_flag`` (reception must look at this visit) and ``alert_it`` (our configuration or code
-is wrong — a patient cannot fix it). A code we do not know is treated as pending plus an IT alert:
+words shown to the patient (``message``; the words, plain enough for an elderly first-time user, are
+in backend/messages.py) and two flags: ``staff_flag`` (reception must look at this visit) and
+``alert_it`` (our configuration or code is wrong — a patient cannot fix it). A code we do not know is treated as pending plus an IT alert:
 never as OK and never as a refusal the patient would have to argue with.
 """
 
