@@ -174,7 +174,7 @@ def _mobile(settings: Settings, hospital: HospitalFile, cpu, for_server: bool):
     so) and the appointment policy from hospital.toml [appointments]."""
     from .adapters.notify import DevSmsSink, HttpSmsGateway
     from .adapters.payments.qr_image import QrCodeRenderer
-    from .services.accounts import DEFAULT_OTP_TEMPLATE, MobileContext
+    from .services.accounts import MobileContext
 
     notifier = settings.extra.get("notifier")
     # The outbox route shows codes to an admin: only with the explicit development setting.
@@ -194,7 +194,7 @@ def _mobile(settings: Settings, hospital: HospitalFile, cpu, for_server: bool):
     return MobileContext(
         notifier=notifier,
         appointments=hospital.appointments,
-        otp_template=settings.sms_otp_template or DEFAULT_OTP_TEMPLATE,
+        otp_template=settings.sms_otp_template,  # None: the catalog's words, in the patient's language
         qr=QrCodeRenderer(box_size=8, cpu=cpu),
         outbox=outbox,
     )

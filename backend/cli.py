@@ -297,13 +297,14 @@ def pay_vnpay(ident, code):
 
     import requests
 
+    from .domain import actors
     from .domain.errors import DomainError
     from .services.payments import start
 
     deps = _deps(env=_demo_env())
     invoice = _demo_invoice(deps, ident)
     try:
-        payment = start(deps, invoice.id, "vnpay", ip_addr="127.0.0.1", actor="cli")
+        payment = start(deps, invoice.id, "vnpay", ip_addr="127.0.0.1", actor=actors.CLI)
     except DomainError as exc:
         _fail(f"Không thanh toán được / cannot pay: {exc.code}")
     parts = urlsplit(payment.payment_url)

@@ -4,9 +4,9 @@ import logging
 from flask import Flask
 from sqlalchemy.exc import DBAPIError
 
-from ..domain.errors import DomainError
+from .errors import register_error_map
 from .openapi import ProblemApi, openapi_settings
-from .problems import ProblemException, problem
+from .problems import problem
 from .ratelimit import SharedLimiter
 
 log = logging.getLogger("tiepdon.api")
@@ -32,13 +32,7 @@ def register_api(app: Flask) -> ProblemApi:
     from .devices_routes import blp as staff_lists  # GET /devices, GET /tickets for the staff pages
     api.register_blueprint(staff_lists)
 
-    @app.errorhandler(DomainError)
-    def domain_error(exc: DomainError):
-        log.info("refused: %s", exc.code)
-        # Opaque ids only: a client told VISIT_ALREADY_OPEN can show the patient their ticket.
-        extra = {k: v for k, v in exc.context.items() if k in ("ticket_id", "field", "retry_after_s")} or None
-        retry = exc.context.get("retry_after_s")
-        return problem(exc.code, extra=extra, headers={"Retry-After": str(retry)} if retry else None)
+    register_error_map(app)  # DomainError and ProblemException, for every blueprint
 
     from ..adapters.db.storage import RETRY_AFTER_S, StorageMonitor, storage_failure
 
@@ -56,9 +50,5 @@ def register_api(app: Flask) -> ProblemApi:
 
     app.register_error_handler(DBAPIError, storage_problem)
     app.register_error_handler(OSError, storage_problem)  # the write gate's lock file
-
-    @app.errorhandler(ProblemException)
-    def problem_exception(exc: ProblemException):
-        return problem(exc.code, exc.detail, extra=exc.extra, headers=exc.headers)
 
     return api

@@ -8,7 +8,9 @@ problem document (`ticket`), so an app that retried after a lost answer still ge
 from flask import Response, g, request
 from flask.views import MethodView
 
+from ..domain import actors
 from ..domain.appointments import Arrival
+from ..messages import pair
 from ..services import appointments as appointment_service
 from ..services.appointments import AppointmentView, Booking, CheckInProof
 from ..services.idempotency import IdempotencyRequest
@@ -29,12 +31,7 @@ from .mobile_schemas import (
 from .problems import ProblemException
 from .views import iso, service_ref, ticket_json
 
-ARRIVAL_MESSAGES = {
-    Arrival.ON_TIME: ("Đã xác nhận lịch hẹn. Bạn được ưu tiên trong hàng đợi theo giờ hẹn.",
-                      "Checked in. You are queued with your appointment's priority."),
-    Arrival.LATE: ("Bạn đến muộn so với giờ hẹn nên được xếp hàng như người đến khám trực tiếp.",
-                   "You are late for your slot, so you are queued as a walk-in."),
-}
+ARRIVAL_MESSAGES = {arrival: pair(f"arrival.{arrival.value}") for arrival in Arrival}
 
 
 def appointment_json(view: AppointmentView) -> dict:
@@ -201,7 +198,7 @@ def _proof(body: dict) -> CheckInProof:
             raise ProblemException("UNAUTHORIZED")
         limit("check-in", "rate_otp", account.id)  # the lobby code is 8 digits: no guessing at speed
         location = body.get("location") or {}
-        return CheckInProof(actor=f"account:{account.id}", account=account, lat=location.get("lat"),
+        return CheckInProof(actor=actors.account(account.id), account=account, lat=location.get("lat"),
                             lon=location.get("lon"), accuracy_m=location.get("accuracy_m"),
                             lobby_code=body.get("lobby_code"))
     device = bearer_device()
@@ -211,4 +208,4 @@ def _proof(body: dict) -> CheckInProof:
     limit("kiosk", "rate_kiosk", device.id)
     if not body.get("qr"):
         raise ProblemException("APPOINTMENT_QR_INVALID")
-    return CheckInProof(actor=f"device:{device.id}", qr=body["qr"])
+    return CheckInProof(actor=actors.device(device.id), qr=body["qr"])

@@ -5,16 +5,16 @@ from flask import Response, g
 from flask.views import MethodView
 from marshmallow import Schema, fields, validate, validates_schema, ValidationError
 
-from ..domain.priority import LABELS
+from ..domain import actors
 from ..services import his_sync, identification
-from ..services.auth import IDENTIFY_ROLES
+from ..services.auth import IDENTIFY_ROLES, audit_trail
 from ..services.identification import IdentifyRequest
 from ..services.ports.signing import SigningUnavailable
 from .blueprint import Blueprint
 from .guards import deps, device_or_staff, staff_required
 from .problems import ProblemException
 from .schemas import ProblemSchema
-from .views import iso
+from .views import iso, priority_label
 
 blp = Blueprint("identify", __name__, url_prefix="/api/v1", description="Patient identification")
 
@@ -82,7 +82,8 @@ class Identify(MethodView):
             raise ProblemException("CONSENT_REQUIRED")
         result = identification.identify(deps(), IdentifyRequest(
             scan=body.get("scan"), manual=body.get("manual"),
-            consent_version=body["consent"]["text_version"], channel=f"{kind}:{who.id}",
+            consent_version=body["consent"]["text_version"],
+            channel=actors.device(who.id) if kind == "device" else actors.staff(who.id),
             card_in_hand=True))
         d = deps()
         priority = result["priority"]
@@ -99,8 +100,7 @@ class Identify(MethodView):
             "patient": identification.patient_view(result["card"], result["check"], result["age"]),
             "card": identification.card_view(result["card"]),
             "bhyt_check": identification.check_view(result["check"]),
-            "priority": None if priority is None else {
-                "code": priority.value, "label_vi": LABELS[priority][0], "label_en": LABELS[priority][1]},
+            "priority": None if priority is None else priority_label(priority),
             "assurance": identification.assurance_view(result["assurance"]),
             "open_visit": open_visit,
             "identify_token": result["identify_token"],
@@ -161,7 +161,7 @@ class VisitXml0(MethodView):
         """Export a visit's XML0 check-in record (for a vendor HIS)"""
         from ..adapters.his.xml0 import build_xml0_document
 
-        registration = his_sync.xml0_for_visit(deps(), visit_id, f"staff:{g.staff.id}")
+        registration = his_sync.xml0_for_visit(deps(), visit_id, actors.staff(g.staff.id))
         try:
             document = deps().xml0_signer.sign(build_xml0_document(registration))
         except SigningUnavailable:
@@ -186,8 +186,7 @@ class Audit(MethodView):
     @staff_required("admin")
     def get(self, query):
         """Audit trail for a period (breach reports within 72 hours, Nghị định 13/2023)"""
-        with deps().uow.read() as uow:
-            rows = uow.audit.between(query["start"], query["end"])
+        entries = audit_trail(deps(), query["start"], query["end"])
         # detail holds field names and reason codes, never personal data
-        return {"entries": [{"at": iso(r.at), "actor": r.actor, "action": r.action,
-                             "subject": r.subject, "detail": r.detail} for r in rows]}
+        return {"entries": [{"at": iso(e.at), "actor": e.actor, "actor_name": e.actor_name, "action": e.action,
+                             "subject": e.subject, "detail": e.detail} for e in entries]}

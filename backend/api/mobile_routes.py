@@ -7,7 +7,6 @@ Auth: `Authorization: Bearer <token>` from POST /api/v1/auth/otp/verify (securit
 from flask import Response, g, request
 from flask.views import MethodView
 
-from ..domain.errors import DomainError
 from ..domain.hospital_time import hospital_day
 from ..services import accounts
 from .blueprint import Blueprint
@@ -30,7 +29,7 @@ from .mobile_schemas import (
     ShareCodeSchema,
     ShareConsentSchema,
 )
-from .problems import ProblemException, problem
+from .problems import ProblemException
 from .schemas import ProblemSchema
 from .views import invoice_brief, iso, ticket_json
 
@@ -39,23 +38,6 @@ blp = Blueprint("mobile", __name__, url_prefix="/api/v1",
                             "appointments and check-in on arrival")
 
 ACCOUNT = [{"patientAccount": []}]
-# Context a patient may see in a problem document; everything else in DomainError.context stays inside.
-_SHOWN_CONTEXT = ("attempts_left", "check_in_from", "retry_after_s")
-
-
-def _domain_problem(exc: DomainError):
-    from ..services.appointments import AlreadyCheckedIn
-
-    extra = {k: exc.context[k] for k in _SHOWN_CONTEXT if k in exc.context}
-    headers = {"Retry-After": str(exc.context["retry_after_s"])} if "retry_after_s" in exc.context else None
-    if isinstance(exc, AlreadyCheckedIn):
-        d = deps()
-        extra.update(appointment_id=exc.appointment_id,
-                     ticket=ticket_json(exc.ticket_view, d.catalog, d.public_url))
-    return problem(exc.code, extra=extra or None, headers=headers)
-
-
-blp.register_error_handler(DomainError, _domain_problem)
 
 
 def register(api) -> None:
@@ -92,7 +74,7 @@ class OtpRequest(MethodView):
     def post(self, body):
         """Send a sign-in code by SMS to a Vietnamese mobile number"""
         limit("otp-ip", "rate_otp")
-        return accounts.request_otp(deps(), body["phone"]), 202
+        return accounts.request_otp(deps(), body["phone"], body.get("lang")), 202
 
 
 @blp.route("/auth/otp/verify")
@@ -104,7 +86,7 @@ class OtpVerify(MethodView):
         """Exchange the SMS code for a bearer token. Codes are single-use; 5 wrong guesses kill a code,
         10 in an hour lock the number for 30 minutes."""
         limit("otp-ip", "rate_otp")
-        result = accounts.verify_otp(deps(), body["phone"], body["code"])
+        result = accounts.verify_otp(deps(), body["phone"], body["code"], body.get("lang"))
         return {"token": result["token"], "token_type": "Bearer", "expires_at": iso(result["expires_at"]),
                 "account": account_json(result["account"])}
 

@@ -9,8 +9,14 @@ PHONE = fields.String(required=True, validate=validate.Length(min=9, max=20), me
                    "spaces, dots and dashes are ignored", "example": "0912345678"})
 
 
+LANG = fields.String(validate=validate.OneOf(["vi", "en"]), metadata={
+    "description": "language of the app: the SMS is sent in it (default: the account's language, else vi)",
+    "example": "vi"})
+
+
 class OtpRequestSchema(Schema):
     phone = PHONE
+    lang = LANG
 
 
 class OtpSentSchema(Schema):
@@ -23,6 +29,9 @@ class OtpVerifySchema(Schema):
     phone = PHONE
     code = fields.String(required=True, validate=validate.Regexp(r"^[0-9]{6}$"),
                          metadata={"example": "123456", "description": "the 6 digits from the SMS"})
+    lang = fields.String(validate=validate.OneOf(["vi", "en"]), metadata={
+        "description": "language of a new account (its SMS are sent in it; default vi); an existing "
+                       "account keeps its own (PATCH /api/v1/me)", "example": "vi"})
 
 
 class AccountSchema(Schema):

@@ -15,6 +15,7 @@ from flask.views import MethodView
 from markupsafe import escape
 from marshmallow import Schema, fields, validate
 
+from ..domain import actors
 from ..domain.masking import mask_account, mask_digit_runs, mask_name
 # The VNPay route's schema documents VNPay's own choices (the OpenAPI enums); the provider checks them too.
 from ..adapters.payments.vnpay.payment import BANK_CODES, LOCALES
@@ -257,10 +258,10 @@ def _payer(invoice_id: str, token: str | None) -> tuple[str, str | None, str]:
         return "patient", None, "patient"
     kind, who = device_or_staff()
     if kind == "device":
-        return kind, who.id, f"device:{who.id}"
+        return kind, who.id, actors.device(who.id)
     # Staff: inside their invoice lane only (a room its services' invoices; cashier, admin: all).
     payment_service.require_staff_access(deps(), invoice_id, invoice_lane_of(deps(), who))
-    return kind, None, f"staff:{who.id}"
+    return kind, None, actors.staff(who.id)
 
 
 def _gateway_errors(fn):
@@ -284,7 +285,7 @@ class Invoices(MethodView):
     def post(self, body):
         """Push a charge onto a visit (cashier, admin): by ticket_id (preferred) or visit_id"""
         invoice = payment_service.create_charge(
-            deps(), amount=body["amount"], description=body["description"], actor=f"staff:{g.staff.id}",
+            deps(), amount=body["amount"], description=body["description"], actor=actors.staff(g.staff.id),
             ticket_id=body.get("ticket_id"), visit_id=body.get("visit_id"))
         return _invoice_json(payment_service.InvoiceDetails(invoice), staff=True), 201
 
@@ -389,7 +390,7 @@ class InvoiceRefund(MethodView):
     @staff_required(*CASHIER_ROLES)
     def post(self, body, invoice_id):
         """Refund (cashier, admin): through VNPay, or record money handed back by hand"""
-        actor = f"staff:{g.staff.username}"
+        actor = actors.staff(g.staff.id)
         _gateway_errors(lambda: payment_service.refund_invoice(
             deps(), invoice_id, actor, method=body["method"], reason=body.get("reason")))
         return _invoice_json(payment_service.invoice_details(deps(), invoice_id, with_history=True), staff=True)
@@ -496,7 +497,7 @@ class Reconciliation(MethodView):
     def get(self, query):
         """Money the system could not apply: unmatched, wrong amount, late, duplicate (cashier, admin)"""
         status = None if query["status"] == "all" else query["status"]
-        rows = payment_service.reconciliation_list(deps(), status, f"staff:{g.staff.id}")
+        rows = payment_service.reconciliation_list(deps(), status, actors.staff(g.staff.id))
         return {"items": [_item_json(r) for r in rows]}
 
 
@@ -509,7 +510,7 @@ class ReconciliationResolve(MethodView):
     def post(self, body, item_id):
         """Resolve an item (cashier, admin): apply it to an invoice, record it returned, or dismiss it"""
         item = payment_service.resolve_reconciliation(
-            deps(), item_id, body["action"], f"staff:{g.staff.username}",
+            deps(), item_id, body["action"], actors.staff(g.staff.id),
             invoice_id=body.get("invoice_id"), note=body.get("note"))
         return _item_json(item)
 

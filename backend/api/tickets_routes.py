@@ -2,6 +2,7 @@
 from flask import g, request, session
 from flask.views import MethodView
 
+from ..domain import actors
 from ..domain.hospital_time import hospital_day
 from ..services import tickets as ticket_service
 from ..services.auth import lane_of
@@ -127,5 +128,5 @@ class TicketCancel(MethodView):
         if _patient_token(ticket_id, token if isinstance(token, str) else None):
             return _render(ticket_service.cancel_ticket(deps(), ticket_id, "patient"))
         staff = current_staff()
-        return _render(ticket_service.cancel_ticket(deps(), ticket_id, f"staff:{staff.id}",
+        return _render(ticket_service.cancel_ticket(deps(), ticket_id, actors.staff(staff.id),
                                                     lane_of(deps(), staff)))

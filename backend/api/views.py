@@ -3,8 +3,8 @@ from datetime import date, datetime
 
 from ..domain.catalog import Catalog, Service, ServicePoint
 from ..domain.hospital_time import to_local
-from ..domain.priority import CONFIRMED_LABEL, DECLARED_LABEL, LABELS
 from ..domain.tickets import Ticket
+from ..messages import pair
 from ..services.tickets import TicketView
 
 
@@ -26,13 +26,17 @@ def point_ref(p: ServicePoint) -> dict:
             "room_en": p.room_en}
 
 
+def priority_label(reason) -> dict:
+    vi, en = pair(f"priority.{reason.value}")
+    return {"code": reason.value, "label_vi": vi, "label_en": en}
+
+
 def priority_ref(t: Ticket) -> dict | None:
     if t.priority is None:
         return None
-    vi, en = LABELS[t.priority]
     declared = t.priority_declared
-    status_vi, status_en = DECLARED_LABEL if declared else CONFIRMED_LABEL
-    return {"code": t.priority.value, "label_vi": vi, "label_en": en,
+    status_vi, status_en = pair("priority_status.declared" if declared else "priority_status.confirmed")
+    return {**priority_label(t.priority),
             "status": "declared" if declared else "confirmed", "status_vi": status_vi, "status_en": status_en}
 
 

@@ -22,16 +22,6 @@ class PriorityClass(str, Enum):
     APPOINTMENT = "appointment"  # booked slot honoured within its time window
 
 
-LABELS = {
-    PriorityClass.EMERGENCY: ("Cấp cứu", "Emergency"),
-    PriorityClass.CHILD_UNDER_6: ("Trẻ em dưới 6 tuổi", "Child under 6"),
-    PriorityClass.PREGNANT: ("Phụ nữ có thai", "Pregnant woman"),
-    PriorityClass.SEVERE_DISABILITY: ("Người khuyết tật nặng", "Severe disability"),
-    PriorityClass.ELDERLY_75: ("Người từ 75 tuổi", "Aged 75 or over"),
-    PriorityClass.REVOLUTIONARY_MERIT: ("Người có công với cách mạng", "Person with revolutionary merit"),
-    PriorityClass.APPOINTMENT: ("Có lịch hẹn", "Appointment"),
-}
-
 # Reasons a patient may declare at the kiosk; staff confirm them. Age-based ones come from the card.
 DECLARABLE = (
     PriorityClass.PREGNANT,
@@ -40,9 +30,6 @@ DECLARABLE = (
 )
 # What staff may set on a ticket: every legal reason. "appointment" is given by check-in only.
 STAFF_SETTABLE = tuple(p for p in PriorityClass if p is not PriorityClass.APPOINTMENT)
-
-DECLARED_LABEL = ("Tự khai, chờ xác nhận", "Declared, to be confirmed")
-CONFIRMED_LABEL = ("Đã xác nhận", "Confirmed")
 
 
 def is_declared(priority: "PriorityClass | None", confirmed: bool) -> bool:

@@ -21,16 +21,11 @@ from ..adapters.realtime.rooms import (
 from ..api.guards import session_staff
 from ..domain.errors import DomainError
 from ..domain.hospital_time import hospital_day
+from ..messages import SOCKET_REFUSALS
 from ..services.auth import device_for_token
 from ..services.tickets import TrackAccess, check_track_token
 
-REFUSALS = {
-    "UNAUTHORIZED": ("Cần đăng nhập hoặc mã thiết bị hợp lệ", "Authentication required"),
-    "TICKET_NOT_FOUND": ("Không tìm thấy số thứ tự", "Ticket not found"),
-    "DISPLAY_NOT_FOUND": ("Không có màn hình khu vực này", "Unknown display area"),
-    "SERVICE_UNAVAILABLE": ("Hệ thống tạm thời không sẵn sàng", "Temporarily unavailable"),
-    "TRACK_TOKEN_EXPIRED": ("Mã theo dõi của số thứ tự này đã hết hạn", "This ticket's tracking link has expired"),
-}
+REFUSALS = SOCKET_REFUSALS  # code -> (vi, en), the words in backend/messages.py
 
 
 class Refused(Exception):

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from ..domain import actors
 from ..domain import otp as otp_rules
 from ..domain.appointments import AppointmentPolicy
 from ..domain.assurance import Assurance
@@ -20,6 +21,7 @@ from ..domain.errors import DomainError
 from ..domain.hospital_time import hospital_day
 from ..domain.otp import OtpPolicy, PhoneHistory, Verdict, mask_phone
 from ..domain.tokens import new_id, new_secret_token, sha256_hex
+from .. import messages
 from .context import Deps
 from .ports.notify import Notifier, NotifyUnavailable, SmsMessage
 from .ports.uow import AlreadyExists, UnitOfWork
@@ -32,11 +34,6 @@ SHARE_CODE_LENGTH = 8
 SHARE_TTL = {"self": timedelta(minutes=15), "family": timedelta(hours=24)}
 LINK_CONSENT_VERSION = "2026-11"
 
-DEFAULT_OTP_TEMPLATE = (
-    "Mã xác thực Tiếp Đón của bạn là {code}, hiệu lực {minutes} phút. Không chia sẻ mã này cho ai. "
-    "/ Your Tiếp Đón code is {code}, valid for {minutes} min. Do not share it."
-)
-
 
 @dataclass
 class MobileContext:
@@ -45,7 +42,9 @@ class MobileContext:
     notifier: Notifier | None = None
     otp: OtpPolicy = field(default_factory=OtpPolicy)
     appointments: AppointmentPolicy = field(default_factory=AppointmentPolicy)
-    otp_template: str = DEFAULT_OTP_TEMPLATE
+    # SMS_OTP_TEMPLATE: the operator's text registered with the carrier, sent as is in every language.
+    # None: the catalog's "sms.otp" in the patient's language.
+    otp_template: str | None = None
     qr: Any = None  # QrRenderer for appointment QR images
     outbox: Any = None  # DevSmsSink when no gateway is configured (demo): the admin outbox reads it
 
@@ -88,7 +87,9 @@ def _history(uow: UnitOfWork, phone_hash: str, policy: OtpPolicy, now: datetime)
 # -- sign-in by SMS code ----------------------------------------------------------------------
 
 
-def request_otp(deps: Deps, raw_phone: str) -> dict:
+def request_otp(deps: Deps, raw_phone: str, lang: str | None = None) -> dict:
+    """Send a sign-in code. The SMS is in ``lang`` if the app says, else in the language of the
+    phone's account if it has one, else Vietnamese."""
     phone = otp_rules.normalize_phone(raw_phone)
     ctx = mobile_of(deps)
     policy = ctx.otp
@@ -104,12 +105,16 @@ def request_otp(deps: Deps, raw_phone: str) -> dict:
             reason, retry_after = refusal
             log.info("otp refused to=%s reason=%s", mask_phone(phone), reason)
             raise DomainError(reason, retry_after_s=retry_after)
+        if lang not in messages.LANGUAGES:
+            account = uow.accounts.by_phone_hash(phone_hash)
+            lang = account.language if account is not None else "vi"
         uow.otp.supersede(phone_hash, now)
         uow.otp.add(id=challenge_id, phone_hash=phone_hash, code_hash=_code_hash(deps, challenge_id, code),
                     created_at=now, expires_at=now + policy.ttl, attempts=0)
         uow.commit()
     minutes = max(1, int(policy.ttl.total_seconds() // 60))
-    text = ctx.otp_template.format(code=code, minutes=minutes)
+    text = ctx.otp_template.format(code=code, minutes=minutes) if ctx.otp_template \
+        else messages.text("sms.otp", lang, code=code, minutes=minutes)
     # Sent after the commit and outside the write gate: a slow gateway must not hold up the queue.
     try:
         ctx.notifier.send_sms(SmsMessage(to=phone, text=text, kind="otp", ref=challenge_id))
@@ -124,7 +129,8 @@ def request_otp(deps: Deps, raw_phone: str) -> dict:
             "resend_after_s": int(policy.resend_after.total_seconds())}
 
 
-def verify_otp(deps: Deps, raw_phone: str, code: str) -> dict:
+def verify_otp(deps: Deps, raw_phone: str, code: str, lang: str | None = None) -> dict:
+    """Sign in; the first sign-in creates the account, in ``lang`` (default Vietnamese)."""
     phone = otp_rules.normalize_phone(raw_phone)
     policy = mobile_of(deps).otp
     phone_hash = _phone_hash(deps, phone)
@@ -154,7 +160,8 @@ def verify_otp(deps: Deps, raw_phone: str, code: str) -> dict:
         account = uow.accounts.by_phone_hash(phone_hash)
         if account is None:
             uow.accounts.add(id=new_id(), phone_hash=phone_hash, phone_enc=deps.pii.encrypt({"phone": phone}),
-                             phone_masked=mask_phone(phone), notifications=True, language="vi",
+                             phone_masked=mask_phone(phone), notifications=True,
+                             language=lang if lang in messages.LANGUAGES else "vi",
                              created_at=now, last_login_at=now)
             account = uow.accounts.by_phone_hash(phone_hash)
         else:
@@ -162,7 +169,7 @@ def verify_otp(deps: Deps, raw_phone: str, code: str) -> dict:
         token = TOKEN_PREFIX + new_secret_token()
         expires = now + policy.session_ttl
         uow.accounts.add_session(sha256_hex(token), account.id, now, expires)
-        uow.audit.add(now, f"account:{account.id}", "account.login")
+        uow.audit.add(now, actors.account(account.id), "account.login")
         uow.commit()
     log.info("otp accepted to=%s", mask_phone(phone))
     return {"token": token, "expires_at": expires, "account": _account(account)}
@@ -192,7 +199,7 @@ def update_preferences(deps: Deps, account: Account, notifications: bool | None 
     with deps.uow.write() as uow:
         if values:
             uow.accounts.update(account.id, **values)
-            uow.audit.add(deps.clock(), f"account:{account.id}", "account.preferences",
+            uow.audit.add(deps.clock(), actors.account(account.id), "account.preferences",
                           detail=",".join(f"{k}={v}" for k, v in sorted(values.items())))
         row = uow.accounts.get(account.id)
         uow.commit()
@@ -250,14 +257,14 @@ def _add_link(uow: UnitOfWork, account: Account, patient_id: str, relation: str,
     if relation == "self" and any(r.relation == "self" for r in uow.links.for_account(account.id)):
         raise DomainError("SELF_ALREADY_LINKED")
     if existing is not None:
-        uow.links.revoke(existing.id, now, f"account:{account.id}")  # a relative's record becomes mine
+        uow.links.revoke(existing.id, now, actors.account(account.id))  # a relative's record becomes mine
     link_id = new_id()
     try:
         uow.links.add(id=link_id, account_id=account.id, patient_id=patient_id, relation=relation,
                       consent_channel=channel, consent_version=version, created_at=now)
     except AlreadyExists:
         raise DomainError("PATIENT_LINKED_ELSEWHERE") from None
-    uow.audit.add(now, f"account:{account.id}", f"link.{relation}", patient_id)
+    uow.audit.add(now, actors.account(account.id), f"link.{relation}", patient_id)
     return link_id
 
 
@@ -267,7 +274,7 @@ def link_self(deps: Deps, account: Account, scan: str | None, manual: dict | Non
     number, name and birth date belong together, because a phone has no card in hand to look at."""
     from .identification import IdentifyRequest, identify
 
-    channel = f"account:{account.id}"
+    channel = actors.account(account.id)
     result = identify(deps, IdentifyRequest(scan=scan, manual=manual, consent_version=consent_version,
                                             channel=channel))
     status = result["check"].status
@@ -293,8 +300,8 @@ def link_self(deps: Deps, account: Account, scan: str | None, manual: dict | Non
 def unlink(deps: Deps, account: Account, link_id: str) -> None:
     with deps.uow.write() as uow:
         link = link_of(uow, account, link_id)
-        uow.links.revoke(link.id, deps.clock(), f"account:{account.id}")
-        uow.audit.add(deps.clock(), f"account:{account.id}", "link.revoke", link.patient_id)
+        uow.links.revoke(link.id, deps.clock(), actors.account(account.id))
+        uow.audit.add(deps.clock(), actors.account(account.id), "link.revoke", link.patient_id)
         uow.commit()
 
 
@@ -326,7 +333,7 @@ def share_code_for_family(deps: Deps, account: Account, consent_version: str) ->
         mine = [r for r in uow.links.for_account(account.id) if r.relation == "self"]
         if not mine:
             raise DomainError("PATIENT_NOT_LINKED")
-        code = _issue_share_code(uow, deps, mine[0].patient_id, "family", f"account:{account.id}",
+        code = _issue_share_code(uow, deps, mine[0].patient_id, "family", actors.account(account.id),
                                  consent_version, now)
         uow.commit()
     return code
@@ -344,7 +351,7 @@ def share_code_at_kiosk(deps: Deps, device_id: str, identify_token: str, relatio
         raise DomainError("IDENTITY_NOT_VERIFIED")
     now = deps.clock()
     with deps.uow.write() as uow:
-        code = _issue_share_code(uow, deps, identity.patient_id, relation, f"device:{device_id}",
+        code = _issue_share_code(uow, deps, identity.patient_id, relation, actors.device(device_id),
                                  consent_version, now)
         uow.commit()
     return code
@@ -391,10 +398,10 @@ def revoke_follower(deps: Deps, account: Account, link_id: str) -> None:
         if (not mine or row is None or not row.active or row.relation != "family"
                 or row.patient_id != mine[0].patient_id):
             raise DomainError("PATIENT_LINK_NOT_FOUND")
-        uow.links.revoke(link_id, now, f"account:{account.id}")
-        uow.patients.add_consent(now, row.patient_id, f"account:{account.id}", "family_share_withdrawn",
+        uow.links.revoke(link_id, now, actors.account(account.id))
+        uow.patients.add_consent(now, row.patient_id, actors.account(account.id), "family_share_withdrawn",
                                  LINK_CONSENT_VERSION)
-        uow.audit.add(now, f"account:{account.id}", "link.follower_revoked", row.patient_id)
+        uow.audit.add(now, actors.account(account.id), "link.follower_revoked", row.patient_id)
         uow.commit()
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Callable
 
+from ..domain import actors
 from ..domain import appointments as rules
 from ..domain.appointments import AppointmentStatus, Arrival
 from ..domain.bhyt_check import CheckStatus, gateway_unavailable
@@ -135,7 +136,7 @@ def book(deps: Deps, cmd: Booking, render: Callable[[AppointmentView], dict],
                                  slot_start=slot.start, slot_end=slot.end, status="booked", created_at=now)
         except AlreadyExists:
             raise DomainError("APPOINTMENT_DUPLICATE") from None  # the same patient, booked from two phones
-        uow.audit.add(now, f"account:{cmd.account.id}", "appointment.book", appointment_id)
+        uow.audit.add(now, actors.account(cmd.account.id), "appointment.book", appointment_id)
         body = render(_view(deps, uow.appointments.get(appointment_id), link))
         remember(uow, idem, 201, body, now)
         uow.commit()
@@ -166,7 +167,7 @@ def cancel(deps: Deps, account: Account, appointment_id: str) -> AppointmentView
         if not uow.appointments.change(row.id, "booked", status="cancelled", cancelled_at=now):
             raise DomainError("CONFLICT")
         uow.slots.release(row.service_code, row.slot_start)
-        uow.audit.add(now, f"account:{account.id}", "appointment.cancel", row.id)
+        uow.audit.add(now, actors.account(account.id), "appointment.cancel", row.id)
         view = _view(deps, uow.appointments.get(row.id), _patient_link(uow, account, row.patient_id))
         uow.commit()
     return view
@@ -192,7 +193,7 @@ def reschedule(deps: Deps, account: Account, appointment_id: str, start: datetim
             uow.slots.release(row.service_code, row.slot_start)
             if not uow.appointments.change(row.id, "booked", slot_start=slot.start, slot_end=slot.end, day=day):
                 raise DomainError("CONFLICT")
-            uow.audit.add(now, f"account:{account.id}", "appointment.reschedule", row.id)
+            uow.audit.add(now, actors.account(account.id), "appointment.reschedule", row.id)
         view = _view(deps, uow.appointments.get(row.id), _patient_link(uow, account, row.patient_id))
         uow.commit()
     return view

@@ -2,6 +2,7 @@
 import time
 from dataclasses import dataclass
 
+from ..domain import actors
 from ..domain.errors import DomainError
 from ..domain.lanes import Lane
 from ..domain.passwords import DUMMY_HASH, hash_password, verify_password
@@ -63,7 +64,7 @@ def add_staff(deps: Deps, username: str, full_name: str, role: str, password: st
         uow.staff.add(id=staff_id, username=username, full_name=full_name, role=role,
                       password_hash=deps.cpu.run(hash_password, password), service_points=",".join(points or []),
                       active=True, session_version=1, created_at=deps.clock())
-        uow.audit.add(deps.clock(), "cli", "staff.add", staff_id, role)
+        uow.audit.add(deps.clock(), actors.CLI, "staff.add", staff_id, role)
         uow.commit()
         return _member(uow.staff.get(staff_id))
 
@@ -77,7 +78,7 @@ def authenticate(deps: Deps, username: str, password: str) -> StaffMember:
     if not deps.cpu.run(verify_password, password, row.password_hash):
         raise DomainError("INVALID_CREDENTIALS")
     with deps.uow.write() as uow:
-        uow.audit.add(deps.clock(), row.id, "staff.login")
+        uow.audit.add(deps.clock(), actors.staff(row.id), "staff.login")
         uow.commit()
     return _member(row)
 
@@ -94,7 +95,7 @@ def logout(deps: Deps, staff_id: str) -> None:
     """Invalidates every session of this account, not just the cookie in hand."""
     with deps.uow.write() as uow:
         uow.staff.bump_session(staff_id)
-        uow.audit.add(deps.clock(), staff_id, "staff.logout")
+        uow.audit.add(deps.clock(), actors.staff(staff_id), "staff.logout")
         uow.commit()
 
 
@@ -114,7 +115,7 @@ def add_device(deps: Deps, name: str, kind: str = "kiosk") -> tuple[Device, str]
         device_id = new_id()
         uow.devices.add(id=device_id, name=name, kind=kind, token_hash=sha256_hex(token),
                         created_at=deps.clock())
-        uow.audit.add(deps.clock(), "cli", "device.add", device_id, name)
+        uow.audit.add(deps.clock(), actors.CLI, "device.add", device_id, name)
         uow.commit()
     return Device(device_id, name, kind), token
 
@@ -125,7 +126,7 @@ def revoke_device(deps: Deps, name: str) -> None:
         if row is None:
             raise DomainError("DEVICE_NOT_FOUND")
         uow.devices.update(row.id, revoked_at=deps.clock())
-        uow.audit.add(deps.clock(), "cli", "device.revoke", row.id, name)
+        uow.audit.add(deps.clock(), actors.CLI, "device.revoke", row.id, name)
         uow.commit()
     deps.extras.get("device_cache", DeviceCache()).clear()
 
@@ -209,3 +210,29 @@ def ended_sessions(deps: Deps, sessions: set[tuple[str, int]]) -> set[tuple[str,
             if row is None or not row.active or row.session_version != version:
                 ended.add((staff_id, version))
     return ended
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    at: object
+    actor: str  # in the one format (domain.actors), old rows' staff actors included
+    actor_name: str | None  # the username of a staff actor
+    action: str
+    subject: str | None
+    detail: str | None
+
+
+def audit_trail(deps: Deps, start, end) -> list[AuditEntry]:
+    """The audit log for a period. Rows written before every actor had one format (a bare staff id,
+    ``staff:<username>``) are shown as ``staff:<id>``; anything not recognised stays as it was stored."""
+    with deps.uow.read() as uow:
+        rows = uow.audit.between(start, end)
+        members = uow.staff.all() if rows else []
+    names = {m.id: m.username for m in members}
+    ids, id_by_username = set(names), {m.username: m.id for m in members}
+    out = []
+    for r in rows:
+        staff_id = actors.staff_id_of(r.actor, ids, id_by_username)
+        actor = actors.staff(staff_id) if staff_id else r.actor
+        out.append(AuditEntry(r.at, actor, names.get(staff_id), r.action, r.subject, r.detail))
+    return out

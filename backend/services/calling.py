@@ -1,6 +1,7 @@
 """Use cases at a service point: call the next patient and move a ticket through its states."""
 from dataclasses import dataclass
 
+from ..domain import actors
 from ..domain.errors import DomainError
 from ..domain.hospital_time import hospital_day
 from ..domain.lanes import Lane
@@ -29,7 +30,7 @@ class StaffScope:
     def of(deps: Deps, member) -> "StaffScope":
         """`member`: services.auth.StaffMember."""
         lane = Lane.of_points(member.point_limit, deps.catalog)
-        return StaffScope(f"staff:{member.id}", lane.points, lane.services)
+        return StaffScope(actors.staff(member.id), lane.points, lane.services)
 
     @property
     def lane(self) -> Lane:

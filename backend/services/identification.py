@@ -17,6 +17,7 @@ from ..domain.masking import mask_id, mask_name
 from ..domain.cards.dates import age_on
 from ..domain.priority import PriorityClass, priority_from_age, priority_from_years
 from ..domain.tokens import SealedTokenError, new_id, seal, unseal
+from ..messages import pair
 from .context import Deps
 from .ports.bhxh import BhxhUnavailable
 from .ports.uow import UnitOfWork
@@ -265,22 +266,15 @@ def card_view(card) -> dict:
 
 
 def check_view(check: BhytCheckResult) -> dict:
+    words = pair(check.message)
     return {"status": check.status.value, "code": check.code, "outcome": check.outcome.value,
-            "message_vi": check.message_vi, "message_en": check.message_en,
+            "message_vi": words.vi, "message_en": words.en,
             "staff_flag": check.staff_flag}
-
-
-_TYPED_HINT = (
-    "Bạn đã nhập số giấy tờ bằng tay: bạn vẫn lấy được số mới. Để xem hoặc in lại số đã lấy hôm nay, "
-    "vui lòng quét thẻ, hoặc ra quầy tiếp đón để được giúp.",
-    "You typed your ID number: you can still get a new number. To see or reprint a number you already "
-    "have today, please scan your card, or go to the reception desk for help.",
-)
 
 
 def assurance_view(level: Assurance) -> dict:
     """The same neutral words for every typed number, whether or not anything is open today."""
-    hint = _TYPED_HINT if not may_see_open_visit(level) else (None, None)
+    hint = pair("assurance.typed") if not may_see_open_visit(level) else (None, None)
     return {"level": level.value, "message_vi": hint[0], "message_en": hint[1]}
 
 

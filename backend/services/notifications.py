@@ -6,7 +6,8 @@ pass finds the events that are due and sends each only after inserting its key i
 (`sent_notifications`, primary key): whoever inserts the key sends, everybody else — another process,
 the next pass — skips it. A gateway fault gives the key back so a later pass can try while the event
 still matters; a refusal, or a crash after sending, keeps it: a missed message is better than two.
-Accounts that turned notifications off are not even looked at.
+Accounts that turned notifications off are not even looked at. Each message is in the account's
+language only (`PATCH /api/v1/me {"language"}`; the words are in backend/messages.py).
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from datetime import timedelta
 from ..domain.hospital_time import hospital_day, to_local
 from ..domain.otp import mask_phone
 from ..domain.tickets import TicketStatus
+from ..messages import text
 from .accounts import mobile_of, phone_of
 from .context import Deps
 from .ports.notify import NotifyRejected, NotifyUnavailable, SmsMessage
@@ -33,29 +35,21 @@ class Pending:
     text: str
 
 
-def places_text(number: str, ahead: int, service, room_vi: str, room_en: str) -> str:
-    if ahead == 0:
-        vi = f"Tiếp Đón: số {number} ({service.name_vi}) sắp đến lượt. Vui lòng có mặt tại {room_vi}."
-        en = f"Number {number} ({service.name_en}): you are next. Please be at {room_en}."
-    else:
-        vi = (f"Tiếp Đón: số {number} ({service.name_vi}) còn {ahead} người nữa là đến lượt. "
-              f"Vui lòng có mặt gần {room_vi}.")
-        en = f"Number {number} ({service.name_en}): {ahead} ahead of you. Please stay near {room_en}."
-    return f"{vi} / {en}"
+def places_text(number: str, ahead: int, service, room_vi: str, room_en: str, lang: str = "vi") -> str:
+    key = "sms.next" if ahead == 0 else "sms.places"
+    return text(key, lang, number=number, ahead=ahead, service_vi=service.name_vi, service_en=service.name_en,
+                room_vi=room_vi, room_en=room_en)
 
 
-def called_text(number: str, point_vi: str, point_en: str) -> str:
-    return f"Tiếp Đón: mời số {number} đến {point_vi}. / Number {number}, please go to {point_en}."
+def called_text(number: str, point_vi: str, point_en: str, lang: str = "vi") -> str:
+    return text("sms.called", lang, number=number, point_vi=point_vi, point_en=point_en)
 
 
-def reminder_text(service, start) -> str:
+def reminder_text(service, start, lang: str = "vi") -> str:
     local = to_local(start)
-    when_vi = f"{local:%H:%M} ngày {local:%d/%m/%Y}"
-    when_en = f"{local:%H:%M} on {local:%d/%m/%Y}"
-    return (f"Tiếp Đón: nhắc lịch khám {service.name_vi} lúc {when_vi}, {service.room_vi or service.name_vi}. "
-            f"Đến nơi, hãy xác nhận trên ứng dụng hoặc quét mã tại máy tiếp đón. / "
-            f"Reminder: {service.name_en} appointment at {when_en}, {service.room_en or service.name_en}. "
-            f"On arrival, check in on the app or scan your code at a kiosk.")
+    return text("sms.reminder", lang, service_vi=service.name_vi, service_en=service.name_en,
+                time=f"{local:%H:%M}", date=f"{local:%d/%m/%Y}", room_vi=service.room_vi or service.name_vi,
+                room_en=service.room_en or service.name_en)
 
 
 def _queue_events(deps: Deps) -> list[Pending]:
@@ -71,13 +65,13 @@ def _queue_events(deps: Deps) -> list[Pending]:
                 point_en = point.name_en if point else service.room_en
                 # A recall is a new call: the patient hears about it again, once.
                 out.append(Pending(f"called:{r.id}:{r.recall_count}:{r.account_id}", r.account_id, "called",
-                                   r.phone_enc, called_text(r.display_number, point_vi, point_en)))
+                                   r.phone_enc, called_text(r.display_number, point_vi, point_en, r.language)))
                 continue
             ahead = uow.tickets.people_ahead(r.service_code, r.day, r.rank, r.queue_key, r.number)
             if ahead <= policy.notify_places_ahead:
                 out.append(Pending(f"places:{r.id}:{r.account_id}", r.account_id, "places", r.phone_enc,
                                    places_text(r.display_number, ahead, service, service.room_vi,
-                                               service.room_en)))
+                                               service.room_en, r.language)))
         done = uow.notifications.existing([p.key for p in out])
     return [p for p in out if p.key not in done]
 
@@ -98,7 +92,8 @@ def _reminder_events(deps: Deps) -> list[Pending]:
             service = deps.catalog.service(appt.service_code)
             # The slot is in the key: moving the appointment earns a reminder of the new time.
             out.append(Pending(f"reminder:{appt.id}:{int(appt.slot_start.timestamp())}", account.id,
-                               "reminder", account.phone_enc, reminder_text(service, appt.slot_start)))
+                               "reminder", account.phone_enc,
+                               reminder_text(service, appt.slot_start, account.language)))
         done = uow.notifications.existing([p.key for p in out])
     return [p for p in out if p.key not in done]
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from types import SimpleNamespace
 
+from ..domain import actors
 from ..domain import invoices as inv_rules
 from ..domain.errors import DomainError
 from ..domain.lanes import Lane
@@ -50,7 +51,7 @@ from .ports.uow import AlreadyExists
 
 log = logging.getLogger("tiepdon.payments")
 
-SYSTEM = "system"
+SYSTEM = actors.SYSTEM
 
 
 @dataclass(frozen=True)

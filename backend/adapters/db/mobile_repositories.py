@@ -300,7 +300,7 @@ class FollowRepository:
     def open_followed_tickets(self, day: date):
         """Today's waiting and called tickets of patients followed by accounts that want messages."""
         stmt = (
-            select(T, LINK.c.account_id, ACC.c.phone_enc, PAT.c.name_masked)
+            select(T, LINK.c.account_id, ACC.c.phone_enc, ACC.c.language, PAT.c.name_masked)
             .join(V, V.c.id == T.c.visit_id)
             .join(LINK, and_(LINK.c.patient_id == V.c.patient_id, LINK.c.active.is_(True)))
             .join(ACC, and_(ACC.c.id == LINK.c.account_id, ACC.c.notifications.is_(True)))

@@ -5,6 +5,7 @@ from datetime import datetime
 from ...api.views import iso, point_ref, priority_ref
 from ...domain.catalog import Catalog, Service, ServicePoint
 from ...domain.tickets import Ticket
+from ...messages import pair
 
 # (position, people_ahead, estimated_wait_min) of a waiting ticket
 Place = tuple[int, int, int]
@@ -115,9 +116,13 @@ def long_wait_alert(t: Ticket, service: Service, waited_min: int, now: datetime)
         "waited_min": waited_min,
         "long_wait_min": service.long_wait_min,
         "at": iso(now),
-        "message_vi": f"Số {t.display_number} ({service.name_vi}) đã chờ {waited_min} phút",
-        "message_en": f"Ticket {t.display_number} ({service.name_en}) has waited {waited_min} min",
+        **_words(pair("alert.long_wait", number=t.display_number, service_vi=service.name_vi,
+                      service_en=service.name_en, minutes=waited_min)),
     }
+
+
+def _words(words) -> dict:
+    return {"message_vi": words.vi, "message_en": words.en}
 
 
 def alert_update(alert: dict) -> dict:

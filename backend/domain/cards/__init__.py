@@ -7,7 +7,7 @@ always return a ``ParseResult`` holding either a fully valid card or one ``CardE
     if result.ok:
         card = result.card          # CccdCard | BhytCard
     else:
-        code = result.error_code    # e.g. CardErrorCode.CARD_EXPIRED; .message_vi / .message_en
+        code = result.error_code    # e.g. CardErrorCode.CARD_EXPIRED (words: backend.messages)
 """
 
 from backend.domain.cards.bhyt import is_valid_bhyt_code

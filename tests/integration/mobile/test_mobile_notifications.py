@@ -41,9 +41,9 @@ def test_places_and_called_reach_self_and_family_once(backend, phone, sms):
     for _ in range(2):
         run_notification_jobs(backend.deps)
     number = ticket["display_number"]
+    # Both accounts kept the default language: Vietnamese only.
     expected = (f"Tiếp Đón: số {number} (Khám Nội) còn 3 người nữa là đến lượt. Vui lòng có mặt gần "
-                f"Phòng khám 101–103. / Number {number} (Internal medicine): 3 ahead of you. "
-                f"Please stay near Rooms 101–103.")
+                f"Phòng khám 101–103.")
     assert texts(sms, an, "places") == [expected] and texts(sms, mother, "places") == [expected]
     call_next(backend.deps, "P101", STAFF)  # two ahead: still the one message
     run_notification_jobs(backend.deps)
@@ -53,8 +53,7 @@ def test_places_and_called_reach_self_and_family_once(backend, phone, sms):
     assert called.id == ticket["id"]
     run_notification_jobs(backend.deps)
     run_notification_jobs(backend.deps)
-    assert texts(sms, an, "called") == [f"Tiếp Đón: mời số {number} đến Phòng khám 102. / "
-                                         f"Number {number}, please go to Room 102."]
+    assert texts(sms, an, "called") == [f"Tiếp Đón: mời số {number} đến Phòng khám 102."]
     assert len(texts(sms, mother, "called")) == 1
     # A recall is a new call: one more message, once.
     act(backend.deps, ticket["id"], Action.RECALL, STAFF)
@@ -134,7 +133,7 @@ def test_reminder_the_evening_before_once_per_slot(backend, phone, sms, clock):
     reminders = texts(sms, an, "reminder")
     assert len(reminders) == 1
     assert reminders[0].startswith("Tiếp Đón: nhắc lịch khám Khám Nội lúc 08:00 ngày 24/11/2026")
-    assert "Reminder: Internal medicine appointment at 08:00 on 24/11/2026" in reminders[0]
+    assert "Reminder" not in reminders[0]  # the account's language (vi) only
     assert texts(sms, quiet, "reminder") == []
     moved = an.post(f"/api/v1/appointments/{appt['id']}/reschedule", {"start": "2026-11-24T09:00:00+07:00"})
     assert moved.status_code == 200
@@ -146,3 +145,35 @@ def test_reminder_the_evening_before_once_per_slot(backend, phone, sms, clock):
     send_reminders(backend.deps)
     assert len(texts(sms, an, "reminder")) == 2
     assert date(2026, 11, 24) == date.fromisoformat(moved.get_json()["start"][:10])
+
+
+def test_each_account_is_texted_in_its_own_language_only(backend, phone, sms, clock):
+    an = phone("0914000021").sign_in()  # keeps the default, Vietnamese
+    an.link_self(AN)
+    mai = phone("0914000022").sign_in()
+    assert mai.patch("/api/v1/me", {"language": "en"}).get_json()["account"]["language"] == "en"
+    mai.link_self(MAI)
+    first = kiosk_ticket(backend, kiosk_identify(backend, AN_QR))
+    second = kiosk_ticket(backend, kiosk_identify(backend, MAI_QR))
+    run_notification_jobs(backend.deps)
+    a, m = first["display_number"], second["display_number"]
+    assert texts(sms, an, "places") == [f"Tiếp Đón: số {a} (Khám Nội) sắp đến lượt. "
+                                        f"Vui lòng có mặt tại Phòng khám 101–103."]
+    assert texts(sms, mai, "places") == [f"Number {m} (Internal medicine): 1 ahead of you. "
+                                         f"Please stay near Rooms 101–103."]
+    assert call_next(backend.deps, "P101", STAFF).id == first["id"]
+    assert call_next(backend.deps, "P102", STAFF).id == second["id"]
+    run_notification_jobs(backend.deps)
+    assert texts(sms, an, "called") == [f"Tiếp Đón: mời số {a} đến Phòng khám 101."]
+    assert texts(sms, mai, "called") == [f"Number {m}, please go to Room 102."]
+
+
+def test_reminder_in_the_accounts_language(backend, phone, sms, clock):
+    mai = phone("0914000023").sign_in()
+    mai.patch("/api/v1/me", {"language": "en"})
+    mai.book(mai.link_self(MAI), TOMORROW_8)
+    clock.now = datetime(2026, 11, 23, 11, 0, tzinfo=timezone.utc)  # 18:00
+    send_reminders(backend.deps)
+    assert texts(sms, mai, "reminder") == [
+        "Reminder: Internal medicine appointment at 08:00 on 24/11/2026, Rooms 101–103. "
+        "On arrival, check in on the app or scan your code at a kiosk."]

@@ -27,7 +27,8 @@ def test_sign_in_with_any_spelling_of_the_number_gives_one_account(backend, sms)
     assert r.status_code == 202
     assert r.get_json() == {"phone_masked": "09******78", "expires_in_s": 300, "resend_after_s": 60}
     message = sms.messages(to=E164)[-1]
-    assert message.text.startswith("Mã xác thực Tiếp Đón của bạn là ") and "Your Tiếp Đón code is" in message.text
+    # No language asked for and no account yet: Vietnamese only.
+    assert message.text.startswith("Mã xác thực Tiếp Đón của bạn là ") and "Your Tiếp Đón code is" not in message.text
     first = verify(backend, code_from(sms, E164), "0912345678")
     assert first.status_code == 200, first.get_json()
     body = first.get_json()
@@ -160,3 +161,25 @@ def test_spent_codes_and_ended_sessions_are_deleted_after_a_day(backend, sms, cl
     clock.advance(days=30)
     assert purge_expired(backend.deps)["sessions"] == 1
     assert backend.client().get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+
+
+def test_the_sign_in_code_comes_in_the_language_asked_for_and_the_account_keeps_it(backend, sms):
+    assert backend.client().post("/api/v1/auth/otp", json={"phone": PHONE, "lang": "en"}).status_code == 202
+    text = sms.messages(to=E164)[-1].text
+    assert text.startswith("Your Tiếp Đón code is ") and "Mã xác thực" not in text
+    r = backend.client().post("/api/v1/auth/otp/verify",
+                              json={"phone": PHONE, "code": code_from(sms, E164), "lang": "en"})
+    assert r.status_code == 200 and r.get_json()["account"]["language"] == "en"
+    backend.clock.advance(minutes=2)
+    assert ask(backend, PHONE).status_code == 202  # no lang: the account's language
+    assert sms.messages(to=E164)[-1].text.startswith("Your Tiếp Đón code is ")
+    backend.clock.advance(minutes=2)
+    assert backend.client().post("/api/v1/auth/otp", json={"phone": PHONE, "lang": "vi"}).status_code == 202
+    text = sms.messages(to=E164)[-1].text
+    assert text.startswith("Mã xác thực Tiếp Đón của bạn là ") and "Your Tiếp Đón code" not in text
+
+
+def test_an_unknown_language_is_refused(backend, sms):
+    r = backend.client().post("/api/v1/auth/otp", json={"phone": PHONE, "lang": "fr"})
+    assert r.status_code == 422 and r.get_json()["code"] == "VALIDATION_ERROR"
+    assert sms.messages(to=E164) == []

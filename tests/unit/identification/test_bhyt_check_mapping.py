@@ -7,6 +7,7 @@ from backend.domain.bhyt_check import (
     gateway_unavailable,
     interpret_check,
 )
+from backend.messages import pair
 
 O = CheckOutcome
 # specs/bhxh.md, restated by hand: code → (status, outcome, staff_flag, alert_it).
@@ -84,9 +85,10 @@ def test_003_without_the_new_card_number_is_flagged_for_staff():
 def test_every_outcome_speaks_vietnamese_first_and_english_second():
     results = [interpret_check(code) for code in SPEC_TABLE] + [interpret_check("999"), gateway_unavailable()]
     for result in results:
-        assert result.message_vi and result.message_en and result.message_vi != result.message_en
-        assert VIETNAMESE_MARKS & set(result.message_vi.lower()), result.message_vi
-        assert result.message_en.isascii(), result.message_en
+        words = pair(result.message)  # the words live in the backend's message catalog
+        assert words.vi and words.en and words.vi != words.en
+        assert VIETNAMESE_MARKS & set(words.vi.lower()), words.vi
+        assert words.en.isascii(), words.en
 
 
 def test_gateway_unavailable_is_pending_without_it_alert():

@@ -5,6 +5,7 @@ import pytest
 
 from backend.domain.cards import BirthDate, CardErrorCode
 from backend.domain.masking import age_on, mask_id, mask_name
+from backend.messages import pair
 
 
 @pytest.mark.parametrize(
@@ -74,5 +75,6 @@ def test_birth_date_refuses_impossible_values_and_formats_for_bhxh():
 
 def test_every_error_code_has_vietnamese_and_english_words():
     for code in CardErrorCode:
-        assert code.message_vi and code.message_en and code.message_vi != code.message_en
+        words = pair(code.value)  # the words live in the backend's message catalog
+        assert words.vi and words.en and words.vi != words.en
         assert code.value == code.name  # the API returns these strings verbatim
