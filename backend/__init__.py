@@ -5,17 +5,19 @@ from datetime import timedelta
 log = logging.getLogger("tiepdon")
 
 
-def create_app(config: dict | None = None):
+def create_app(config: dict | None = None, **overrides):
+    """`config`: settings by name over the environment's; `overrides`: adapters that replace what
+    the settings would build (see bootstrap.build: publisher, clock, card_checker, his, …)."""
     # Flask is imported here, not at the top: `tiepdon serve` imports this package in gunicorn's
     # master, and the less it imports before the worker's gevent patching, the better.
     from flask import Flask
 
     from .api import register_api
-    from .bootstrap import build_container
+    from .bootstrap import build
     from .settings import Settings
 
     settings = Settings.from_env(config)
-    container = build_container(settings, for_server=True)
+    container = build(settings, for_server=True, **overrides)
     from .services.payments import seal_clear_transfers
 
     seal_clear_transfers(container.deps)  # payer data an earlier version stored in clear
@@ -80,26 +82,9 @@ def _secure_cookies(settings) -> bool:
 
 
 def _start_background_jobs(app, container) -> None:
-    from .adapters.workers import PeriodicJobs
-    from .services.his_sync import his_health, sync_outbox
-    from .services.identification import bhxh_health, prepare_card_checker, recheck_pending
+    from .jobs import JobRunner
 
-    deps = container.deps
-    jobs = PeriodicJobs(container.settings.worker_interval_s)
-    jobs.add("bhxh_token", lambda: prepare_card_checker(deps))  # first, so a token is ready early
-    jobs.add("his_outbox", lambda: sync_outbox(deps))
-    jobs.add("bhyt_recheck", lambda: recheck_pending(deps))
-    from .services.accounts import purge_expired
-    from .services.notifications import run_notification_jobs
-
-    jobs.add("mobile_notifications", lambda: run_notification_jobs(deps))  # N places, called, reminders
-    jobs.add("mobile_purge", lambda: purge_expired(deps))  # spent SMS codes, share codes, sessions
-    app.extensions["tiepdon_jobs"] = jobs
-    app.extensions["tiepdon_health"]["his"] = lambda: his_health(deps)
-    app.extensions["tiepdon_health"]["bhxh"] = lambda: bhxh_health(deps)
+    runner = app.extensions["tiepdon_jobs"] = JobRunner(container.jobs)
+    # Tests and CLI-built apps run passes by hand (background_workers off).
     if container.settings.background_workers:
-        jobs.start()
-        from .adapters.db.engine import WalCheckpointer
-
-        checkpointer = app.extensions["tiepdon_wal"] = WalCheckpointer(container.engine, cpu=deps.cpu)
-        checkpointer.start()
+        runner.start()

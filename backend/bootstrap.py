@@ -1,19 +1,30 @@
-"""The composition root: the one place where concrete adapters are built from settings."""
-from dataclasses import dataclass
+"""The composition root: the one place where concrete adapters, providers, periodic jobs and health
+probes are built from settings. `create_app` only wires Flask to what `build` returns; the CLI and
+the tests build the same container. Tests replace an adapter by passing it to `build` by name."""
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Callable
 
 from sqlalchemy.engine import Engine
 
+from .adapters.cpu_pool import CpuPool
 from .adapters.db.engine import build_engine, gate_for
 from .adapters.db.migrate import require_migrated
-from .adapters.cpu_pool import CpuPool
-from .adapters.db.storage import require_writable
+from .adapters.db.storage import StorageMonitor, require_writable
 from .adapters.db.uow import SqlUnitOfWorkFactory
 from .adapters.pii_vault import FernetPiiVault
+from .adapters.realtime import RealtimeHub, SocketIOPublisher
 from .config_loader import load_catalog
 from .domain.tokens import TokenSigner
+from .jobs import periodic_jobs
 from .services.context import Deps
-from .adapters.realtime import SocketIOPublisher
+from .services.his_sync import his_health
+from .services.identification import bhxh_health
+from .services.payments import PaymentContext, payments_of
+from .services.ports.realtime import RealtimePublisher
 from .settings import Settings, require_secret
+
+Probe = Callable[[], dict]
 
 
 @dataclass
@@ -21,11 +32,22 @@ class Container:
     settings: Settings
     engine: Engine
     deps: Deps
+    storage: StorageMonitor | None = None  # what the last writes met (/health, the API's error map)
+    hub: RealtimeHub | None = None  # Socket.IO state of this process (servers only)
+    health: dict[str, Probe] = field(default_factory=dict)  # /health checks besides the database
+    jobs: list = field(default_factory=list)  # jobs.Job: every periodic pass (jobs.periodic_jobs)
 
 
-def build_container(settings: Settings, check_migrations: bool = True, for_server: bool = False) -> Container:
+def build(settings: Settings, *, check_migrations: bool = True, for_server: bool = False,
+          publisher: RealtimePublisher | None = None, clock: Callable[[], datetime] | None = None,
+          card_checker: Any = None, his: Any = None, notifier: Any = None,
+          payments_context: PaymentContext | None = None, payments: dict | None = None,
+          appointments: dict | None = None) -> Container:
     """`for_server`: the container answers requests (create_app, `tiepdon serve`), so every adapter
-    a request may need must be configured; CLI housekeeping commands may run without some."""
+    a request may need must be configured; CLI housekeeping commands may run without some.
+
+    The other keywords replace what settings would build (tests' fakes and simulators):
+    `payments` / `appointments` are merged over hospital.toml's [payments] / [appointments]."""
     secret = require_secret(settings)
     engine = build_engine(settings.database_url)
     if for_server:
@@ -41,20 +63,46 @@ def build_container(settings: Settings, check_migrations: bool = True, for_serve
         uow=SqlUnitOfWorkFactory(engine, gate_for(engine)),
         catalog=catalog,
         signer=TokenSigner(secret),
-        publisher=settings.extra.get("publisher") or SocketIOPublisher(),
+        publisher=publisher or SocketIOPublisher(),
         public_url=public_url.rstrip("/"),
         cpu=CpuPool(),
     )
-    if "clock" in settings.extra:
-        deps.clock = settings.extra["clock"]
+    if clock is not None:
+        deps.clock = clock
     deps.pii = FernetPiiVault(settings.pii_key)
-    deps.card_checker = settings.extra.get("card_checker") or _card_checker(settings)
+    deps.card_checker = card_checker or _card_checker(settings)
     deps.xml0_signer = _xml0_signer(settings, deps.clock)
-    deps.his = settings.extra.get("his") or _his_gateway(settings, deps.xml0_signer)
-    deps.extras["payments"] = settings.extra.get("payments_context") or _payments(settings, deps.public_url, deps.cpu)
-    deps.extras["mobile"] = _mobile(settings, deps.cpu, for_server)
-    deps.extras["manual_lookup_limit"] = settings.manual_lookup_limit
-    return Container(settings=settings, engine=engine, deps=deps)
+    deps.his = his or _his_gateway(settings, deps.xml0_signer)
+    deps.payments = payments_context or _payments(settings, deps.public_url, deps.cpu, payments)
+    deps.mobile = _mobile(settings, deps.cpu, for_server, notifier, appointments)
+    deps.manual_lookup_limit = settings.manual_lookup_limit
+    container = Container(settings=settings, engine=engine, deps=deps,
+                          storage=StorageMonitor(engine, deps.uow.gate))
+    if for_server:
+        container.hub = RealtimeHub(deps, settings.redis_url, settings.long_wait_check_s)
+    container.health = _health_probes(container)
+    container.jobs = periodic_jobs(container)
+    return container
+
+
+build_container = build  # the name the CLI, the demo and the tests' helpers know
+
+
+def _health_probes(container: Container) -> dict[str, Probe]:
+    """In the order /health reports them, after the database."""
+    deps = container.deps
+    probes: dict[str, Probe] = {"payments": lambda: _payments_health(payments_of(deps))}
+    if container.hub is not None and container.hub.link is not None:
+        probes["redis"] = container.hub.link.probe
+    probes["his"] = lambda: his_health(deps)
+    probes["bhxh"] = lambda: bhxh_health(deps)
+    return probes
+
+
+def _payments_health(ctx: PaymentContext) -> dict:
+    return {"status": "ok", "vnpay": "configured" if ctx.vnpay else "off",
+            "vietqr": "configured" if ctx.policy.bank_account else "off",
+            "bank_webhook": "configured" if ctx.bank_webhook else "off"}
 
 
 def _card_checker(settings: Settings):
@@ -94,7 +142,7 @@ def _xml0_signer(settings: Settings, clock):
     return load_pkcs12_signer(settings.his_signing_p12, settings.his_signing_p12_password, now=clock)
 
 
-def _payments(settings: Settings, public_url: str, cpu):
+def _payments(settings: Settings, public_url: str, cpu, overrides: dict | None):
     """VNPay client, bank webhook verifier and QR renderer from payment settings (see payments_config)."""
     from datetime import timedelta
 
@@ -102,9 +150,9 @@ def _payments(settings: Settings, public_url: str, cpu):
     from .adapters.payments.qr_image import QrCodeRenderer
     from .adapters.payments.vnpay_client import VnpayClient
     from .payments_config import bank_directory, load_payment_settings
-    from .services.payments import PaymentContext, PaymentPolicy
+    from .services.payments import PaymentPolicy
 
-    ps = load_payment_settings(settings.config_path, public_url, settings.extra.get("payments"))
+    ps = load_payment_settings(settings.config_path, public_url, overrides)
     bank = bank_directory(ps).by_bin(ps.bank_bin) if ps.bank_bin else None
     policy = PaymentPolicy(
         invoice_ttl_min=ps.invoice_ttl_min, bank_bin=ps.bank_bin, bank_account=ps.bank_account,
@@ -146,7 +194,7 @@ class _NoSmsGateway:
         raise NotifyUnavailable("no_gateway")
 
 
-def _mobile(settings: Settings, cpu, for_server: bool):
+def _mobile(settings: Settings, cpu, for_server: bool, notifier, appointments: dict | None):
     """SMS notifier (HTTP gateway, or the in-memory development outbox when TIEPDON_DEV_SMS says
     so) and the appointment policy from hospital.toml [appointments]."""
     from .adapters.notify import DevSmsSink, HttpSmsGateway
@@ -154,7 +202,6 @@ def _mobile(settings: Settings, cpu, for_server: bool):
     from .mobile_config import load_appointment_policy
     from .services.accounts import DEFAULT_OTP_TEMPLATE, MobileContext
 
-    notifier = settings.extra.get("notifier")
     # The outbox route shows codes to an admin: only with the explicit development setting.
     outbox = notifier if isinstance(notifier, DevSmsSink) and settings.dev_sms else None
     if notifier is None and settings.sms_gateway_url:
@@ -171,7 +218,7 @@ def _mobile(settings: Settings, cpu, for_server: bool):
             notifier = _NoSmsGateway()
     return MobileContext(
         notifier=notifier,
-        appointments=load_appointment_policy(settings.config_path, settings.extra.get("appointments")),
+        appointments=load_appointment_policy(settings.config_path, appointments),
         otp_template=settings.sms_otp_template or DEFAULT_OTP_TEMPLATE,
         qr=QrCodeRenderer(box_size=8, cpu=cpu),
         outbox=outbox,

@@ -1,5 +1,5 @@
 """Appointment settings from hospital.toml `[appointments]` (test overrides from
-`create_app({"appointments": {...}})`, merged over the file's table key by key).
+`create_app(config, appointments={...})` (bootstrap.build), merged over the file's table key by key).
 
     [appointments]
     horizon_days = 30           # how far ahead a slot may be booked

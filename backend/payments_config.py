@@ -1,6 +1,6 @@
 """Payment settings: the hospital's receiving account from hospital.toml [payments], credentials and
 gateway URLs from the environment (secrets never from a file), test overrides from
-`create_app({"payments": {...}})`.
+`create_app(config, payments={...})` (bootstrap.build).
 
 Environment:
   VNPAY_TMN_CODE, VNPAY_HASH_SECRET      merchant code and hash secret from VNPay (both or neither)

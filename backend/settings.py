@@ -68,7 +68,6 @@ class Settings:
     header_timeout_s: int = 10  # request line and headers; also the idle keep-alive time
     body_timeout_s: float = 30.0
     sio_connect_timeout_s: float = 10.0  # an Engine.IO connection that joins no namespace
-    extra: dict = field(default_factory=dict)
 
     @staticmethod
     def from_env(overrides: dict | None = None) -> "Settings":
@@ -118,10 +117,9 @@ class Settings:
             s.manual_lookup_limit = parse_count_per_window(env["TIEPDON_MANUAL_LOOKUP_LIMIT"])
         names = {f.name for f in fields(Settings)}
         for key, value in (overrides or {}).items():
-            if key in names:
-                setattr(s, key, value)
-            else:
-                s.extra[key] = value
+            if key not in names:  # adapters and fakes go to bootstrap.build, by name
+                raise TypeError(f"unknown setting: {key}")
+            setattr(s, key, value)
         from .client_address import InvalidTrustedProxies, parse_trusted_proxies
 
         try:

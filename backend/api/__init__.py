@@ -27,8 +27,7 @@ def register_api(app: Flask) -> ProblemApi:
 
         api.register_blueprint(dev_routes.blp)
     app.extensions["tiepdon_limiter"] = SharedLimiter(app.extensions["tiepdon"].settings.redis_url)
-    app.extensions.setdefault("tiepdon_health", {})
-    payments_routes.init_app(app)
+    app.extensions["tiepdon_health"] = app.extensions["tiepdon"].health  # built in bootstrap
     from .devices_routes import blp as staff_lists  # GET /devices, GET /tickets for the staff pages
     api.register_blueprint(staff_lists)
 
@@ -40,10 +39,9 @@ def register_api(app: Flask) -> ProblemApi:
         retry = exc.context.get("retry_after_s")
         return problem(exc.code, extra=extra, headers={"Retry-After": str(retry)} if retry else None)
 
-    from ..adapters.db.storage import RETRY_AFTER_S, StorageMonitor, storage_failure
+    from ..adapters.db.storage import RETRY_AFTER_S, storage_failure
 
-    container = app.extensions["tiepdon"]
-    monitor = app.extensions["tiepdon_storage"] = StorageMonitor(container.engine, container.deps.uow.gate)
+    monitor = app.extensions["tiepdon_storage"] = app.extensions["tiepdon"].storage
 
     def storage_problem(exc: Exception):
         reason = storage_failure(exc)

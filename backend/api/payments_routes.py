@@ -458,27 +458,3 @@ class ReconciliationResolve(MethodView):
             deps(), item_id, body["action"], f"staff:{g.staff.username}",
             invoice_id=body.get("invoice_id"), note=body.get("note"))
         return _item_json(item)
-
-
-# -- wiring -----------------------------------------------------------------------------------
-
-
-def init_app(app) -> None:
-    """Health probe for the payment adapters and, when enabled, the periodic expiry + querydr pass."""
-    from ..adapters.workers import PeriodicJobs
-
-    container = app.extensions["tiepdon"]
-    ctx = payment_service.payments_of(container.deps)
-
-    def probe() -> dict:
-        return {"status": "ok", "vnpay": "configured" if ctx.vnpay else "off",
-                "vietqr": "configured" if ctx.policy.bank_account else "off",
-                "bank_webhook": "configured" if ctx.bank_webhook else "off"}
-
-    app.extensions.setdefault("tiepdon_health", {})["payments"] = probe
-    # Same switch as the other background passes (tests build apps with background_workers off).
-    if ctx.jobs_interval_s > 0 and container.settings.background_workers:
-        jobs = PeriodicJobs(ctx.jobs_interval_s)
-        jobs.add("payments", lambda: payment_service.run_payment_jobs(container.deps))
-        app.extensions["tiepdon_payment_jobs"] = jobs
-        jobs.start()

@@ -41,7 +41,7 @@ DEFAULT_OTP_TEMPLATE = (
 
 @dataclass
 class MobileContext:
-    """What bootstrap builds for the mobile backend and puts in deps.extras["mobile"]."""
+    """What bootstrap builds for the mobile backend and puts in deps.mobile."""
 
     notifier: Notifier | None = None
     otp: OtpPolicy = field(default_factory=OtpPolicy)
@@ -52,9 +52,9 @@ class MobileContext:
 
 
 def mobile_of(deps: Deps) -> MobileContext:
-    ctx = deps.extras.get("mobile")
+    ctx = deps.mobile
     if ctx is None:
-        ctx = deps.extras["mobile"] = MobileContext()
+        ctx = deps.mobile = MobileContext()
     return ctx
 
 

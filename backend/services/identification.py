@@ -111,7 +111,7 @@ def _take_manual_lookup(deps: Deps, req: IdentifyRequest, hashes: list[str], now
     with deps.uow.read() as uow:
         if uow.patients.find_by_hashes(hashes) is not None:
             return
-    count, window_s = deps.extras.get("manual_lookup_limit") or DEFAULT_MANUAL_LOOKUP_LIMIT
+    count, window_s = deps.manual_lookup_limit or DEFAULT_MANUAL_LOOKUP_LIMIT
     start = _window_start(now, window_s)
     with deps.uow.write() as uow:
         taken = uow.manual_lookups.take(req.channel, start, count)

@@ -72,7 +72,7 @@ class PaymentPolicy:
 
 @dataclass
 class PaymentContext:
-    """What bootstrap builds for payments and puts in deps.extras["payments"]."""
+    """What bootstrap builds for payments and puts in deps.payments."""
 
     policy: PaymentPolicy = field(default_factory=PaymentPolicy)
     vnpay: VnpayGateway | None = None
@@ -82,9 +82,9 @@ class PaymentContext:
 
 
 def payments_of(deps: Deps) -> PaymentContext:
-    ctx = deps.extras.get("payments")
+    ctx = deps.payments
     if ctx is None:
-        ctx = deps.extras["payments"] = PaymentContext()
+        ctx = deps.payments = PaymentContext()
     return ctx
 
 
