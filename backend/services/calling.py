@@ -8,7 +8,8 @@ from ..domain.tickets import OPEN_STATES, Action, Ticket, TicketStatus, check_re
 from ..domain.priority import PriorityClass, QueuePlace, queue_place, replace_priority
 from ..domain.wait import updated_average
 from .context import Deps
-from .tickets import IssueTicket, average_service_s, create_ticket_row
+from .queue_positions import average_service_s
+from .tickets import IssueTicket, create_ticket_row
 
 
 @dataclass(frozen=True)

@@ -10,10 +10,11 @@ from ..domain.numbering import display_number
 from ..domain.priority import PriorityClass, parse_priority, queue_place, ticket_priority
 from ..domain.tickets import Action, Ticket, TicketStatus, next_status
 from ..domain.tokens import new_id, track_token_expired
-from ..domain.wait import estimate_wait_min
+from . import queue_positions
 from .context import Deps
 from .idempotency import IdempotencyRequest, Replay, find_replay, remember
 from .payments import open_exam_fee_invoice, ticket_invoice
+from .queue_positions import average_service_s, open_points  # noqa: F401  (importable from here, as before)
 
 
 @dataclass(frozen=True)
@@ -53,15 +54,6 @@ class TicketView:
     invoice: object = None  # domain.invoices.Invoice of a self-pay fee, as of now
 
 
-def average_service_s(uow, deps: Deps, service_code: str) -> float:
-    avg = uow.service_times.average(service_code)
-    return avg if avg is not None else float(deps.catalog.service(service_code).default_service_s)
-
-
-def open_points(deps: Deps, service_code: str) -> int:
-    return max(len(deps.catalog.points_for(service_code)), 1)
-
-
 def create_ticket_row(uow, deps: Deps, cmd: IssueTicket, now) -> Ticket:
     """Numbering, queue place and wait estimate for a new ticket, inside the caller's transaction."""
     return create_ticket_and_fee(uow, deps, cmd, now)[0]
@@ -74,8 +66,8 @@ def create_ticket_and_fee(uow, deps: Deps, cmd: IssueTicket, now):
     place = queue_place(now, cmd.priority, deps.catalog.priority_boost_min)
     number = uow.tickets.next_number(service.code, day)
     people_ahead = uow.tickets.people_ahead_of_numbered(service.code, day, place.rank, place.key, number)
-    wait = estimate_wait_min(people_ahead, open_points(deps, service.code),
-                             average_service_s(uow, deps, service.code))
+    wait = queue_positions.place_behind(deps, service.code, people_ahead,
+                                        average_service_s(uow, deps, service.code)).estimated_wait_min
     visit_id = cmd.visit_id
     if visit_id is None and cmd.identity is not None:
         from .identification import attach_visit
@@ -160,8 +152,7 @@ def issue_ticket(
             return replay.body, True
         # A new ticket's only invoice is the fee it just opened (if any): no read needed.
         ticket, fee = create_ticket_and_fee(uow, deps, cmd, now)
-        view = TicketView(ticket, ticket.people_ahead_at_issue + 1, ticket.people_ahead_at_issue,
-                          ticket.estimated_wait_min, deps.signer.track_token(ticket.id), fee)
+        view = TicketView(ticket, *queue_positions.place_at_issue(ticket), deps.signer.track_token(ticket.id), fee)
         body = render(view)
         remember(uow, idem, 201, body, now)
         uow.commit()
@@ -252,11 +243,7 @@ def describe(uow, deps: Deps, ticket: Ticket) -> TicketView:
     invoice = _invoice_of(uow, deps, ticket)
     if ticket.status is not TicketStatus.WAITING:
         return TicketView(ticket, None, None, None, token, invoice)
-    ahead = uow.tickets.people_ahead(ticket.service_code, ticket.day, ticket.rank, ticket.queue_key,
-                                     ticket.number)
-    wait = estimate_wait_min(ahead, open_points(deps, ticket.service_code),
-                             average_service_s(uow, deps, ticket.service_code))
-    return TicketView(ticket, ahead + 1, ahead, wait, token, invoice)
+    return TicketView(ticket, *queue_positions.place_of(uow, deps, ticket), token, invoice)
 
 
 def cancel_ticket(deps: Deps, ticket_id: str, actor: str, lane: Lane | None = None) -> TicketView:
