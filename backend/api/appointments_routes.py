@@ -27,7 +27,7 @@ from .mobile_schemas import (
     SlotsSchema,
 )
 from .problems import ProblemException
-from .views import iso, service_ref, ticket_json
+from ..presenters.rest import iso, service_ref, ticket_json
 
 ARRIVAL_MESSAGES = {
     Arrival.ON_TIME: ("Đã xác nhận lịch hẹn. Bạn được ưu tiên trong hàng đợi theo giờ hẹn.",

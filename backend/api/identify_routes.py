@@ -14,7 +14,7 @@ from .blueprint import Blueprint
 from .guards import deps, device_or_staff, staff_required
 from .problems import ProblemException
 from .schemas import ProblemSchema
-from .views import iso
+from ..presenters.rest import iso
 
 blp = Blueprint("identify", __name__, url_prefix="/api/v1", description="Patient identification")
 
@@ -89,7 +89,7 @@ class Identify(MethodView):
         open_visit = None
         if result["open_visit"] is not None:
             from ..services.tickets import describe
-            from .views import ticket_json
+            from ..presenters.rest import ticket_json
 
             with d.uow.read() as uow:
                 tickets = [ticket_json(describe(uow, d, t), d.catalog, d.public_url)

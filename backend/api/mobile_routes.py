@@ -32,7 +32,7 @@ from .mobile_schemas import (
 )
 from .problems import ProblemException, problem
 from .schemas import ProblemSchema
-from .views import invoice_brief, iso, ticket_json
+from ..presenters.rest import invoice_brief, iso, ticket_json
 
 blp = Blueprint("mobile", __name__, url_prefix="/api/v1",
                 description="Patient app: phone sign-in, linked patients, today's tickets and invoices, "

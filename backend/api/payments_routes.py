@@ -30,7 +30,7 @@ from ..web import asset
 from .blueprint import Blueprint
 from .guards import client_ip, deps, device_or_staff, limit, staff_required
 from .problems import ProblemException
-from .views import invoice_brief, iso
+from ..presenters.rest import invoice_brief, iso
 from .schemas import InvoiceBriefSchema
 
 log = logging.getLogger("tiepdon.api.payments")

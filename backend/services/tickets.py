@@ -13,6 +13,7 @@ from ..domain.tokens import new_id, track_token_expired
 from . import queue_positions
 from .context import Deps
 from .idempotency import IdempotencyRequest, Replay, find_replay, remember
+from .identification import attach_visit, read_identify_token
 from .payments import open_exam_fee_invoice, ticket_invoice
 from .queue_positions import average_service_s, open_points  # noqa: F401  (importable from here, as before)
 
@@ -38,7 +39,7 @@ class TicketRequest:
     coverage: str
     issued_by: str
     priority_reason: str | None = None
-    identity: object = None
+    identify_token: str | None = None  # from the kiosk's identification (POST /identify)
     lane: Lane | None = None  # None: a self-service channel
 
 
@@ -70,8 +71,6 @@ def create_ticket_and_fee(uow, deps: Deps, cmd: IssueTicket, now):
                                         average_service_s(uow, deps, service.code)).estimated_wait_min
     visit_id = cmd.visit_id
     if visit_id is None and cmd.identity is not None:
-        from .identification import attach_visit
-
         visit_id = attach_visit(uow, deps, cmd.identity, service.code, cmd.coverage, now)
     if visit_id is None:
         visit_id = new_id()
@@ -122,15 +121,21 @@ def create_ticket_and_fee(uow, deps: Deps, cmd: IssueTicket, now):
 def request_ticket(deps: Deps, req: TicketRequest, render: Callable[[TicketView], dict],
                    idem: IdempotencyRequest | None = None) -> tuple[dict, bool]:
     """A client's ticket request: staff only for the services of their lane; the priority by
-    channel (domain.priority.ticket_priority: self-service may only declare)."""
+    channel (domain.priority.ticket_priority: self-service may only declare). BHYT needs an
+    identified, checked card; only self-pay walk-ins may come without papers."""
+    identity = None
+    if req.identify_token:
+        identity = read_identify_token(deps, req.identify_token)
+    elif req.coverage == "bhyt":
+        raise DomainError("CARD_REQUIRED")
     if req.lane is not None:
         req.lane.require_service(req.service_code)
-    verified = getattr(req.identity, "priority", None)
+    verified = getattr(identity, "priority", None)
     priority, confirmed = ticket_priority(parse_priority(req.priority_reason), verified,
                                           by_staff=req.lane is not None)
     return issue_ticket(deps, IssueTicket(
         service_code=req.service_code, coverage=req.coverage, priority=priority,
-        priority_confirmed=confirmed, issued_by=req.issued_by, identity=req.identity,
+        priority_confirmed=confirmed, issued_by=req.issued_by, identity=identity,
     ), render, idem)
 
 
@@ -205,7 +210,7 @@ def tickets_today(deps: Deps, lane: Lane, *, number: str | None = None, service:
         if status == "waiting":
             # The order call-next takes them in, so the list reads top to bottom.
             tickets.sort(key=lambda t: (t.rank, t.queue_key, t.number))
-        return [describe(uow, deps, t) for t in tickets[:limit]], len(tickets) > limit
+        return describe_many(uow, deps, tickets[:limit]), len(tickets) > limit
 
 
 class TrackAccess(str, Enum):
@@ -244,6 +249,29 @@ def describe(uow, deps: Deps, ticket: Ticket) -> TicketView:
     if ticket.status is not TicketStatus.WAITING:
         return TicketView(ticket, None, None, None, token, invoice)
     return TicketView(ticket, *queue_positions.place_of(uow, deps, ticket), token, invoice)
+
+
+def describe_many(uow, deps: Deps, tickets: list[Ticket]) -> list[TicketView]:
+    """describe() for a list: every waiting place from one statement (queue_positions.waiting_places),
+    not a count per ticket."""
+    waiting = [t for t in tickets if t.status is TicketStatus.WAITING]
+    places: dict[str, queue_positions.Place] = {}
+    if len(waiting) > 2:  # for one or two (a number typed at the desk) a count each reads less
+        averages = uow.service_times.all()
+        for day in {t.day for t in waiting}:
+            codes = {t.service_code for t in waiting if t.day == day}
+            for entries in queue_positions.waiting_places(uow, deps, day, codes, averages).values():
+                places.update((e.id, e.place) for e in entries)
+    views = []
+    for t in tickets:
+        token = deps.signer.track_token(t.id)
+        invoice = _invoice_of(uow, deps, t)
+        if t.status is not TicketStatus.WAITING:
+            views.append(TicketView(t, None, None, None, token, invoice))
+        else:
+            place = places.get(t.id) or queue_positions.place_of(uow, deps, t)
+            views.append(TicketView(t, *place, token, invoice))
+    return views
 
 
 def cancel_ticket(deps: Deps, ticket_id: str, actor: str, lane: Lane | None = None) -> TicketView:

@@ -17,7 +17,8 @@ from ...domain.hospital_time import hospital_day
 from ...domain.tickets import Ticket, TicketStatus
 from ...services import queue_positions
 from ...services.queues import overview
-from . import payloads, states
+from ...presenters import realtime as payloads
+from . import states
 from .redis_link import RedisUnavailable
 from .rooms import (
     DISPLAY,

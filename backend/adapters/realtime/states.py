@@ -2,12 +2,12 @@
 missed events while Redis was away). Events only carry deltas; these carry everything."""
 from datetime import datetime, timedelta
 
-from ...api.views import iso, queues_json, ticket_json
+from ...presenters.rest import iso, queues_json, ticket_json
 from ...domain.hospital_time import hospital_day
 from ...services.context import Deps
 from ...services.queues import overview
 from ...services.tickets import view_ticket
-from . import payloads
+from ...presenters import realtime as payloads
 
 RECENT_CALLS = 8  # calls a lobby screen lists besides the current ones
 
