@@ -2,26 +2,38 @@
 probes are built from settings. `create_app` only wires Flask to what `build` returns; the CLI and
 the tests build the same container. Tests replace an adapter by passing it to `build` by name."""
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Callable
 
 from sqlalchemy.engine import Engine
 
+from .adapters.bhxh.client import BhxhClient
 from .adapters.cpu_pool import CpuPool
 from .adapters.db.engine import build_engine, gate_for
 from .adapters.db.migrate import require_migrated
 from .adapters.db.storage import StorageMonitor, require_writable
 from .adapters.db.uow import SqlUnitOfWorkFactory
+from .adapters.his.xml0 import Xml0FileExporter, build_xml0_document
+from .adapters.his.xml0_signing import SigningCertificateError, load_pkcs12_signer
+from .adapters.notify import DevSmsSink, HttpSmsGateway
+from .adapters.payments.bank_webhook import BankWebhookConfig, BankWebhookVerifier
+from .adapters.payments.qr_image import QrCodeRenderer
+from .adapters.payments.vnpay_client import VnpayClient
 from .adapters.pii_vault import FernetPiiVault
 from .adapters.realtime import RealtimeHub, SocketIOPublisher
 from .config_loader import load_catalog
 from .domain.tokens import TokenSigner
 from .jobs import periodic_jobs
+from .mobile_config import load_appointment_policy
+from .payments_config import bank_directory, load_payment_settings
+from .services.accounts import DEFAULT_OTP_TEMPLATE, MobileContext
 from .services.context import Deps
 from .services.his_sync import his_health
 from .services.identification import bhxh_health
-from .services.payments import PaymentContext, payments_of
+from .services.payments import PaymentContext, PaymentPolicy, payments_of
+from .services.ports.notify import NotifyUnavailable
 from .services.ports.realtime import RealtimePublisher
+from .services.ports.signing import LeaveUnsigned
 from .settings import Settings, require_secret
 
 Probe = Callable[[], dict]
@@ -72,6 +84,7 @@ def build(settings: Settings, *, check_migrations: bool = True, for_server: bool
     deps.pii = FernetPiiVault(settings.pii_key)
     deps.card_checker = card_checker or _card_checker(settings)
     deps.xml0_signer = _xml0_signer(settings, deps.clock)
+    deps.xml0_format = build_xml0_document
     deps.his = his or _his_gateway(settings, deps.xml0_signer)
     deps.payments = payments_context or _payments(settings, deps.public_url, deps.cpu, payments)
     deps.mobile = _mobile(settings, deps.cpu, for_server, notifier, appointments)
@@ -108,8 +121,6 @@ def _payments_health(ctx: PaymentContext) -> dict:
 def _card_checker(settings: Settings):
     if not settings.bhxh_url:
         return None  # no gateway configured: every BHYT check stays pending for staff
-    from .adapters.bhxh.client import BhxhClient
-
     return BhxhClient(settings.bhxh_url, settings.bhxh_username or "", settings.bhxh_password or "",
                       settings.bhxh_staff_name or "", settings.bhxh_staff_cccd or "",
                       read_timeout=settings.bhxh_timeout_s)
@@ -117,21 +128,16 @@ def _card_checker(settings: Settings):
 
 def _his_gateway(settings: Settings, xml0_signer):
     if settings.his_fhir_url:
-        from .adapters.his.fhir_client import FhirHisClient
+        from .adapters.his.fhir_client import FhirHisClient  # lazy: pydantic FHIR models, only with HIS_FHIR_URL
 
         return FhirHisClient(settings.his_fhir_url, auth_token=settings.his_token)
     if settings.his_xml0_dir:
-        from .adapters.his.xml0 import Xml0FileExporter
-
         return Xml0FileExporter(settings.his_xml0_dir, signer=xml0_signer)
     return None
 
 
 def _xml0_signer(settings: Settings, clock):
     """The hospital's certificate signs XML0 records (CHUKYDONVI); a faulty one stops start-up here."""
-    from .adapters.his.xml0_signing import SigningCertificateError, load_pkcs12_signer
-    from .services.ports.signing import LeaveUnsigned
-
     sign = settings.his_xml0_sign if settings.his_xml0_sign is not None else bool(settings.his_signing_p12)
     if not sign:
         return LeaveUnsigned()
@@ -144,13 +150,6 @@ def _xml0_signer(settings: Settings, clock):
 
 def _payments(settings: Settings, public_url: str, cpu, overrides: dict | None):
     """VNPay client, bank webhook verifier and QR renderer from payment settings (see payments_config)."""
-    from datetime import timedelta
-
-    from .adapters.payments.bank_webhook import BankWebhookConfig, BankWebhookVerifier
-    from .adapters.payments.qr_image import QrCodeRenderer
-    from .adapters.payments.vnpay_client import VnpayClient
-    from .payments_config import bank_directory, load_payment_settings
-    from .services.payments import PaymentPolicy
 
     ps = load_payment_settings(settings.config_path, public_url, overrides)
     bank = bank_directory(ps).by_bin(ps.bank_bin) if ps.bank_bin else None
@@ -176,7 +175,6 @@ def _payments(settings: Settings, public_url: str, cpu, overrides: dict | None):
 class SmsGatewayRequired(RuntimeError):
     """No SMS gateway and no explicit development setting: sign-in codes would go nowhere safe."""
 
-
 SMS_GATEWAY_REQUIRED = (
     "Chưa cấu hình cổng SMS: đặt SMS_GATEWAY_URL và SMS_GATEWAY_KEY. Chỉ khi phát triển/chạy thử mới "
     "đặt TIEPDON_DEV_SMS=1 (tin nhắn giữ trong bộ nhớ, không gửi đi).\n"
@@ -187,21 +185,13 @@ SMS_GATEWAY_REQUIRED = (
 
 class _NoSmsGateway:
     """A CLI command's notifier when no gateway is configured: nothing is ever sent (or printed)."""
-
     def send_sms(self, message):
-        from .services.ports.notify import NotifyUnavailable
-
         raise NotifyUnavailable("no_gateway")
 
 
 def _mobile(settings: Settings, cpu, for_server: bool, notifier, appointments: dict | None):
     """SMS notifier (HTTP gateway, or the in-memory development outbox when TIEPDON_DEV_SMS says
     so) and the appointment policy from hospital.toml [appointments]."""
-    from .adapters.notify import DevSmsSink, HttpSmsGateway
-    from .adapters.payments.qr_image import QrCodeRenderer
-    from .mobile_config import load_appointment_policy
-    from .services.accounts import DEFAULT_OTP_TEMPLATE, MobileContext
-
     # The outbox route shows codes to an admin: only with the explicit development setting.
     outbox = notifier if isinstance(notifier, DevSmsSink) and settings.dev_sms else None
     if notifier is None and settings.sms_gateway_url:

@@ -4,7 +4,21 @@ import logging
 from flask import Flask
 from sqlalchemy.exc import DBAPIError
 
+from ..adapters.db.storage import RETRY_AFTER_S, storage_failure
 from ..domain.errors import DomainError
+from . import mobile_routes  # before appointments_routes: the "mobile" paths in the OpenAPI order
+from . import (
+    appointments_routes,
+    auth_routes,
+    dev_routes,
+    devices_routes,
+    identify_routes,
+    mobile_blueprint,
+    payments_routes,
+    staff_routes,
+    system_routes,
+    tickets_routes,
+)
 from .openapi import ProblemApi, openapi_settings
 from .problems import ProblemException, problem
 from .ratelimit import SharedLimiter
@@ -13,23 +27,18 @@ log = logging.getLogger("tiepdon.api")
 
 
 def register_api(app: Flask) -> ProblemApi:
-    from . import auth_routes, identify_routes, payments_routes, staff_routes, system_routes, tickets_routes
-
     app.config.update(openapi_settings())
     api = ProblemApi(app)
     for module in (system_routes, tickets_routes, identify_routes, staff_routes, auth_routes, payments_routes):
         api.register_blueprint(module.blp)
-    from . import mobile_routes
-
-    mobile_routes.register(api)  # patient app: phone accounts, appointments (tag "mobile")
+    # patient app: phone accounts (mobile_routes), then appointments (appointments_routes), tag "mobile"
+    assert mobile_routes.blp is appointments_routes.blp is mobile_blueprint.blp
+    mobile_blueprint.register(api)
     if app.extensions["tiepdon"].settings.dev_sms:
-        from . import dev_routes
-
         api.register_blueprint(dev_routes.blp)
     app.extensions["tiepdon_limiter"] = SharedLimiter(app.extensions["tiepdon"].settings.redis_url)
     app.extensions["tiepdon_health"] = app.extensions["tiepdon"].health  # built in bootstrap
-    from .devices_routes import blp as staff_lists  # GET /devices, GET /tickets for the staff pages
-    api.register_blueprint(staff_lists)
+    api.register_blueprint(devices_routes.blp)  # GET /devices, GET /tickets for the staff pages
 
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError):
@@ -38,8 +47,6 @@ def register_api(app: Flask) -> ProblemApi:
         extra = {k: v for k, v in exc.context.items() if k in ("ticket_id", "field", "retry_after_s")} or None
         retry = exc.context.get("retry_after_s")
         return problem(exc.code, extra=extra, headers={"Retry-After": str(retry)} if retry else None)
-
-    from ..adapters.db.storage import RETRY_AFTER_S, storage_failure
 
     monitor = app.extensions["tiepdon_storage"] = app.extensions["tiepdon"].storage
 

@@ -9,12 +9,13 @@ from ..domain.priority import LABELS
 from ..services import his_sync, identification
 from ..services.auth import IDENTIFY_ROLES
 from ..services.identification import IdentifyRequest
+from ..services.tickets import describe_tickets
 from ..services.ports.signing import SigningUnavailable
 from .blueprint import Blueprint
 from .guards import deps, device_or_staff, staff_required
 from .problems import ProblemException
 from .schemas import ProblemSchema
-from ..presenters.rest import iso
+from ..presenters.rest import iso, ticket_json
 
 blp = Blueprint("identify", __name__, url_prefix="/api/v1", description="Patient identification")
 
@@ -88,12 +89,7 @@ class Identify(MethodView):
         priority = result["priority"]
         open_visit = None
         if result["open_visit"] is not None:
-            from ..services.tickets import describe
-            from ..presenters.rest import ticket_json
-
-            with d.uow.read() as uow:
-                tickets = [ticket_json(describe(uow, d, t), d.catalog, d.public_url)
-                           for t in result["open_tickets"]]
+            tickets = [ticket_json(v, d.catalog, d.public_url) for v in describe_tickets(d, result["open_tickets"])]
             open_visit = {"visit_id": result["open_visit"].id, "tickets": tickets}
         return {
             "patient": identification.patient_view(result["card"], result["check"], result["age"]),
@@ -159,11 +155,8 @@ class VisitXml0(MethodView):
     @staff_required("admin", "reception")
     def get(self, visit_id):
         """Export a visit's XML0 check-in record (for a vendor HIS)"""
-        from ..adapters.his.xml0 import build_xml0_document
-
-        registration = his_sync.xml0_for_visit(deps(), visit_id, f"staff:{g.staff.id}")
         try:
-            document = deps().xml0_signer.sign(build_xml0_document(registration))
+            document = his_sync.export_xml0(deps(), visit_id, f"staff:{g.staff.id}")
         except SigningUnavailable:
             raise ProblemException("XML0_SIGNING_UNAVAILABLE") from None
         headers = {"Content-Disposition": f"attachment; filename=XML0_{visit_id}.xml",

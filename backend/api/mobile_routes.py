@@ -1,5 +1,6 @@
 """The patient app (tag "mobile"): phone sign-in by SMS code, the account and its linked patients
-(self and family, with consent), today's tickets and invoices. Appointments: appointments_routes.py.
+(self and family, with consent), today's tickets and invoices. Appointments: appointments_routes.py;
+both join the blueprint of mobile_blueprint.py.
 
 Auth: `Authorization: Bearer <token>` from POST /api/v1/auth/otp/verify (security scheme
 "patientAccount"). Account tokens start with `pa_`; kiosk device tokens are never accepted here.
@@ -7,11 +8,10 @@ Auth: `Authorization: Bearer <token>` from POST /api/v1/auth/otp/verify (securit
 from flask import Response, g, request
 from flask.views import MethodView
 
-from ..domain.errors import DomainError
 from ..domain.hospital_time import hospital_day
 from ..services import accounts
-from .blueprint import Blueprint
 from .guards import client_ip, deps, device_required, limit, patient_account_required
+from .mobile_blueprint import ACCOUNT, blp
 from .mobile_schemas import (
     FollowersSchema,
     KioskShareCodeSchema,
@@ -30,51 +30,9 @@ from .mobile_schemas import (
     ShareCodeSchema,
     ShareConsentSchema,
 )
-from .problems import ProblemException, problem
+from .problems import ProblemException
 from .schemas import ProblemSchema
-from ..presenters.rest import invoice_brief, iso, ticket_json
-
-blp = Blueprint("mobile", __name__, url_prefix="/api/v1",
-                description="Patient app: phone sign-in, linked patients, today's tickets and invoices, "
-                            "appointments and check-in on arrival")
-
-ACCOUNT = [{"patientAccount": []}]
-# Context a patient may see in a problem document; everything else in DomainError.context stays inside.
-_SHOWN_CONTEXT = ("attempts_left", "check_in_from", "retry_after_s")
-
-
-def _domain_problem(exc: DomainError):
-    from ..services.appointments import AlreadyCheckedIn
-
-    extra = {k: exc.context[k] for k in _SHOWN_CONTEXT if k in exc.context}
-    headers = {"Retry-After": str(exc.context["retry_after_s"])} if "retry_after_s" in exc.context else None
-    if isinstance(exc, AlreadyCheckedIn):
-        d = deps()
-        extra.update(appointment_id=exc.appointment_id,
-                     ticket=ticket_json(exc.ticket_view, d.catalog, d.public_url))
-    return problem(exc.code, extra=extra or None, headers=headers)
-
-
-blp.register_error_handler(DomainError, _domain_problem)
-
-
-def register(api) -> None:
-    from . import appointments_routes  # noqa: F401  (adds its routes to this blueprint)
-
-    api.spec.components.security_scheme("patientAccount", {
-        "type": "http", "scheme": "bearer",
-        "description": "Patient account token from POST /api/v1/auth/otp/verify (starts with pa_)"})
-    api.register_blueprint(blp)
-
-
-def account_json(a: accounts.Account) -> dict:
-    return {"id": a.id, "phone_masked": a.phone_masked, "notifications": a.notifications,
-            "language": a.language, "created_at": iso(a.created_at)}
-
-
-def link_json(link: accounts.Link) -> dict:
-    return {"id": link.id, "relation": link.relation, "name_masked": link.name_masked, "since": iso(link.created_at)}
-
+from ..presenters.rest import account_json, invoice_brief, iso, link_json, ticket_json
 
 def _consent(body: dict) -> str:
     if not body["consent"]["accepted"]:

@@ -133,3 +133,14 @@ def services_json(data: dict, catalog: Catalog) -> dict:
             "hospital": {"code": catalog.hospital_code, "name_vi": catalog.hospital_name_vi,
                          "name_en": catalog.hospital_name_en},
             "services": services}
+
+
+def account_json(a) -> dict:
+    """services.accounts.Account: the patient app's account, phone masked."""
+    return {"id": a.id, "phone_masked": a.phone_masked, "notifications": a.notifications,
+            "language": a.language, "created_at": iso(a.created_at)}
+
+
+def link_json(link) -> dict:
+    """services.accounts.Link: a patient linked to an account."""
+    return {"id": link.id, "relation": link.relation, "name_masked": link.name_masked, "since": iso(link.created_at)}

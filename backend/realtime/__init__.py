@@ -6,15 +6,15 @@ test client and CLI commands have no loop and use the "threading" mode."""
 from flask import Flask
 from flask_socketio import SocketIO
 
+from ..adapters.cpu_pool import event_loop_active
+from ..adapters.realtime import SocketIOPublisher
+from ..adapters.realtime.rooms import NAMESPACES
+from ..adapters.safe_json import SocketIOJson
+from .namespaces import register
+from .sweeper import ConnectionSweeper
+
 
 def init_realtime(app: Flask, container) -> SocketIO:
-    from ..adapters.cpu_pool import event_loop_active
-    from ..adapters.realtime import SocketIOPublisher
-    from ..adapters.realtime.rooms import NAMESPACES
-    from ..adapters.safe_json import SocketIOJson
-    from .namespaces import register
-    from .sweeper import ConnectionSweeper
-
     settings = container.settings
     deps = container.deps
     hub = container.hub  # built in bootstrap, with the Redis link and its /health probe

@@ -130,6 +130,17 @@ def revoke_device(deps: Deps, name: str) -> None:
     deps.device_cache.clear()
 
 
+def staff_for_session(deps: Deps, staff_id: str | None, session_version) -> StaffMember | None:
+    """The member of staff a signed session names, while that session is current (not signed out
+    everywhere, not deactivated): the rule for REST and Socket.IO alike."""
+    if not staff_id:
+        return None
+    member = staff_by_id(deps, staff_id)
+    if member is None or member.session_version != session_version:
+        return None
+    return member
+
+
 def device_for_token(deps: Deps, token: str) -> Device | None:
     token_hash = sha256_hex(token)
     cache = deps.device_cache

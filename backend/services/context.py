@@ -32,6 +32,7 @@ class Deps:
     his: Any = None  # HisGateway
     cpu: CpuWork = field(default_factory=InlineCpu)  # password hashing, QR images
     xml0_signer: DocumentSigner = field(default_factory=LeaveUnsigned)  # facility signature on XML0 records
+    xml0_format: Callable[[Any], bytes] | None = None  # VisitRegistration → QĐ 130 XML0 (adapters/his/xml0)
     payments: PaymentContext | None = None  # None: payments_of() gives an unconfigured context
     mobile: MobileContext | None = None  # None: mobile_of() gives an unconfigured context
     device_cache: DeviceCache = field(default_factory=DeviceCache)  # kiosk tokens, this process

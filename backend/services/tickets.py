@@ -1,6 +1,5 @@
 """Use cases that create, read and cancel tickets."""
 from dataclasses import dataclass
-from enum import Enum
 from typing import Callable
 
 from ..domain.errors import DomainError
@@ -9,13 +8,14 @@ from ..domain.lanes import Lane
 from ..domain.numbering import display_number
 from ..domain.priority import PriorityClass, parse_priority, queue_place, ticket_priority
 from ..domain.tickets import Action, Ticket, TicketStatus, next_status
-from ..domain.tokens import new_id, track_token_expired
+from ..domain.tokens import new_id
 from . import queue_positions
 from .context import Deps
 from .idempotency import IdempotencyRequest, Replay, find_replay, remember
 from .identification import attach_visit, read_identify_token
 from .payments import open_exam_fee_invoice, ticket_invoice
 from .queue_positions import average_service_s, open_points  # noqa: F401  (importable from here, as before)
+from .track_tokens import TrackAccess, check_track_token, track_access  # noqa: F401  (as before)
 
 
 @dataclass(frozen=True)
@@ -213,29 +213,6 @@ def tickets_today(deps: Deps, lane: Lane, *, number: str | None = None, service:
         return describe_many(uow, deps, tickets[:limit]), len(tickets) > limit
 
 
-class TrackAccess(str, Enum):
-    VALID = "valid"
-    INVALID = "invalid"  # not this ticket's token: answer as if there were no ticket
-    EXPIRED = "expired"  # this ticket's token, past its lifetime (TRACK_TOKEN_EXPIRED)
-
-
-def track_access(deps: Deps, ticket: Ticket, token: str | None) -> TrackAccess:
-    """The one rule for a track token, for REST, the /patient namespace and invoices alike."""
-    if not deps.signer.verify("track", ticket.id, token):
-        return TrackAccess.INVALID
-    if track_token_expired(ticket.day, hospital_day(deps.clock()), deps.catalog.track_token_days):
-        return TrackAccess.EXPIRED
-    return TrackAccess.VALID
-
-
-def check_track_token(deps: Deps, ticket_id: str, token: str | None) -> TrackAccess:
-    if not token or not deps.signer.verify("track", ticket_id, token):
-        return TrackAccess.INVALID  # no database read for a wrong token
-    with deps.uow.read() as uow:
-        ticket = uow.tickets.get(ticket_id)
-    return TrackAccess.INVALID if ticket is None else track_access(deps, ticket, token)
-
-
 def _invoice_of(uow, deps: Deps, ticket: Ticket):
     # Only self-pay tickets carry a fee: BHYT reads skip the extra query.
     if ticket.coverage != "self_pay":
@@ -249,6 +226,12 @@ def describe(uow, deps: Deps, ticket: Ticket) -> TicketView:
     if ticket.status is not TicketStatus.WAITING:
         return TicketView(ticket, None, None, None, token, invoice)
     return TicketView(ticket, *queue_positions.place_of(uow, deps, ticket), token, invoice)
+
+
+def describe_tickets(deps: Deps, tickets: list[Ticket]) -> list[TicketView]:
+    """These tickets as they stand now (e.g. the open visit an identification found), in one read."""
+    with deps.uow.read() as uow:
+        return [describe(uow, deps, t) for t in tickets]
 
 
 def describe_many(uow, deps: Deps, tickets: list[Ticket]) -> list[TicketView]:
