@@ -3,6 +3,8 @@ import math
 import os
 from dataclasses import dataclass, field, fields
 
+from .client_address import InvalidTrustedProxies, parse_trusted_proxies
+
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -120,8 +122,6 @@ class Settings:
             if key not in names:  # adapters and fakes go to bootstrap.build, by name
                 raise TypeError(f"unknown setting: {key}")
             setattr(s, key, value)
-        from .client_address import InvalidTrustedProxies, parse_trusted_proxies
-
         try:
             s.trusted_proxies = parse_trusted_proxies(s.trusted_proxies)
         except InvalidTrustedProxies as exc:

@@ -1,6 +1,8 @@
 """RFC 9457 problem details with stable codes and Vietnamese / English titles."""
 from flask import Response, json, request
 
+from ..domain.cards import CardErrorCode
+
 # code -> (HTTP status, Vietnamese title, English title)
 PROBLEMS: dict[str, tuple[int, str, str]] = {
     "VALIDATION_ERROR": (422, "Dữ liệu gửi lên không hợp lệ", "The request data is not valid"),
@@ -156,8 +158,6 @@ PROBLEMS: dict[str, tuple[int, str, str]] = {
 
 
 def _card_problems() -> dict[str, tuple[int, str, str]]:
-    from ..domain.cards import CardErrorCode
-
     return {c.value: (422, c.message_vi, c.message_en) for c in CardErrorCode}
 
 
