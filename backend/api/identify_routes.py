@@ -5,7 +5,6 @@ from flask import Response, g
 from flask.views import MethodView
 from marshmallow import Schema, fields, validate, validates_schema, ValidationError
 
-from ..domain.priority import LABELS
 from ..services import his_sync, identification
 from ..services.auth import IDENTIFY_ROLES
 from ..services.identification import IdentifyRequest
@@ -15,6 +14,7 @@ from .blueprint import Blueprint
 from .guards import deps, device_or_staff, staff_required
 from .problems import ProblemException
 from .schemas import ProblemSchema
+from ..presenters.identification import identify_json
 from ..presenters.rest import iso, ticket_json
 
 blp = Blueprint("identify", __name__, url_prefix="/api/v1", description="Patient identification")
@@ -86,22 +86,10 @@ class Identify(MethodView):
             consent_version=body["consent"]["text_version"], channel=f"{kind}:{who.id}",
             card_in_hand=True))
         d = deps()
-        priority = result["priority"]
-        open_visit = None
+        open_tickets = None
         if result["open_visit"] is not None:
-            tickets = [ticket_json(v, d.catalog, d.public_url) for v in describe_tickets(d, result["open_tickets"])]
-            open_visit = {"visit_id": result["open_visit"].id, "tickets": tickets}
-        return {
-            "patient": identification.patient_view(result["card"], result["check"], result["age"]),
-            "card": identification.card_view(result["card"]),
-            "bhyt_check": identification.check_view(result["check"]),
-            "priority": None if priority is None else {
-                "code": priority.value, "label_vi": LABELS[priority][0], "label_en": LABELS[priority][1]},
-            "assurance": identification.assurance_view(result["assurance"]),
-            "open_visit": open_visit,
-            "identify_token": result["identify_token"],
-            "expires_at": iso(result["expires_at"]),
-        }
+            open_tickets = [ticket_json(v, d.catalog, d.public_url) for v in describe_tickets(d, result["open_tickets"])]
+        return identify_json(result, open_tickets)
 
 
 @blp.route("/visits/not-in-his")

@@ -9,11 +9,11 @@ from datetime import datetime, timedelta, timezone
 from ..domain.assurance import (Assurance, assess, birth_date_verified, changed_fields, may_change_record,
                                 may_see_open_visit)
 from ..domain.bhyt_check import BhytCheckResult, CheckStatus, gateway_unavailable
-from ..domain.cards import BhytCard, CardKind, CccdCard, parse_manual, parse_scan
+from ..domain.cards import CardKind, CccdCard, parse_manual, parse_scan
 from ..domain.cards.dates import BirthDate
 from ..domain.errors import DomainError
 from ..domain.hospital_time import HOSPITAL_TZ, hospital_day
-from ..domain.masking import mask_id, mask_name
+from ..domain.masking import mask_name
 from ..domain.cards.dates import age_on
 from ..domain.priority import PriorityClass, priority_from_age, priority_from_years
 from ..domain.tokens import SealedTokenError, new_id, seal, unseal
@@ -243,44 +243,6 @@ def attach_visit(uow, deps: Deps, identity: PatientIdentity, service_code: str, 
     uow.card_checks.attach_visit(check.id, visit_id)
     uow.his_outbox.enqueue(new_id(), visit_id, now)
     return visit_id
-
-
-def patient_view(card, check: BhytCheckResult, age: int) -> dict:
-    return {
-        "name_masked": mask_name(card.name),
-        "age": age,
-        "gender": card.gender.value,
-        "id_masked": mask_id(card.identifier),
-    }
-
-
-def card_view(card) -> dict:
-    view = {"type": card.kind.value, "number_masked": mask_id(card.identifier), "manual": card.manual}
-    if isinstance(card, BhytCard):
-        view.update(valid_from=card.valid_from.isoformat() if card.valid_from else None,
-                    valid_to=card.valid_to.isoformat() if card.valid_to else None,
-                    ma_dkbd=card.ma_dkbd)
-    return view
-
-
-def check_view(check: BhytCheckResult) -> dict:
-    return {"status": check.status.value, "code": check.code, "outcome": check.outcome.value,
-            "message_vi": check.message_vi, "message_en": check.message_en,
-            "staff_flag": check.staff_flag}
-
-
-_TYPED_HINT = (
-    "Bạn đã nhập số giấy tờ bằng tay: bạn vẫn lấy được số mới. Để xem hoặc in lại số đã lấy hôm nay, "
-    "vui lòng quét thẻ, hoặc ra quầy tiếp đón để được giúp.",
-    "You typed your ID number: you can still get a new number. To see or reprint a number you already "
-    "have today, please scan your card, or go to the reception desk for help.",
-)
-
-
-def assurance_view(level: Assurance) -> dict:
-    """The same neutral words for every typed number, whether or not anything is open today."""
-    hint = _TYPED_HINT if not may_see_open_visit(level) else (None, None)
-    return {"level": level.value, "message_vi": hint[0], "message_en": hint[1]}
 
 
 def prepare_card_checker(deps: Deps) -> None:
