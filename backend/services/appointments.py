@@ -24,7 +24,7 @@ from ..domain.errors import DomainError
 from ..domain.hospital_time import hospital_day, to_local
 from ..domain.priority import PriorityClass, priority_from_age
 from ..domain.tokens import new_id
-from .accounts import Account, Link, link_of, mobile_of
+from .accounts import Account, Link, link_of, link_view, mobile_of
 from .context import Deps
 from .idempotency import IdempotencyRequest, find_replay, remember
 from .identification import RECHECK_BACKOFF_S, PatientIdentity
