@@ -8,12 +8,19 @@ patch_if_serving(sys.argv)  # first: see early_patch.py
 import getpass  # noqa: E402
 import logging  # noqa: E402
 import os  # noqa: E402
+import signal  # noqa: E402
+import subprocess  # noqa: E402
+from datetime import timedelta  # noqa: E402
+from urllib.parse import urlsplit  # noqa: E402
 
 import click  # noqa: E402
+
+from .domain.errors import DomainError  # noqa: E402  (pure: no framework, nothing to patch)
 
 
 def _settings(overrides=None, env=None):
     """The process settings; `env`: an environment built by the command instead of this process's."""
+    # lazy: only this subcommand needs these (a fast CLI; kiosk PCs lack the server's deps)
     from .settings import InvalidSetting, Settings
 
     try:
@@ -23,6 +30,7 @@ def _settings(overrides=None, env=None):
 
 
 def _deps(check_migrations=True, env=None):
+    # lazy: only this subcommand needs these (a fast CLI; kiosk PCs lack the server's deps)
     from .bootstrap import build_container
     from .settings.hospital import ConfigError
 
@@ -34,6 +42,7 @@ def _deps(check_migrations=True, env=None):
 
 
 def _setting_error(exc: Exception, settings) -> str:
+    # lazy: only this subcommand needs these (a fast CLI; kiosk PCs lack the server's deps)
     from .settings.hospital import ConfigError
 
     if isinstance(exc, ConfigError):
@@ -62,6 +71,7 @@ def db():
 @db.command("upgrade")
 def db_upgrade():
     """Create or migrate the database schema (DATABASE_URL)."""
+    # lazy: only this subcommand needs these (a fast CLI; kiosk PCs lack the server's deps)
     from .adapters.db.migrate import upgrade
 
     url = _settings().database_url
@@ -78,10 +88,12 @@ def db_upgrade():
               help="Backend processes on consecutive ports (needs REDIS_URL and a sticky balancer).")
 def serve(host, port, workers):
     """Run the production server (gunicorn, gevent event loop)."""
+    # lazy: only this subcommand needs these (a fast CLI; kiosk PCs lack the server's deps)
     from .bootstrap import build_container
     from .serving.gunicorn_app import TiepDonServer
     from .settings.hospital import ConfigError
 
+    # lazy: only this subcommand needs these (a fast CLI; kiosk PCs lack the server's deps)
     from sqlalchemy.exc import DBAPIError
 
     settings = _checked_settings()
@@ -103,6 +115,7 @@ def serve(host, port, workers):
 
 
 def _checked_settings():
+    # lazy: only this subcommand needs these (a fast CLI; kiosk PCs lack the server's deps)
     from .settings import InvalidSetting
 
     try:
@@ -112,8 +125,6 @@ def _checked_settings():
 
 
 def _serve_many(host, port, workers):
-    import signal
-    import subprocess
 
     procs = [
         subprocess.Popen([sys.executable, "-m", "backend.cli", "serve", "--host", host, "--port", str(port + i)])
@@ -145,7 +156,7 @@ def staff():
 @click.option("--password-env", default=None, help="Read the password from this environment variable")
 def staff_add(username, full_name, role, points, password_env):
     """Add a staff account (password asked for, never on the command line)."""
-    from .domain.errors import DomainError
+    # lazy: only this subcommand needs these (a fast CLI; kiosk PCs lack the server's deps)
     from .services.auth import add_staff
 
     if password_env:
@@ -169,7 +180,7 @@ def device():
 @click.argument("name")
 def device_add(name):
     """Register a kiosk; prints its token once (only a hash is stored)."""
-    from .domain.errors import DomainError
+    # lazy: only this subcommand needs these (a fast CLI; kiosk PCs lack the server's deps)
     from .services.auth import add_device
 
     try:
@@ -183,7 +194,7 @@ def device_add(name):
 @click.argument("name")
 def device_revoke(name):
     """Revoke a kiosk's token at once."""
-    from .domain.errors import DomainError
+    # lazy: only this subcommand needs these (a fast CLI; kiosk PCs lack the server's deps)
     from .services.auth import revoke_device
 
     try:
@@ -196,6 +207,7 @@ def device_revoke(name):
 @device.command("list")
 def device_list():
     """Kiosks with their last heartbeat and printer state."""
+    # lazy: only this subcommand needs these (a fast CLI; kiosk PCs lack the server's deps)
     from .services.auth import list_devices
 
     for d in list_devices(_deps()):
@@ -207,6 +219,7 @@ def device_list():
 @click.argument("path", required=False, type=click.Path(dir_okay=False))
 def check_config(path):
     """Validate the hospital configuration file: PATH, or the configured one (TIEPDON_CONFIG)."""
+    # lazy: only this subcommand needs these (a fast CLI; kiosk PCs lack the server's deps)
     from .settings.hospital import ConfigError, load_hospital_file
 
     path = path or _settings().config_path
@@ -226,6 +239,7 @@ def check_config(path):
 def kiosk(config_path, windowed):
     """Run the lobby kiosk (Kivy) against the configured backend; token from TIEPDON_KIOSK_TOKEN."""
     # Imported here: Kivy must never load in the backend's processes.
+    # lazy: only this subcommand needs these (a fast CLI; kiosk PCs lack the server's deps)
     from kiosk_client.app import run as run_kiosk
     from kiosk_client.config import KioskConfigError, load_config
 
@@ -241,6 +255,7 @@ def kiosk(config_path, windowed):
 @click.option("--host", default="127.0.0.1", show_default=True)
 def demo(port, host):
     """Everything on one machine: SQLite, simulators, demo accounts. Generates its own secrets."""
+    # lazy: only this subcommand needs these (a fast CLI; kiosk PCs lack the server's deps)
     from .demo import run_demo
 
     run_demo(host, port)
@@ -256,8 +271,8 @@ def payments():
               help="Ask VNPay about payments older than this many minutes (default: [payments] querydr_after_min)")
 def payments_reconcile(min_age_min):
     """Expire overdue invoices and ask VNPay (querydr) about payments whose IPN never came."""
-    from datetime import timedelta
 
+    # lazy: only this subcommand needs these (a fast CLI; kiosk PCs lack the server's deps)
     from .services.payments import run_payment_jobs
 
     min_age = timedelta(minutes=min_age_min) if min_age_min is not None else None
@@ -269,6 +284,7 @@ def payments_reconcile(min_age_min):
 @click.pass_context
 def pay(ctx):
     """Demo: pay an invoice through the VNPay or bank simulator (`tiepdon demo` must be running)."""
+    # lazy: only this subcommand needs these (a fast CLI; kiosk PCs lack the server's deps)
     from .demo import load_demo_environment
 
     ctx.obj = load_demo_environment()  # the running demo's settings, for the commands below
@@ -279,7 +295,7 @@ def _demo_env() -> dict:
 
 
 def _demo_invoice(deps, ident):
-    from .domain.errors import DomainError
+    # lazy: only this subcommand needs these (a fast CLI; kiosk PCs lack the server's deps)
     from .services.payments import find_invoice
 
     try:
@@ -293,12 +309,12 @@ def _demo_invoice(deps, ident):
 @click.option("--code", default="00", show_default=True, help="vnp_ResponseCode: 00 pays, 24 cancels, 51 no funds")
 def pay_vnpay(ident, code):
     """The patient pays with VNPay (VNPAYQR): the simulator settles and calls our IPN."""
-    from urllib.parse import urlsplit
 
+    # lazy: only this subcommand needs these (a fast CLI; kiosk PCs lack the server's deps)
     import requests
 
+    # lazy: only this subcommand needs these (a fast CLI; kiosk PCs lack the server's deps)
     from .domain import actors
-    from .domain.errors import DomainError
     from .services.payments import start
 
     deps = _deps(env=_demo_env())
@@ -320,9 +336,10 @@ def pay_vnpay(ident, code):
 @click.option("--amount", type=int, default=None, help="VND (default: the invoice amount)")
 def pay_bank(ident, amount):
     """The patient transfers to the hospital's account (VietQR): the bank simulator calls our webhook."""
+    # lazy: only this subcommand needs these (a fast CLI; kiosk PCs lack the server's deps)
     import requests
 
-    from .domain.errors import DomainError
+    # lazy: only this subcommand needs these (a fast CLI; kiosk PCs lack the server's deps)
     from .services.payments import start
 
     deps = _deps(env=_demo_env())

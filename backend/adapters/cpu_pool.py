@@ -16,7 +16,7 @@ T = TypeVar("T")
 def event_loop_active() -> bool:
     """True in a process that gevent has monkey-patched (the server's worker)."""
     try:
-        from gevent import monkey
+        from gevent import monkey  # lazy: asks whether gevent patched this process; never patches
     except ImportError:  # pragma: no cover - gevent is a backend dependency
         return False
     return monkey.is_module_patched("socket")
@@ -31,7 +31,7 @@ class CpuPool:
         if not event_loop_active():
             return fn(*args)
         if self._pool is None:
-            from gevent.threadpool import ThreadPool
+            from gevent.threadpool import ThreadPool  # lazy: gevent only in a patched (served) process
 
             self._pool = ThreadPool(self.threads)
         done, value = self._pool.apply(_outcome, (fn, args))

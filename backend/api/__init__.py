@@ -4,6 +4,20 @@ import logging
 from flask import Flask
 from sqlalchemy.exc import DBAPIError
 
+from ..adapters.db.storage import RETRY_AFTER_S, storage_failure
+from . import mobile_routes  # before appointments_routes: the "mobile" paths in the OpenAPI order
+from . import (
+    appointments_routes,
+    auth_routes,
+    dev_routes,
+    devices_routes,
+    identify_routes,
+    mobile_blueprint,
+    payments_routes,
+    staff_routes,
+    system_routes,
+    tickets_routes,
+)
 from .errors import register_error_map
 from .openapi import ProblemApi, openapi_settings
 from .problems import problem
@@ -13,31 +27,22 @@ log = logging.getLogger("tiepdon.api")
 
 
 def register_api(app: Flask) -> ProblemApi:
-    from . import auth_routes, identify_routes, payments_routes, staff_routes, system_routes, tickets_routes
-
     app.config.update(openapi_settings())
     api = ProblemApi(app)
     for module in (system_routes, tickets_routes, identify_routes, staff_routes, auth_routes, payments_routes):
         api.register_blueprint(module.blp)
-    from . import mobile_routes
-
-    mobile_routes.register(api)  # patient app: phone accounts, appointments (tag "mobile")
+    # patient app: phone accounts (mobile_routes), then appointments (appointments_routes), tag "mobile"
+    assert mobile_routes.blp is appointments_routes.blp is mobile_blueprint.blp
+    mobile_blueprint.register(api)
     if app.extensions["tiepdon"].settings.dev_sms:
-        from . import dev_routes
-
         api.register_blueprint(dev_routes.blp)
     app.extensions["tiepdon_limiter"] = SharedLimiter(app.extensions["tiepdon"].settings.redis_url)
-    app.extensions.setdefault("tiepdon_health", {})
-    payments_routes.init_app(app)
-    from .devices_routes import blp as staff_lists  # GET /devices, GET /tickets for the staff pages
-    api.register_blueprint(staff_lists)
+    app.extensions["tiepdon_health"] = app.extensions["tiepdon"].health  # built in bootstrap
+    api.register_blueprint(devices_routes.blp)  # GET /devices, GET /tickets for the staff pages
 
     register_error_map(app)  # DomainError and ProblemException, for every blueprint
 
-    from ..adapters.db.storage import RETRY_AFTER_S, StorageMonitor, storage_failure
-
-    container = app.extensions["tiepdon"]
-    monitor = app.extensions["tiepdon_storage"] = StorageMonitor(container.engine, container.deps.uow.gate)
+    monitor = app.extensions["tiepdon_storage"] = app.extensions["tiepdon"].storage
 
     def storage_problem(exc: Exception):
         reason = storage_failure(exc)

@@ -1,6 +1,6 @@
 """Appointments in the patient app (tag "mobile"): free slots, book, cancel, reschedule, the check-in
 QR, and check-in on arrival (phone in the hospital area or with the lobby code, or a kiosk scanning
-the appointment QR). Routes join the "mobile" blueprint of mobile_routes.py.
+the appointment QR). Routes join the "mobile" blueprint (mobile_blueprint.py).
 
 A second check-in answers 409 APPOINTMENT_ALREADY_CHECKED_IN with the first check-in's ticket in the
 problem document (`ticket`), so an app that retried after a lost answer still gets its ticket.
@@ -10,12 +10,13 @@ from flask.views import MethodView
 
 from ..domain import actors
 from ..domain.appointments import Arrival
+from ..domain.hospital_time import hospital_day
 from ..messages import pair
 from ..services import appointments as appointment_service
 from ..services.appointments import AppointmentView, Booking, CheckInProof
 from ..services.idempotency import IdempotencyRequest
-from .guards import bearer_device, deps, limit, patient_account_required, staff_required
-from .mobile_routes import ACCOUNT, blp, link_json
+from .guards import bearer_account, bearer_device, deps, limit, patient_account_required, staff_required
+from .mobile_blueprint import ACCOUNT, blp
 from .mobile_schemas import (
     AppointmentCreateSchema,
     AppointmentSchema,
@@ -29,7 +30,7 @@ from .mobile_schemas import (
     SlotsSchema,
 )
 from .problems import ProblemException
-from .views import iso, service_ref, ticket_json
+from ..presenters.rest import iso, link_json, service_ref, ticket_json
 
 ARRIVAL_MESSAGES = {arrival: pair(f"arrival.{arrival.value}") for arrival in Arrival}
 
@@ -108,8 +109,6 @@ class LobbyCode(MethodView):
     @staff_required("admin", "reception")
     def get(self):
         """Today's lobby check-in code (print it as a QR poster or show it on the lobby display)"""
-        from ..domain.hospital_time import hospital_day
-
         d = deps()
         day = hospital_day(d.clock())
         code = appointment_service.lobby_code_for(d, day)
@@ -188,8 +187,6 @@ class AppointmentCheckIn(MethodView):
 def _proof(body: dict) -> CheckInProof:
     """A phone (account token) proves presence by location or lobby code; a kiosk (device token) by
     the appointment QR it scanned."""
-    from .guards import bearer_account
-
     header = request.headers.get("Authorization", "")
     if header.startswith("Bearer pa_"):
         account = bearer_account()

@@ -7,7 +7,7 @@ from .blueprint import Blueprint
 from .guards import deps, staff_required
 from .mobile_schemas import OutboxSchema
 from .problems import ProblemException
-from .views import iso
+from ..presenters.rest import iso
 
 blp = Blueprint("dev", __name__, url_prefix="/api/v1",
                 description="Development only (TIEPDON_DEV_SMS=1): the SMS the server would have sent")

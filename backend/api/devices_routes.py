@@ -13,7 +13,7 @@ from .blueprint import Blueprint
 from .guards import deps, staff_required
 from .problems import ProblemException
 from .schemas import TicketSchema
-from .views import iso, ticket_json
+from ..presenters.rest import iso, ticket_json
 
 blp = Blueprint("staff_lists", __name__, url_prefix="/api/v1", description="Staff: devices and ticket look-up")
 

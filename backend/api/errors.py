@@ -8,7 +8,7 @@ from ..domain.errors import DomainError
 from ..services.appointments import AlreadyCheckedIn
 from .guards import deps
 from .problems import ProblemException, problem
-from .views import ticket_json
+from ..presenters.rest import ticket_json
 
 log = logging.getLogger("tiepdon.api")
 

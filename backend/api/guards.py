@@ -5,6 +5,7 @@ from functools import wraps
 from flask import current_app, g, request, session
 
 from ..services import auth as auth_service
+from ..services.accounts import account_for_token
 from ..services.auth import StaffMember
 from .problems import ProblemException
 
@@ -39,13 +40,7 @@ def bearer_device():
 
 
 def session_staff() -> StaffMember | None:
-    staff_id = session.get("staff_id")
-    if not staff_id:
-        return None
-    member = auth_service.staff_by_id(deps(), staff_id)
-    if member is None or member.session_version != session.get("sv"):
-        return None
-    return member
+    return auth_service.staff_for_session(deps(), session.get("staff_id"), session.get("sv"))
 
 
 def check_csrf() -> None:
@@ -132,8 +127,6 @@ def _bearer_token() -> str | None:
 def bearer_account():
     """A patient account token (phone OTP sign-in). Never a device token: the two live in different
     tables, and account tokens carry their own prefix."""
-    from ..services.accounts import account_for_token
-
     token = _bearer_token()
     return account_for_token(deps(), token) if token else None
 

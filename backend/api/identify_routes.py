@@ -9,12 +9,14 @@ from ..domain import actors
 from ..services import his_sync, identification
 from ..services.auth import IDENTIFY_ROLES, audit_trail
 from ..services.identification import IdentifyRequest
+from ..services.tickets import describe_tickets
 from ..services.ports.signing import SigningUnavailable
 from .blueprint import Blueprint
 from .guards import deps, device_or_staff, staff_required
 from .problems import ProblemException
 from .schemas import ProblemSchema
-from .views import iso, priority_label
+from ..presenters.identification import identify_json
+from ..presenters.rest import iso, ticket_json
 
 blp = Blueprint("identify", __name__, url_prefix="/api/v1", description="Patient identification")
 
@@ -86,26 +88,10 @@ class Identify(MethodView):
             channel=actors.device(who.id) if kind == "device" else actors.staff(who.id),
             card_in_hand=True))
         d = deps()
-        priority = result["priority"]
-        open_visit = None
+        open_tickets = None
         if result["open_visit"] is not None:
-            from ..services.tickets import describe
-            from .views import ticket_json
-
-            with d.uow.read() as uow:
-                tickets = [ticket_json(describe(uow, d, t), d.catalog, d.public_url)
-                           for t in result["open_tickets"]]
-            open_visit = {"visit_id": result["open_visit"].id, "tickets": tickets}
-        return {
-            "patient": identification.patient_view(result["card"], result["check"], result["age"]),
-            "card": identification.card_view(result["card"]),
-            "bhyt_check": identification.check_view(result["check"]),
-            "priority": None if priority is None else priority_label(priority),
-            "assurance": identification.assurance_view(result["assurance"]),
-            "open_visit": open_visit,
-            "identify_token": result["identify_token"],
-            "expires_at": iso(result["expires_at"]),
-        }
+            open_tickets = [ticket_json(v, d.catalog, d.public_url) for v in describe_tickets(d, result["open_tickets"])]
+        return identify_json(result, open_tickets)
 
 
 @blp.route("/visits/not-in-his")
@@ -159,11 +145,8 @@ class VisitXml0(MethodView):
     @staff_required("admin", "reception")
     def get(self, visit_id):
         """Export a visit's XML0 check-in record (for a vendor HIS)"""
-        from ..adapters.his.xml0 import build_xml0_document
-
-        registration = his_sync.xml0_for_visit(deps(), visit_id, actors.staff(g.staff.id))
         try:
-            document = deps().xml0_signer.sign(build_xml0_document(registration))
+            document = his_sync.export_xml0(deps(), visit_id, actors.staff(g.staff.id))
         except SigningUnavailable:
             raise ProblemException("XML0_SIGNING_UNAVAILABLE") from None
         headers = {"Content-Disposition": f"attachment; filename=XML0_{visit_id}.xml",

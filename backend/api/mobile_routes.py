@@ -1,5 +1,6 @@
 """The patient app (tag "mobile"): phone sign-in by SMS code, the account and its linked patients
-(self and family, with consent), today's tickets and invoices. Appointments: appointments_routes.py.
+(self and family, with consent), today's tickets and invoices. Appointments: appointments_routes.py;
+both join the blueprint of mobile_blueprint.py.
 
 Auth: `Authorization: Bearer <token>` from POST /api/v1/auth/otp/verify (security scheme
 "patientAccount"). Account tokens start with `pa_`; kiosk device tokens are never accepted here.
@@ -9,8 +10,8 @@ from flask.views import MethodView
 
 from ..domain.hospital_time import hospital_day
 from ..services import accounts
-from .blueprint import Blueprint
 from .guards import client_ip, deps, device_required, limit, patient_account_required
+from .mobile_blueprint import ACCOUNT, blp
 from .mobile_schemas import (
     FollowersSchema,
     KioskShareCodeSchema,
@@ -31,32 +32,7 @@ from .mobile_schemas import (
 )
 from .problems import ProblemException
 from .schemas import ProblemSchema
-from .views import invoice_brief, iso, ticket_json
-
-blp = Blueprint("mobile", __name__, url_prefix="/api/v1",
-                description="Patient app: phone sign-in, linked patients, today's tickets and invoices, "
-                            "appointments and check-in on arrival")
-
-ACCOUNT = [{"patientAccount": []}]
-
-
-def register(api) -> None:
-    from . import appointments_routes  # noqa: F401  (adds its routes to this blueprint)
-
-    api.spec.components.security_scheme("patientAccount", {
-        "type": "http", "scheme": "bearer",
-        "description": "Patient account token from POST /api/v1/auth/otp/verify (starts with pa_)"})
-    api.register_blueprint(blp)
-
-
-def account_json(a: accounts.Account) -> dict:
-    return {"id": a.id, "phone_masked": a.phone_masked, "notifications": a.notifications,
-            "language": a.language, "created_at": iso(a.created_at)}
-
-
-def link_json(link: accounts.Link) -> dict:
-    return {"id": link.id, "relation": link.relation, "name_masked": link.name_masked, "since": iso(link.created_at)}
-
+from ..presenters.rest import account_json, invoice_brief, iso, link_json, ticket_json
 
 def _consent(body: dict) -> str:
     if not body["consent"]["accepted"]:

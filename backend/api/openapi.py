@@ -3,6 +3,7 @@ import http
 import logging
 
 from flask_smorest import Api
+from flask_smorest.utils import prepare_response
 from werkzeug.exceptions import HTTPException
 
 from .problems import problem
@@ -29,8 +30,6 @@ class ProblemApi(Api):
 
     def _register_responses(self):
         """The shared error responses, documented with the content type they really have."""
-        from flask_smorest.utils import prepare_response
-
         for status in http.HTTPStatus:
             response = {"description": status.phrase}
             if status >= 400:

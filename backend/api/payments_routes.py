@@ -31,7 +31,7 @@ from ..web import asset
 from .blueprint import Blueprint
 from .guards import client_ip, deps, device_or_staff, limit, staff_required
 from .problems import ProblemException
-from .views import invoice_brief, iso
+from ..presenters.rest import invoice_brief, iso
 from .schemas import InvoiceBriefSchema
 
 log = logging.getLogger("tiepdon.api.payments")
@@ -513,28 +513,3 @@ class ReconciliationResolve(MethodView):
             deps(), item_id, body["action"], actors.staff(g.staff.id),
             invoice_id=body.get("invoice_id"), note=body.get("note"))
         return _item_json(item)
-
-
-# -- wiring -----------------------------------------------------------------------------------
-
-
-def init_app(app) -> None:
-    """Health probe for the payment providers and, when enabled, the periodic expiry + query pass."""
-    from ..adapters.workers import PeriodicJobs
-
-    container = app.extensions["tiepdon"]
-    ctx = payment_service.payments_of(container.deps)
-
-    def probe() -> dict:
-        body = {"status": "ok"}
-        for provider in ctx.providers:
-            body.update(provider.health())
-        return body
-
-    app.extensions.setdefault("tiepdon_health", {})["payments"] = probe
-    # Same switch as the other background passes (tests build apps with background_workers off).
-    if ctx.jobs_interval_s > 0 and container.settings.background_workers:
-        jobs = PeriodicJobs(ctx.jobs_interval_s)
-        jobs.add("payments", lambda: payment_service.run_payment_jobs(container.deps))
-        app.extensions["tiepdon_payment_jobs"] = jobs
-        jobs.start()

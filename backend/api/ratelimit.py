@@ -53,6 +53,7 @@ class SharedLimiter:
         self._shared = None
         self._faults: tuple[type[Exception], ...] = (StorageError, OSError)
         if redis_url:
+            # lazy: redis, only with REDIS_URL (one process needs no shared store)
             from redis.backoff import NoBackoff
             from redis.exceptions import RedisError
             from redis.retry import Retry

@@ -26,7 +26,7 @@ from .schemas import (
     TransferResultSchema,
     TransferSchema,
 )
-from .views import queues_json, ticket_json
+from ..presenters.rest import queues_json, ticket_json
 
 blp = Blueprint("staff", __name__, url_prefix="/api/v1", description="Staff: calling and queues")
 

@@ -9,7 +9,7 @@ from ..services import auth as auth_service
 from .blueprint import Blueprint
 from .guards import deps, device_required
 from .schemas import HealthSchema, HeartbeatResultSchema, HeartbeatSchema
-from .views import iso
+from ..presenters.rest import iso
 
 blp = Blueprint("system", __name__, url_prefix="/api/v1", description="Health and devices")
 

@@ -3,17 +3,17 @@ from flask import g, request, session
 from flask.views import MethodView
 
 from ..domain import actors
-from ..domain.hospital_time import hospital_day
+from ..presenters.rest import services_json, ticket_json
 from ..services import tickets as ticket_service
 from ..services.auth import lane_of
 from ..services.idempotency import IdempotencyRequest
 from ..services.payments import method_choices
+from ..services.queues import overview
 from ..services.tickets import TicketRequest, TrackAccess
 from .blueprint import Blueprint
 from .guards import current_staff, deps, device_or_staff, limit, session_staff
 from .problems import ProblemException
 from .schemas import ProblemSchema, ServicesSchema, TicketCreateSchema, TicketSchema, TokenQuerySchema
-from .views import service_ref, ticket_json
 
 blp = Blueprint("tickets", __name__, url_prefix="/api/v1", description="Services and tickets")
 
@@ -25,24 +25,8 @@ class Services(MethodView):
     def get(self):
         """Services on offer today (kiosk, phone)"""
         limit("public", "rate_public")
-        from ..services.queues import overview
-
         d = deps()
-        data = overview(d)
-        services = []
-        for row in data["services"]:
-            s = row["service"]
-            services.append({
-                **service_ref(s), "prefix": s.prefix, "kind": s.kind,
-                "coverages": list(s.coverages), "fee_vnd": s.fee_vnd, "open_now": row["open"],
-                "kiosk": s.kiosk, "waiting": row["waiting"],
-                "estimated_wait_min": row["estimated_wait_min"],
-                "payment_before_call": s.payment_before_call,
-            })
-        return {"date": hospital_day(data["at"]).isoformat(),
-                "hospital": {"code": d.catalog.hospital_code, "name_vi": d.catalog.hospital_name_vi,
-                             "name_en": d.catalog.hospital_name_en},
-                "services": services, "payment_methods": method_choices(d)}
+        return services_json(overview(d), d.catalog, method_choices(d))
 
 
 def _render(view):
@@ -75,17 +59,9 @@ class Tickets(MethodView):
         if key is not None and not (1 <= len(key) <= 128):
             raise ProblemException("VALIDATION_ERROR", extra={"errors": {"Idempotency-Key": ["1–128 characters"]}})
         idem = IdempotencyRequest.of(actor, key, "POST", "/api/v1/tickets", body) if key else None
-        identity = None
-        if body.get("identify_token"):
-            from ..services.identification import read_identify_token
-
-            identity = read_identify_token(deps(), body["identify_token"])
-        elif body["coverage"] == "bhyt":
-            # BHYT needs a checked card; only self-pay walk-ins may come without papers.
-            raise ProblemException("CARD_REQUIRED")
         req = TicketRequest(
             service_code=body["service_code"], coverage=body["coverage"], issued_by=actor,
-            priority_reason=body.get("priority_reason"), identity=identity,
+            priority_reason=body.get("priority_reason"), identify_token=body.get("identify_token"),
             lane=lane_of(deps(), who) if kind == "staff" else None,
         )
         rendered, replayed = ticket_service.request_ticket(deps(), req, _render, idem)

@@ -46,8 +46,7 @@ def mask_name(full_name: str | None) -> str:
 
 def age_on(dob: BirthDate | date | int, day: date) -> int:
     """Completed years on ``day``; see ``backend.domain.cards.dates.age_on`` (year-only rule)."""
-    # Imported lazily: cards.model imports this module for its masked repr.
-    from backend.domain.cards.dates import age_on as _age_on
+    from backend.domain.cards.dates import age_on as _age_on  # lazy: cards.model imports this module
 
     return _age_on(dob, day)
 

@@ -2,6 +2,7 @@
 import base64
 import hashlib
 import hmac
+import json
 import secrets
 from datetime import date, timedelta
 
@@ -52,8 +53,6 @@ class SealedTokenError(Exception):
 
 def seal(signer: TokenSigner, purpose: str, payload: dict, expires_at: float) -> str:
     """A short-lived, tamper-proof token carrying opaque ids only (never personal data)."""
-    import json
-
     body = base64.urlsafe_b64encode(
         json.dumps({**payload, "exp": int(expires_at)}, separators=(",", ":")).encode()
     ).decode().rstrip("=")
@@ -61,8 +60,6 @@ def seal(signer: TokenSigner, purpose: str, payload: dict, expires_at: float) ->
 
 
 def unseal(signer: TokenSigner, purpose: str, token: str, now: float) -> dict:
-    import json
-
     try:
         body, mac = token.split(".", 1)
     except (ValueError, AttributeError):

@@ -6,18 +6,18 @@ test client and CLI commands have no loop and use the "threading" mode."""
 from flask import Flask
 from flask_socketio import SocketIO
 
+from ..adapters.cpu_pool import event_loop_active
+from ..adapters.realtime import SocketIOPublisher
+from ..adapters.realtime.rooms import NAMESPACES
+from ..adapters.safe_json import SocketIOJson
+from .namespaces import register
+from .sweeper import ConnectionSweeper
+
 
 def init_realtime(app: Flask, container) -> SocketIO:
-    from ..adapters.cpu_pool import event_loop_active
-    from ..adapters.realtime import RealtimeHub, SocketIOPublisher
-    from ..adapters.realtime.rooms import NAMESPACES
-    from ..adapters.safe_json import SocketIOJson
-    from .namespaces import register
-    from .sweeper import ConnectionSweeper
-
     settings = container.settings
     deps = container.deps
-    hub = RealtimeHub(deps, settings.redis_url, settings.long_wait_check_s)
+    hub = container.hub  # built in bootstrap, with the Redis link and its /health probe
     options: dict = {
         "async_mode": "gevent" if event_loop_active() else "threading",
         "logger": False,
@@ -37,7 +37,5 @@ def init_realtime(app: Flask, container) -> SocketIO:
     register(socketio, hub)
     if isinstance(deps.publisher, SocketIOPublisher):
         deps.publisher.attach(hub)
-    if hub.link is not None:
-        app.extensions.setdefault("tiepdon_health", {})["redis"] = hub.link.probe
     app.extensions["tiepdon_realtime"] = hub
     return socketio

@@ -2,7 +2,7 @@
 connection in the rooms they allow (and no other), send the full current state.
 
 A refused connection gets a CONNECT_ERROR whose `data` is {"code", "title_vi", "title_en"}."""
-from flask import request
+from flask import request, session
 from flask_socketio import Namespace, join_room
 from socketio.exceptions import ConnectionRefusedError
 
@@ -18,11 +18,10 @@ from ..adapters.realtime.rooms import (
     staff_rooms_for,
     ticket_room,
 )
-from ..api.guards import session_staff
 from ..domain.errors import DomainError
 from ..domain.hospital_time import hospital_day
 from ..messages import SOCKET_REFUSALS
-from ..services.auth import device_for_token
+from ..services.auth import device_for_token, staff_for_session
 from ..services.tickets import TrackAccess, check_track_token
 
 REFUSALS = SOCKET_REFUSALS  # code -> (vi, en), the words in backend/messages.py
@@ -98,7 +97,7 @@ class KioskNamespace(_Base):
 
 class StaffNamespace(_Base):
     def admit(self, auth):
-        member = session_staff()
+        member = staff_for_session(self.hub.deps, session.get("staff_id"), session.get("sv"))
         if member is None:
             raise Refused("UNAUTHORIZED")
         scope = member.point_limit

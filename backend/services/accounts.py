@@ -13,9 +13,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from ..domain import actors
+from ..domain import invoices as inv_rules
 from ..domain import otp as otp_rules
 from ..domain.appointments import AppointmentPolicy
-from ..domain.assurance import Assurance
+from ..domain.assurance import Assurance, may_share
 from ..domain.bhyt_check import CheckStatus
 from ..domain.errors import DomainError
 from ..domain.hospital_time import hospital_day
@@ -23,8 +24,10 @@ from ..domain.otp import OtpPolicy, PhoneHistory, Verdict, mask_phone
 from ..domain.tokens import new_id, new_secret_token, sha256_hex
 from .. import messages
 from .context import Deps
+from .identification import IdentifyRequest, identify, read_identify_token
 from .ports.notify import Notifier, NotifyUnavailable, SmsMessage
 from .ports.uow import AlreadyExists, UnitOfWork
+from .tickets import describe
 
 log = logging.getLogger("tiepdon.accounts")
 
@@ -37,7 +40,7 @@ LINK_CONSENT_VERSION = "2026-11"
 
 @dataclass
 class MobileContext:
-    """What bootstrap builds for the mobile backend and puts in deps.extras["mobile"]."""
+    """What bootstrap builds for the mobile backend and puts in deps.mobile."""
 
     notifier: Notifier | None = None
     otp: OtpPolicy = field(default_factory=OtpPolicy)
@@ -50,9 +53,9 @@ class MobileContext:
 
 
 def mobile_of(deps: Deps) -> MobileContext:
-    ctx = deps.extras.get("mobile")
+    ctx = deps.mobile
     if ctx is None:
-        ctx = deps.extras["mobile"] = MobileContext()
+        ctx = deps.mobile = MobileContext()
     return ctx
 
 
@@ -233,20 +236,20 @@ class Link:
     created_at: datetime
 
 
-def _link(row) -> Link:
+def link_view(row) -> Link:
     return Link(row.id, row.patient_id, row.relation, row.name_masked, row.created_at)
 
 
 def links(deps: Deps, account: Account) -> list[Link]:
     with deps.uow.read() as uow:
-        return [_link(r) for r in uow.links.for_account(account.id)]
+        return [link_view(r) for r in uow.links.for_account(account.id)]
 
 
 def link_of(uow: UnitOfWork, account: Account, link_id: str) -> Link:
     row = uow.links.get(link_id)
     if row is None or row.account_id != account.id or not row.active:
         raise DomainError("PATIENT_LINK_NOT_FOUND")
-    return _link(row)
+    return link_view(row)
 
 
 def _add_link(uow: UnitOfWork, account: Account, patient_id: str, relation: str, channel: str, version: str,
@@ -272,8 +275,6 @@ def link_self(deps: Deps, account: Account, scan: str | None, manual: dict | Non
               consent_version: str) -> Link:
     """The account holder proves who they are with their card, as at a kiosk; BHXH must confirm the
     number, name and birth date belong together, because a phone has no card in hand to look at."""
-    from .identification import IdentifyRequest, identify
-
     channel = actors.account(account.id)
     result = identify(deps, IdentifyRequest(scan=scan, manual=manual, consent_version=consent_version,
                                             channel=channel))
@@ -342,10 +343,6 @@ def share_code_for_family(deps: Deps, account: Account, consent_version: str) ->
 def share_code_at_kiosk(deps: Deps, device_id: str, identify_token: str, relation: str,
                         consent_version: str) -> tuple[str, datetime]:
     """At a kiosk, card in hand: link my phone ("self") or let a relative follow me ("family")."""
-    from .identification import read_identify_token
-
-    from ..domain.assurance import may_share
-
     identity = read_identify_token(deps, identify_token)
     if not may_share(identity.assurance):
         raise DomainError("IDENTITY_NOT_VERIFIED")
@@ -415,11 +412,9 @@ class FollowedTicket:
 
 
 def my_tickets(deps: Deps, account: Account) -> list[FollowedTicket]:
-    from .tickets import describe
-
     today = hospital_day(deps.clock())
     with deps.uow.read() as uow:
-        by_patient = {r.patient_id: _link(r) for r in uow.links.for_account(account.id)}
+        by_patient = {r.patient_id: link_view(r) for r in uow.links.for_account(account.id)}
         return [FollowedTicket(by_patient[patient_id], describe(uow, deps, ticket))
                 for patient_id, ticket in uow.follow.tickets_for_patients(list(by_patient), today)]
 
@@ -432,12 +427,10 @@ class FollowedInvoice:
 
 
 def my_invoices(deps: Deps, account: Account) -> list[FollowedInvoice]:
-    from ..domain import invoices as inv_rules
-
     now = deps.clock()
     today = hospital_day(now)
     with deps.uow.read() as uow:
-        by_patient = {r.patient_id: _link(r) for r in uow.links.for_account(account.id)}
+        by_patient = {r.patient_id: link_view(r) for r in uow.links.for_account(account.id)}
         tickets = uow.follow.tickets_for_patients(list(by_patient), today)
         visit_owner = {t.visit_id: pid for pid, t in tickets}
         visit_ticket = {}

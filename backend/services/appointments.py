@@ -9,6 +9,7 @@ pass the capacity however many phones press "book" at once.
 from __future__ import annotations
 
 import logging
+import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Callable
@@ -16,16 +17,19 @@ from typing import Callable
 from ..domain import actors
 from ..domain import appointments as rules
 from ..domain.appointments import AppointmentStatus, Arrival
+from ..domain.assurance import Assurance
 from ..domain.bhyt_check import CheckStatus, gateway_unavailable
 from ..domain.errors import DomainError
 from ..domain.hospital_time import hospital_day, to_local
 from ..domain.priority import PriorityClass, priority_from_age
 from ..domain.tokens import new_id
-from .accounts import Account, Link, link_of, mobile_of
+from .accounts import Account, Link, link_of, link_view, mobile_of
 from .context import Deps
 from .idempotency import IdempotencyRequest, find_replay, remember
+from .identification import RECHECK_BACKOFF_S, PatientIdentity
 from .ports.bhxh import BhxhUnavailable
 from .ports.uow import AlreadyExists, UnitOfWork
+from .tickets import IssueTicket, create_ticket_row, view_ticket
 
 log = logging.getLogger("tiepdon.appointments")
 
@@ -63,10 +67,8 @@ def qr_payload(deps: Deps, appointment_id: str) -> str:
 
 
 def _patient_link(uow: UnitOfWork, account: Account, patient_id: str) -> Link | None:
-    from .accounts import _link
-
     row = uow.links.active(account.id, patient_id)
-    return _link(uow.links.get(row.id)) if row else None
+    return link_view(uow.links.get(row.id)) if row else None
 
 
 def _owned(uow: UnitOfWork, account: Account, appointment_id: str):
@@ -243,8 +245,6 @@ class CheckInResult:
 
 
 def _authorise_check_in(deps: Deps, row, proof: CheckInProof, now: datetime) -> None:
-    import secrets
-
     if proof.account is None:
         appointment_id, mac = rules.parse_appointment_qr(proof.qr or "")
         if appointment_id != row.id or not deps.signer.verify("appointment", appointment_id, mac):
@@ -264,8 +264,6 @@ def _authorise_check_in(deps: Deps, row, proof: CheckInProof, now: datetime) -> 
 
 
 def _already(deps: Deps, row) -> AlreadyCheckedIn:
-    from .tickets import view_ticket
-
     return AlreadyCheckedIn(view_ticket(deps, row.ticket_id), row.id)
 
 
@@ -286,10 +284,6 @@ def _card_check(deps: Deps, record: dict):
 
 
 def check_in(deps: Deps, appointment_id: str, proof: CheckInProof) -> CheckInResult:
-    from ..domain.assurance import Assurance
-    from .identification import RECHECK_BACKOFF_S, PatientIdentity
-    from .tickets import IssueTicket, create_ticket_row, view_ticket
-
     policy = mobile_of(deps).appointments
     now = deps.clock()
     with deps.uow.read() as uow:

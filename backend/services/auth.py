@@ -1,5 +1,4 @@
 """Staff accounts, sessions and kiosk device tokens."""
-import time
 from dataclasses import dataclass
 
 from ..domain import actors
@@ -8,6 +7,7 @@ from ..domain.lanes import Lane
 from ..domain.passwords import DUMMY_HASH, hash_password, verify_password
 from ..domain.tokens import new_id, new_secret_token, sha256_hex
 from .context import Deps
+from .device_cache import DeviceCache  # noqa: F401  (importable from here, as before)
 
 ROLES = ("admin", "reception", "room", "cashier")
 # Roles that act only on the service points assigned to them.
@@ -128,35 +128,23 @@ def revoke_device(deps: Deps, name: str) -> None:
         uow.devices.update(row.id, revoked_at=deps.clock())
         uow.audit.add(deps.clock(), actors.CLI, "device.revoke", row.id, name)
         uow.commit()
-    deps.extras.get("device_cache", DeviceCache()).clear()
+    deps.device_cache.clear()
 
 
-class DeviceCache:
-    """Kiosks send their token with every request: remember recent answers for a moment.
-    A revocation here takes effect at once; one made by another process within `ttl_s`."""
-
-    def __init__(self, ttl_s: float = 2.0, max_entries: int = 4096):
-        self.ttl_s, self.max_entries = ttl_s, max_entries
-        self._entries: dict[str, tuple[float, Device | None]] = {}
-
-    def get(self, token_hash: str):
-        hit = self._entries.get(token_hash)
-        if hit is not None and hit[0] > time.monotonic():
-            return hit
+def staff_for_session(deps: Deps, staff_id: str | None, session_version) -> StaffMember | None:
+    """The member of staff a signed session names, while that session is current (not signed out
+    everywhere, not deactivated): the rule for REST and Socket.IO alike."""
+    if not staff_id:
         return None
-
-    def put(self, token_hash: str, device: "Device | None") -> None:
-        if len(self._entries) >= self.max_entries:
-            self._entries.clear()
-        self._entries[token_hash] = (time.monotonic() + self.ttl_s, device)
-
-    def clear(self) -> None:
-        self._entries.clear()
+    member = staff_by_id(deps, staff_id)
+    if member is None or member.session_version != session_version:
+        return None
+    return member
 
 
 def device_for_token(deps: Deps, token: str) -> Device | None:
     token_hash = sha256_hex(token)
-    cache: DeviceCache = deps.extras.setdefault("device_cache", DeviceCache())
+    cache = deps.device_cache
     hit = cache.get(token_hash)
     if hit is not None:
         return hit[1]
@@ -197,7 +185,7 @@ def revoked_devices(deps: Deps, device_ids: set[str]) -> set[str]:
         valid = {r.id for r in uow.devices.all() if r.revoked_at is None}
     gone = set(device_ids) - valid
     if gone:  # revoked elsewhere (the CLI, another process): this process's cache must not let it back
-        deps.extras.get("device_cache", DeviceCache()).clear()
+        deps.device_cache.clear()
     return gone
 
 

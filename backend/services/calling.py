@@ -10,7 +10,8 @@ from ..domain.priority import PriorityClass, QueuePlace, queue_place, replace_pr
 from ..domain.wait import updated_average
 from .context import Deps
 from .ports.uow import TicketChanges, UnitOfWork
-from .tickets import IssueTicket, average_service_s, create_ticket_row
+from .queue_positions import average_service_s
+from .tickets import IssueTicket, create_ticket_row
 
 
 @dataclass(frozen=True)

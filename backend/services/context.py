@@ -1,7 +1,9 @@
 """The collaborators every use case receives, built once by bootstrap.py."""
+from __future__ import annotations
+
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from ..domain.catalog import Catalog
 from ..domain.hospital_time import utc_now
@@ -9,7 +11,12 @@ from ..domain.tokens import TokenSigner
 from .ports.cpu import CpuWork, InlineCpu
 from .ports.realtime import NullPublisher, RealtimePublisher
 from .ports.signing import DocumentSigner, LeaveUnsigned
+from .device_cache import DeviceCache
 from .ports.uow import UnitOfWorkFactory
+
+if TYPE_CHECKING:  # the contexts' modules import this one
+    from .accounts import MobileContext
+    from .payments import PaymentContext
 
 
 @dataclass
@@ -25,4 +32,8 @@ class Deps:
     his: Any = None  # HisGateway
     cpu: CpuWork = field(default_factory=InlineCpu)  # password hashing, QR images
     xml0_signer: DocumentSigner = field(default_factory=LeaveUnsigned)  # facility signature on XML0 records
-    extras: dict[str, Any] = field(default_factory=dict)  # adapters added by later capabilities
+    xml0_format: Callable[[Any], bytes] | None = None  # VisitRegistration → QĐ 130 XML0 (adapters/his/xml0)
+    payments: PaymentContext | None = None  # None: payments_of() gives an unconfigured context
+    mobile: MobileContext | None = None  # None: mobile_of() gives an unconfigured context
+    device_cache: DeviceCache = field(default_factory=DeviceCache)  # kiosk tokens, this process
+    manual_lookup_limit: tuple[int, int] | None = None  # typed card numbers per channel: count, window s

@@ -12,6 +12,7 @@ from ..domain.errors import DomainError
 from ..domain.his_record import VisitRegistration
 from .context import Deps
 from .ports.his import HisRejected, HisUnavailable
+from .ports.signing import SignedDocument
 from .ports.uow import UnitOfWork
 
 log = logging.getLogger("tiepdon.his")
@@ -132,6 +133,13 @@ def xml0_for_visit(deps: Deps, visit_id: str, actor: str) -> "VisitRegistration"
         uow.audit.add(deps.clock(), actor, "visit.xml0_export", visit_id)
         uow.commit()
     return registration
+
+
+def export_xml0(deps: Deps, visit_id: str, actor: str) -> SignedDocument:
+    """One visit's XML0 check-in record, signed by the hospital when a certificate is configured
+    (the read is audited first). Raises SigningUnavailable when the certificate cannot sign."""
+    registration = xml0_for_visit(deps, visit_id, actor)
+    return deps.xml0_signer.sign(deps.xml0_format(registration))
 
 
 def his_health(deps: Deps) -> dict:

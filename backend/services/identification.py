@@ -9,15 +9,14 @@ from datetime import datetime, timedelta, timezone
 from ..domain.assurance import (Assurance, assess, birth_date_verified, changed_fields, may_change_record,
                                 may_see_open_visit)
 from ..domain.bhyt_check import BhytCheckResult, CheckStatus, gateway_unavailable
-from ..domain.cards import BhytCard, CardKind, CccdCard, parse_manual, parse_scan
+from ..domain.cards import CardKind, CccdCard, parse_manual, parse_scan
 from ..domain.cards.dates import BirthDate
 from ..domain.errors import DomainError
 from ..domain.hospital_time import HOSPITAL_TZ, hospital_day
-from ..domain.masking import mask_id, mask_name
+from ..domain.masking import mask_name
 from ..domain.cards.dates import age_on
 from ..domain.priority import PriorityClass, priority_from_age, priority_from_years
 from ..domain.tokens import SealedTokenError, new_id, seal, unseal
-from ..messages import pair
 from .context import Deps
 from .ports.bhxh import BhxhUnavailable
 from .ports.uow import UnitOfWork
@@ -113,7 +112,7 @@ def _take_manual_lookup(deps: Deps, req: IdentifyRequest, hashes: list[str], now
     with deps.uow.read() as uow:
         if uow.patients.find_by_hashes(hashes) is not None:
             return
-    count, window_s = deps.extras.get("manual_lookup_limit") or DEFAULT_MANUAL_LOOKUP_LIMIT
+    count, window_s = deps.manual_lookup_limit or DEFAULT_MANUAL_LOOKUP_LIMIT
     start = _window_start(now, window_s)
     with deps.uow.write() as uow:
         taken = uow.manual_lookups.take(req.channel, start, count)
@@ -245,37 +244,6 @@ def attach_visit(uow: UnitOfWork, deps: Deps, identity: PatientIdentity, service
     uow.card_checks.attach_visit(check.id, visit_id)
     uow.his_outbox.enqueue(new_id(), visit_id, now)
     return visit_id
-
-
-def patient_view(card, check: BhytCheckResult, age: int) -> dict:
-    return {
-        "name_masked": mask_name(card.name),
-        "age": age,
-        "gender": card.gender.value,
-        "id_masked": mask_id(card.identifier),
-    }
-
-
-def card_view(card) -> dict:
-    view = {"type": card.kind.value, "number_masked": mask_id(card.identifier), "manual": card.manual}
-    if isinstance(card, BhytCard):
-        view.update(valid_from=card.valid_from.isoformat() if card.valid_from else None,
-                    valid_to=card.valid_to.isoformat() if card.valid_to else None,
-                    ma_dkbd=card.ma_dkbd)
-    return view
-
-
-def check_view(check: BhytCheckResult) -> dict:
-    words = pair(check.message)
-    return {"status": check.status.value, "code": check.code, "outcome": check.outcome.value,
-            "message_vi": words.vi, "message_en": words.en,
-            "staff_flag": check.staff_flag}
-
-
-def assurance_view(level: Assurance) -> dict:
-    """The same neutral words for every typed number, whether or not anything is open today."""
-    hint = pair("assurance.typed") if not may_see_open_visit(level) else (None, None)
-    return {"level": level.value, "message_vi": hint[0], "message_en": hint[1]}
 
 
 def prepare_card_checker(deps: Deps) -> None:

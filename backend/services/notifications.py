@@ -19,6 +19,7 @@ from ..domain.hospital_time import hospital_day, to_local
 from ..domain.otp import mask_phone
 from ..domain.tickets import TicketStatus
 from ..messages import text
+from . import queue_positions
 from .accounts import mobile_of, phone_of
 from .context import Deps
 from .ports.notify import NotifyRejected, NotifyUnavailable, SmsMessage
@@ -67,7 +68,7 @@ def _queue_events(deps: Deps) -> list[Pending]:
                 out.append(Pending(f"called:{r.id}:{r.recall_count}:{r.account_id}", r.account_id, "called",
                                    r.phone_enc, called_text(r.display_number, point_vi, point_en, r.language)))
                 continue
-            ahead = uow.tickets.people_ahead(r.service_code, r.day, r.rank, r.queue_key, r.number)
+            ahead = queue_positions.people_ahead(uow, r)
             if ahead <= policy.notify_places_ahead:
                 out.append(Pending(f"places:{r.id}:{r.account_id}", r.account_id, "places", r.phone_enc,
                                    places_text(r.display_number, ahead, service, service.room_vi,

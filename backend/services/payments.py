@@ -34,6 +34,7 @@ from ..domain.payments.transfer_matching import ReconcileReason, TransferDecisio
 from ..domain.tickets import Ticket
 from ..domain.tokens import new_id
 from .context import Deps
+from .track_tokens import TrackAccess, track_access
 from .ports.payments import (
     CallbackAction,
     CallbackOutcome,
@@ -64,7 +65,7 @@ class PaymentPolicy:
 
 @dataclass
 class PaymentContext:
-    """What bootstrap builds for payments and puts in deps.extras["payments"]."""
+    """What bootstrap builds for payments and puts in deps.payments."""
 
     policy: PaymentPolicy = field(default_factory=PaymentPolicy)
     providers: ProviderRegistry = field(default_factory=ProviderRegistry)
@@ -73,9 +74,9 @@ class PaymentContext:
 
 
 def payments_of(deps: Deps) -> PaymentContext:
-    ctx = deps.extras.get("payments")
+    ctx = deps.payments
     if ctx is None:
-        ctx = deps.extras["payments"] = PaymentContext()
+        ctx = deps.payments = PaymentContext()
     return ctx
 
 
@@ -217,8 +218,6 @@ class InvoiceDetails:
 def _patient_access(uow, deps: Deps, invoice: Invoice, token: str):
     """The invoice's ticket, or any ticket of its visit (a charge on the visit is the patient's
     too), proved by the track token and within the token's lifetime (tickets.track_access)."""
-    from .tickets import TrackAccess, track_access
-
     tickets = []
     if invoice.ticket_id:
         ticket = uow.tickets.get(invoice.ticket_id)
@@ -247,8 +246,6 @@ def invoice_details(deps: Deps, invoice_id: str, *, token: str | None = None,
                     with_history: bool = False, lane: Lane | None = None) -> InvoiceDetails:
     """The invoice as of now (lazy expiry). With `token`, only if it proves the patient's ticket;
     with `lane` (a member of staff's), only if the invoice is in it."""
-    from .tickets import TrackAccess
-
     with deps.uow.read() as uow:
         invoice = uow.invoices.get(invoice_id)
         # Same answer for "no such invoice" and "not yours": ids cannot be probed with a phone.

@@ -4,9 +4,8 @@ from datetime import datetime, timezone
 from ..domain.hospital_time import hospital_day
 from ..domain.lanes import Lane
 from ..domain.tickets import TicketStatus
-from ..domain.wait import estimate_wait_min
 from .context import Deps
-from .tickets import open_points
+from .queue_positions import place_behind
 
 
 def overview(deps: Deps, averages: dict[str, float] | None = None) -> dict:
@@ -50,7 +49,8 @@ def overview(deps: Deps, averages: dict[str, float] | None = None) -> dict:
         row["longest_wait_min"] = (
             int((now - row["oldest"]).total_seconds() // 60) if row["oldest"] else 0
         )
-        row["estimated_wait_min"] = estimate_wait_min(row["waiting"], open_points(deps, code), avg)
+        # What a ticket issued now would wait: behind everyone waiting.
+        row["estimated_wait_min"] = place_behind(deps, code, row["waiting"], avg).estimated_wait_min
         row["average_service_s"] = round(avg)
     return {"at": now, "services": list(by_service.values()), "points": list(by_point.values())}
 

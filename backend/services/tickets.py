@@ -1,6 +1,5 @@
 """Use cases that create, read and cancel tickets."""
 from dataclasses import dataclass
-from enum import Enum
 from typing import Callable
 
 from ..domain.errors import DomainError
@@ -9,12 +8,15 @@ from ..domain.lanes import Lane
 from ..domain.numbering import display_number
 from ..domain.priority import PriorityClass, parse_priority, queue_place, ticket_priority
 from ..domain.tickets import Action, Ticket, TicketStatus, next_status
-from ..domain.tokens import new_id, track_token_expired
-from ..domain.wait import estimate_wait_min
+from ..domain.tokens import new_id
+from . import queue_positions
 from .context import Deps
 from .idempotency import IdempotencyRequest, Replay, find_replay, remember
+from .identification import attach_visit, read_identify_token
 from .payments import open_exam_fee_invoice, ticket_invoice
 from .ports.uow import UnitOfWork
+from .queue_positions import average_service_s, open_points  # noqa: F401  (importable from here, as before)
+from .track_tokens import TrackAccess, check_track_token, track_access  # noqa: F401  (as before)
 
 
 @dataclass(frozen=True)
@@ -38,7 +40,7 @@ class TicketRequest:
     coverage: str
     issued_by: str
     priority_reason: str | None = None
-    identity: object = None
+    identify_token: str | None = None  # from the kiosk's identification (POST /identify)
     lane: Lane | None = None  # None: a self-service channel
 
 
@@ -54,15 +56,6 @@ class TicketView:
     invoice: object = None  # domain.invoices.Invoice of a self-pay fee, as of now
 
 
-def average_service_s(uow: UnitOfWork, deps: Deps, service_code: str) -> float:
-    avg = uow.service_times.average(service_code)
-    return avg if avg is not None else float(deps.catalog.service(service_code).default_service_s)
-
-
-def open_points(deps: Deps, service_code: str) -> int:
-    return max(len(deps.catalog.points_for(service_code)), 1)
-
-
 def create_ticket_row(uow: UnitOfWork, deps: Deps, cmd: IssueTicket, now) -> Ticket:
     """Numbering, queue place and wait estimate for a new ticket, inside the caller's transaction."""
     return create_ticket_and_fee(uow, deps, cmd, now)[0]
@@ -75,12 +68,10 @@ def create_ticket_and_fee(uow: UnitOfWork, deps: Deps, cmd: IssueTicket, now):
     place = queue_place(now, cmd.priority, deps.catalog.priority_boost_min)
     number = uow.tickets.next_number(service.code, day)
     people_ahead = uow.tickets.people_ahead_of_numbered(service.code, day, place.rank, place.key, number)
-    wait = estimate_wait_min(people_ahead, open_points(deps, service.code),
-                             average_service_s(uow, deps, service.code))
+    wait = queue_positions.place_behind(deps, service.code, people_ahead,
+                                        average_service_s(uow, deps, service.code)).estimated_wait_min
     visit_id = cmd.visit_id
     if visit_id is None and cmd.identity is not None:
-        from .identification import attach_visit
-
         visit_id = attach_visit(uow, deps, cmd.identity, service.code, cmd.coverage, now)
     if visit_id is None:
         visit_id = new_id()
@@ -109,15 +100,21 @@ def create_ticket_and_fee(uow: UnitOfWork, deps: Deps, cmd: IssueTicket, now):
 def request_ticket(deps: Deps, req: TicketRequest, render: Callable[[TicketView], dict],
                    idem: IdempotencyRequest | None = None) -> tuple[dict, bool]:
     """A client's ticket request: staff only for the services of their lane; the priority by
-    channel (domain.priority.ticket_priority: self-service may only declare)."""
+    channel (domain.priority.ticket_priority: self-service may only declare). BHYT needs an
+    identified, checked card; only self-pay walk-ins may come without papers."""
+    identity = None
+    if req.identify_token:
+        identity = read_identify_token(deps, req.identify_token)
+    elif req.coverage == "bhyt":
+        raise DomainError("CARD_REQUIRED")
     if req.lane is not None:
         req.lane.require_service(req.service_code)
-    verified = getattr(req.identity, "priority", None)
+    verified = getattr(identity, "priority", None)
     priority, confirmed = ticket_priority(parse_priority(req.priority_reason), verified,
                                           by_staff=req.lane is not None)
     return issue_ticket(deps, IssueTicket(
         service_code=req.service_code, coverage=req.coverage, priority=priority,
-        priority_confirmed=confirmed, issued_by=req.issued_by, identity=req.identity,
+        priority_confirmed=confirmed, issued_by=req.issued_by, identity=identity,
     ), render, idem)
 
 
@@ -139,8 +136,7 @@ def issue_ticket(
             return replay.body, True
         # A new ticket's only invoice is the fee it just opened (if any): no read needed.
         ticket, fee = create_ticket_and_fee(uow, deps, cmd, now)
-        view = TicketView(ticket, ticket.people_ahead_at_issue + 1, ticket.people_ahead_at_issue,
-                          ticket.estimated_wait_min, deps.signer.track_token(ticket.id), fee)
+        view = TicketView(ticket, *queue_positions.place_at_issue(ticket), deps.signer.track_token(ticket.id), fee)
         body = render(view)
         remember(uow, idem, 201, body, now)
         uow.commit()
@@ -193,30 +189,7 @@ def tickets_today(deps: Deps, lane: Lane, *, number: str | None = None, service:
         if status == "waiting":
             # The order call-next takes them in, so the list reads top to bottom.
             tickets.sort(key=lambda t: (t.rank, t.queue_key, t.number))
-        return [describe(uow, deps, t) for t in tickets[:limit]], len(tickets) > limit
-
-
-class TrackAccess(str, Enum):
-    VALID = "valid"
-    INVALID = "invalid"  # not this ticket's token: answer as if there were no ticket
-    EXPIRED = "expired"  # this ticket's token, past its lifetime (TRACK_TOKEN_EXPIRED)
-
-
-def track_access(deps: Deps, ticket: Ticket, token: str | None) -> TrackAccess:
-    """The one rule for a track token, for REST, the /patient namespace and invoices alike."""
-    if not deps.signer.verify("track", ticket.id, token):
-        return TrackAccess.INVALID
-    if track_token_expired(ticket.day, hospital_day(deps.clock()), deps.catalog.track_token_days):
-        return TrackAccess.EXPIRED
-    return TrackAccess.VALID
-
-
-def check_track_token(deps: Deps, ticket_id: str, token: str | None) -> TrackAccess:
-    if not token or not deps.signer.verify("track", ticket_id, token):
-        return TrackAccess.INVALID  # no database read for a wrong token
-    with deps.uow.read() as uow:
-        ticket = uow.tickets.get(ticket_id)
-    return TrackAccess.INVALID if ticket is None else track_access(deps, ticket, token)
+        return describe_many(uow, deps, tickets[:limit]), len(tickets) > limit
 
 
 def _invoice_of(uow: UnitOfWork, deps: Deps, ticket: Ticket):
@@ -231,11 +204,36 @@ def describe(uow: UnitOfWork, deps: Deps, ticket: Ticket) -> TicketView:
     invoice = _invoice_of(uow, deps, ticket)
     if ticket.status is not TicketStatus.WAITING:
         return TicketView(ticket, None, None, None, token, invoice)
-    ahead = uow.tickets.people_ahead(ticket.service_code, ticket.day, ticket.rank, ticket.queue_key,
-                                     ticket.number)
-    wait = estimate_wait_min(ahead, open_points(deps, ticket.service_code),
-                             average_service_s(uow, deps, ticket.service_code))
-    return TicketView(ticket, ahead + 1, ahead, wait, token, invoice)
+    return TicketView(ticket, *queue_positions.place_of(uow, deps, ticket), token, invoice)
+
+
+def describe_tickets(deps: Deps, tickets: list[Ticket]) -> list[TicketView]:
+    """These tickets as they stand now (e.g. the open visit an identification found), in one read."""
+    with deps.uow.read() as uow:
+        return [describe(uow, deps, t) for t in tickets]
+
+
+def describe_many(uow, deps: Deps, tickets: list[Ticket]) -> list[TicketView]:
+    """describe() for a list: every waiting place from one statement (queue_positions.waiting_places),
+    not a count per ticket."""
+    waiting = [t for t in tickets if t.status is TicketStatus.WAITING]
+    places: dict[str, queue_positions.Place] = {}
+    if len(waiting) > 2:  # for one or two (a number typed at the desk) a count each reads less
+        averages = uow.service_times.all()
+        for day in {t.day for t in waiting}:
+            codes = {t.service_code for t in waiting if t.day == day}
+            for entries in queue_positions.waiting_places(uow, deps, day, codes, averages).values():
+                places.update((e.id, e.place) for e in entries)
+    views = []
+    for t in tickets:
+        token = deps.signer.track_token(t.id)
+        invoice = _invoice_of(uow, deps, t)
+        if t.status is not TicketStatus.WAITING:
+            views.append(TicketView(t, None, None, None, token, invoice))
+        else:
+            place = places.get(t.id) or queue_positions.place_of(uow, deps, t)
+            views.append(TicketView(t, *place, token, invoice))
+    return views
 
 
 def cancel_ticket(deps: Deps, ticket_id: str, actor: str, lane: Lane | None = None) -> TicketView:

@@ -12,7 +12,7 @@ SERVING_COMMANDS = ("serve",)  # the demo runs `serve` as a child process
 def patch_if_serving(argv: list[str]) -> bool:
     if len(argv) < 2 or argv[1] not in SERVING_COMMANDS:
         return False
-    from gevent import monkey
+    from gevent import monkey  # lazy: only `serve` patches, and before anything else is imported
 
     monkey.patch_all()
     return True

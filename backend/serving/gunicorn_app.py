@@ -1,6 +1,7 @@
 """`tiepdon serve`: gunicorn with its gevent worker, the deployment Flask-SocketIO documents for
 production. One worker process per port (Socket.IO sessions live in the process that opened them;
 more processes sit behind a sticky balancer with Redis as the message queue)."""
+import gc
 import logging
 import resource
 
@@ -55,9 +56,7 @@ class TiepDonServer(BaseApplication):
         self.cfg.set("loglevel", "info")
 
     def load(self):
-        import gc
-
-        from .. import create_app
+        from .. import create_app  # lazy: in the worker, after gevent patched it
 
         app = create_app(self._config)
         # What start-up built lives as long as the process: keep it out of the collector's full

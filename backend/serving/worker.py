@@ -20,6 +20,7 @@ REFUSAL_LINGER_S = 1.0
 
 class TiepDonGeventWorker(GeventWorker):
     def init_process(self):
+        # lazy: the worker class is loaded in the master; the app side is imported after the fork
         from ..client_address import is_trusted_proxy
         from ..settings import Settings
 

@@ -11,6 +11,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from ..client_address import InvalidTrustedProxies, parse_trusted_proxies
+
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -177,14 +179,11 @@ class Settings:
     invoice_ttl_min: int | None = field(default=None, metadata=_env("TIEPDON_INVOICE_TTL_MIN", parse=_number(int)))
     payments_jobs_interval_s: float | None = field(
         default=None, metadata=_env("TIEPDON_PAYMENTS_JOB_S", parse=_number(float)))
-    # Objects a test hands to the composition root (publisher, clock, fakes): not settings. Issue 16
-    # part E replaces this with explicit build() overrides.
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @staticmethod
     def from_env(overrides: Mapping[str, Any] | None = None, env: Mapping[str, str] | None = None) -> "Settings":
-        """Settings from `env` (default: this process's environment), then `overrides` by field name;
-        any other override goes to `extra`."""
+        """Settings from `env` (default: this process's environment), then `overrides` by field name.
+        Adapters and fakes are not settings: they go to bootstrap.build by name."""
         env = os.environ if env is None else env
         s = Settings()
         for f in fields(Settings):
@@ -195,12 +194,9 @@ class Settings:
                     break
         names = {f.name for f in fields(Settings)}
         for key, value in (overrides or {}).items():
-            if key in names:
-                setattr(s, key, value)
-            else:
-                s.extra[key] = value
-        from ..client_address import InvalidTrustedProxies, parse_trusted_proxies
-
+            if key not in names:  # adapters and fakes go to bootstrap.build, by name
+                raise TypeError(f"unknown setting: {key}")
+            setattr(s, key, value)
         try:
             s.trusted_proxies = parse_trusted_proxies(s.trusted_proxies)
         except InvalidTrustedProxies as exc:

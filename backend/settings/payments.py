@@ -1,6 +1,7 @@
 """Payment settings: the hospital's receiving account from hospital.toml [payments] (read by
 settings/hospital.py), credentials and gateway URLs from the environment (secrets never from a
-file; read by settings/environment.py), test overrides from `create_app({"payments": {...}})`.
+file; read by settings/environment.py), test overrides from `create_app(config, payments={...})`
+(bootstrap.build).
 
 Environment:
   VNPAY_TMN_CODE, VNPAY_HASH_SECRET      merchant code and hash secret from VNPay (both or neither)

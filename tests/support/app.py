@@ -6,7 +6,6 @@ from datetime import datetime, timezone
 
 from backend import create_app
 from backend.adapters.db.migrate import upgrade
-from backend.bootstrap import build_container
 from backend.services.auth import add_device, add_staff
 from backend.services.ports.realtime import RecordingPublisher
 from backend.settings import ROOT, Settings
@@ -15,6 +14,9 @@ CONFIG = os.path.join(ROOT, "config", "hospital.toml")
 TEST_SECRET = "test-secret-" + "x" * 40
 TEST_PII_KEY = "test-pii-key-" + "y" * 40
 PASSWORD = "mat-khau-thu-nghiem"
+# make_backend's keywords that are not settings but bootstrap.build's overrides
+ADAPTER_OVERRIDES = ("publisher", "card_checker", "his", "notifier", "payments_context", "payments",
+                     "payment_providers", "appointments")
 
 
 class FixedClock:
@@ -62,15 +64,18 @@ def make_backend(url: str, clock: FixedClock | None = None, ignore_hours: bool =
                  **overrides) -> Backend:
     upgrade(url)
     publisher = RecordingPublisher()
+    # Settings by name, like the environment; adapters and fakes replace what bootstrap.build would make.
+    adapters = {name: overrides.pop(name) for name in ADAPTER_OVERRIDES if name in overrides}
+    adapters.setdefault("publisher", publisher)
+    if clock is not None:
+        adapters["clock"] = clock
     config = {"database_url": url, "secret_key": TEST_SECRET, "config_path": CONFIG,
               "pii_key": TEST_PII_KEY, "background_workers": False,
-              "ignore_opening_hours": ignore_hours, "publisher": publisher,
+              "ignore_opening_hours": ignore_hours,
               "rate_kiosk": (1000.0, 1000), "rate_public": (1000.0, 1000),
               "dev_sms": True,  # tests read sign-in codes from the development outbox
               **overrides}
-    if clock is not None:
-        config["clock"] = clock
-    app = create_app(config)
+    app = create_app(config, **adapters)
     deps = app.extensions["tiepdon"].deps
     _, token = add_device(deps, "kiosk-" + secrets.token_hex(4))
     return Backend(app, deps, publisher, clock, token, url)

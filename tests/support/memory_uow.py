@@ -123,6 +123,20 @@ class MemoryTicketRepository:
         return [t for t in self.s.tickets.values()
                 if t.day == day and t.service_point == point and t.status in _OPEN_AT_POINT]
 
+    def waiting_order(self, day: date, service_codes) -> dict[str, list[tuple]]:
+        out: dict[str, list[tuple]] = {}
+        for code in sorted(set(service_codes)):
+            waiting = sorted(self._waiting(code, day), key=_place)
+            out[code] = [(t.id, t.rank, t.queue_key, t.number, t.display_number) for t in waiting]
+        return out
+
+    def display_tickets(self, day: date, point_codes, recent: int) -> tuple[list[Ticket], list[Ticket]]:
+        points = set(point_codes)
+        at = [t for t in self.s.tickets.values() if t.day == day and t.service_point in points]
+        current = [t for t in at if t.status in _OPEN_AT_POINT]
+        latest = sorted((t for t in at if t.called_at is not None), key=lambda t: t.called_at, reverse=True)
+        return current, latest[:recent]
+
     def queue_summary(self, day: date) -> list[tuple]:
         groups: dict[tuple[str, str], list[Ticket]] = {}
         for t in self.s.tickets.values():

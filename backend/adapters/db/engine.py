@@ -15,6 +15,8 @@ from contextlib import contextmanager, nullcontext
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
 
+from ...services.ports.cpu import InlineCpu
+from ..workers import PeriodicJobs
 from .fifo_lock import FifoLock
 
 # Request threads leave WAL checkpoints to WalCheckpointer: a checkpoint inside a commit made that
@@ -134,9 +136,6 @@ class WalCheckpointer:
     the CPU pool's real thread, not on the event loop."""
 
     def __init__(self, engine: Engine, every_s: float = CHECKPOINT_EVERY_S, cpu=None):
-        from ...services.ports.cpu import InlineCpu
-        from ..workers import PeriodicJobs
-
         self.engine = engine
         self.cpu = cpu or InlineCpu()
         self.passes = 0

@@ -20,6 +20,8 @@ from .mobile_models import (
 from ...domain.tickets import Ticket
 from ...services.ports.uow import AlreadyExists
 from .models import TicketRow, VisitRow
+from .payment_models import InvoiceRow
+from .payment_repositories import row_to_invoice
 from .repositories import row_to_ticket
 
 ACC = PatientAccountRow.__table__
@@ -312,9 +314,6 @@ class FollowRepository:
     def invoices_for_visits(self, visit_ids: list[str]):
         if not visit_ids:
             return []
-        from .payment_models import InvoiceRow
-        from .payment_repositories import row_to_invoice
-
         inv = InvoiceRow.__table__
         stmt = select(inv).where(inv.c.visit_id.in_(visit_ids)).order_by(inv.c.created_at)
         return [row_to_invoice(r) for r in self.conn.execute(stmt)]

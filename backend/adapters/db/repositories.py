@@ -261,6 +261,43 @@ class TicketRepository:
         stmt = select(E).where(E.c.ticket_id == ticket_id).order_by(E.c.id)
         return [dict(r._mapping) for r in self.conn.execute(stmt)]
 
+    # Reads for live events, written so their cost does not grow with the number of people
+    # listening: one statement for every waiting place of several services, two for a display area.
+    def waiting_order(self, day: date, service_codes) -> dict[str, list[tuple]]:
+        """service → waiting tickets in call order, as (id, rank, queue_key, number, display_number).
+
+        The order is exactly the one `people_ahead` counts in (rank, queue key, number), so the
+        index of a ticket here is the number of people ahead of it."""
+        codes = sorted(set(service_codes))
+        out: dict[str, list[tuple]] = {c: [] for c in codes}
+        if not codes:
+            return out
+        stmt = (
+            select(T.c.service_code, T.c.id, T.c.rank, T.c.queue_key, T.c.number, T.c.display_number)
+            .where(T.c.day == day, T.c.service_code.in_(codes), T.c.status == "waiting")
+            .order_by(T.c.service_code, T.c.rank, T.c.queue_key, T.c.number)
+        )
+        for r in self.conn.execute(stmt):
+            out[r.service_code].append((r.id, r.rank, r.queue_key, r.number, r.display_number))
+        return out
+
+    def display_tickets(self, day: date, point_codes, recent: int) -> tuple[list[Ticket], list[Ticket]]:
+        """(tickets now called or being served at these points, the `recent` latest calls there)."""
+        points = list(point_codes)
+        if not points:
+            return [], []
+        current = self.conn.execute(
+            select(T).where(T.c.day == day, T.c.service_point.in_(points),
+                            T.c.status.in_(("called", "serving")))
+        )
+        latest = self.conn.execute(
+            select(T)
+            .where(T.c.day == day, T.c.service_point.in_(points), T.c.called_at.is_not(None))
+            .order_by(T.c.called_at.desc())
+            .limit(recent)
+        )
+        return [row_to_ticket(r) for r in current], [row_to_ticket(r) for r in latest]
+
 
 class VisitRepository:
     def __init__(self, conn: Connection):

@@ -5,7 +5,8 @@ import threading
 from datetime import date
 
 from ...services.context import Deps
-from . import payloads, states
+from ...presenters import realtime as payloads
+from . import states
 from .counters import LocalListeners, LocalSeq, RedisListeners, RedisSeq
 from .faults import FaultLog
 from .redis_link import RedisLink, RedisUnavailable

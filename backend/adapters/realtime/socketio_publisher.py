@@ -15,10 +15,10 @@ from datetime import date
 
 from ...domain.hospital_time import hospital_day
 from ...domain.tickets import Ticket, TicketStatus
-from ...domain.wait import estimate_wait_min
+from ...services import queue_positions
 from ...services.queues import overview
-from ...services.tickets import open_points
-from . import payloads, reads, states
+from ...presenters import realtime as payloads
+from . import states
 from .redis_link import RedisUnavailable
 from .rooms import (
     DISPLAY,
@@ -246,17 +246,14 @@ class SocketIOPublisher:
                               payloads.display_cleared(t, point, deps.clock())))
         self._send(calls)
 
-        places: dict[str, payloads.Place] = {}
-        numbers: dict[str, str] = {}
+        places: dict[str, queue_positions.Place] = {}
         followed = self._hub.listeners.anyone_on(day)
-        order: dict[str, list] = {code: [] for code in codes}
-        averages: dict[str, float] = {}
+        order: dict[str, list[queue_positions.WaitingEntry]] = {code: [] for code in codes}
         # A new ticket's place and wait were counted in its issuing transaction: a batch of new
         # tickets that no phone follows needs no read at all.
         for t, action in group:
             if t.status is TicketStatus.WAITING and action == "issue":
-                places[t.id] = (t.people_ahead_at_issue + 1, t.people_ahead_at_issue,
-                                t.estimated_wait_min)
+                places[t.id] = queue_positions.place_at_issue(t)
         moved_back = [t for t, action in group
                       if t.status is TicketStatus.WAITING and action != "issue" and t.id not in places]
         if followed or moved_back:
@@ -264,23 +261,17 @@ class SocketIOPublisher:
                 averages = uow.service_times.all()
                 self._averages = (time.monotonic(), averages)
                 if followed:
-                    order = reads.waiting_order(uow.conn, day, codes)
+                    order = queue_positions.waiting_places(uow, deps, day, codes, averages)
                 else:
                     # Nobody follows a ticket today: only the changed tickets need a place (for
                     # staff); a requeued ticket stands at the back, where counting is cheap.
                     for t in moved_back:
-                        ahead = uow.tickets.people_ahead_from_back(t.service_code, t.day, t.rank,
-                                                                   t.queue_key, t.number)
-                        avg = averages.get(t.service_code,
-                                           float(catalog.service(t.service_code).default_service_s))
-                        places[t.id] = (ahead + 1, ahead,
-                                        estimate_wait_min(ahead, open_points(deps, t.service_code), avg))
-        for code, rows in order.items():
-            points = open_points(deps, code)
-            avg = averages.get(code, float(catalog.service(code).default_service_s))
-            for i, (tid, _rank, _key, _number, display_number) in enumerate(rows):
-                places[tid] = (i + 1, i, estimate_wait_min(i, points, avg))
-                numbers[tid] = display_number
+                        places[t.id] = queue_positions.place_from_back(uow, deps, t, averages)
+        numbers: dict[str, str] = {}
+        for entries in order.values():
+            for entry in entries:
+                places[entry.id] = entry.place
+                numbers[entry.id] = entry.display_number
 
         def place_of(t: Ticket):
             return places.get(t.id) if t.status is TicketStatus.WAITING else None
@@ -308,8 +299,8 @@ class SocketIOPublisher:
                 threshold = mark if threshold is None else min(threshold, mark)
             if threshold is None:
                 continue
-            moved += [tid for tid, rank, key, number, _ in order[code]
-                      if (rank, key, number) > threshold and tid not in latest]
+            moved += [e.id for e in order[code]
+                      if (e.rank, e.queue_key, e.number) > threshold and e.id not in latest]
         listening = self._hub.listeners.any_of(day, list(latest) + moved)
         for tid, t in latest.items():
             if tid in listening:

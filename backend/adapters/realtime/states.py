@@ -2,12 +2,14 @@
 missed events while Redis was away). Events only carry deltas; these carry everything."""
 from datetime import datetime, timedelta
 
-from ...api.views import iso, queues_json, ticket_json
+from ...presenters.rest import iso, queues_json, ticket_json
 from ...domain.hospital_time import hospital_day
 from ...services.context import Deps
 from ...services.queues import overview
 from ...services.tickets import view_ticket
-from . import payloads, reads
+from ...presenters import realtime as payloads
+
+RECENT_CALLS = 8  # calls a lobby screen lists besides the current ones
 
 
 def patient_state(deps: Deps, ticket_id: str) -> dict:
@@ -20,7 +22,7 @@ def display_state(deps: Deps, area: str) -> dict:
     now = deps.clock()
     points = [p for p in catalog.points.values() if p.display == area]
     with deps.uow.read() as uow:
-        current, recent = reads.display_tickets(uow.conn, hospital_day(now), [p.code for p in points])
+        current, recent = uow.tickets.display_tickets(hospital_day(now), [p.code for p in points], RECENT_CALLS)
     by_point = {t.service_point: t for t in sorted(current, key=lambda t: t.called_at or now)}
     name_vi, name_en = catalog.displays.get(area, (area, area))
     return {

@@ -82,6 +82,15 @@ class TicketRepository(Protocol):
 
     def current_at_point(self, point: str, day: date) -> list[Ticket]: ...
 
+    def waiting_order(self, day: date, service_codes) -> dict[str, list[tuple]]:
+        """service → its waiting tickets in call order, as (id, rank, queue_key, number,
+        display_number): a ticket's index is the number of people ahead of it (one read for all)."""
+        ...
+
+    def display_tickets(self, day: date, point_codes, recent: int) -> tuple[list[Ticket], list[Ticket]]:
+        """(tickets now called or being served at these points, the `recent` latest calls there)."""
+        ...
+
     def queue_summary(self, day: date) -> Sequence[tuple]:
         """(service, status, count, oldest issued_at, priority count, unpaid count) per open status."""
         ...

@@ -185,7 +185,7 @@ def _change_while_the_server_is_down(site, point: str) -> dict:
     behind the balancer, say): nothing is published to the pages, they must catch up alone."""
     app = create_app({"database_url": site.db_url, "secret_key": TEST_SECRET, "pii_key": TEST_PII_KEY,
                       "config_path": CONFIG, "background_workers": False, "ignore_opening_hours": True,
-                      "publisher": RecordingPublisher(), "dev_sms": True})
+                      "dev_sms": True}, publisher=RecordingPublisher())
     try:
         c = app.test_client()
         r = c.post("/api/v1/auth/login", json={"username": "letan", "password": PASSWORD})

@@ -105,7 +105,7 @@ def test_a_gateway_fault_is_retried_later_and_still_sent_once(backend, phone, sm
     an.link_self(AN)
     gateway = Gateway()
     try:
-        backend.deps.extras["mobile"].notifier = HttpSmsGateway(gateway.url, "k", "BV", read_timeout=1.0)
+        backend.deps.mobile.notifier = HttpSmsGateway(gateway.url, "k", "BV", read_timeout=1.0)
         kiosk_ticket(backend, kiosk_identify(backend, AN_QR))
         gateway.answers = [(503, "{}", 0)]
         assert notify_queue(backend.deps)["sent"] == 0

@@ -102,4 +102,4 @@ def test_the_backend_sends_sign_in_codes_through_the_gateway(gateway, sqlite_url
     ok = b.client().post("/api/v1/auth/otp/verify", json={"phone": "0912345678", "code": code})
     assert ok.status_code == 200
     # No dev outbox when a real gateway is configured.
-    assert b.deps.extras["mobile"].outbox is None
+    assert b.deps.mobile.outbox is None

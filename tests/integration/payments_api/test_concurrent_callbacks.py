@@ -33,8 +33,8 @@ def server(db_url, tmp_path):
     upgrade(db_url)
     config = payment_config(tmp_path)
     container = build_container(Settings.from_env({
-        "database_url": db_url, "secret_key": TEST_SECRET, "pii_key": TEST_PII_KEY, "config_path": config,
-        "payments": payment_settings()}))
+        "database_url": db_url, "secret_key": TEST_SECRET, "pii_key": TEST_PII_KEY, "config_path": config}),
+        payments=payment_settings())
     _, token = add_device(container.deps, "kiosk-race")
     container.engine.dispose()
     env = {"TIEPDON_CONFIG": config, "VNPAY_TMN_CODE": TMN_CODE, "VNPAY_HASH_SECRET": VNPAY_SECRET,

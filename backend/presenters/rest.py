@@ -2,7 +2,7 @@
 from datetime import date, datetime
 
 from ..domain.catalog import Catalog, Service, ServicePoint
-from ..domain.hospital_time import to_local
+from ..domain.hospital_time import hospital_day, to_local
 from ..domain.tickets import Ticket
 from ..messages import pair
 from ..services.tickets import TicketView
@@ -119,3 +119,33 @@ def queues_json(data: dict) -> dict:
             },
         })
     return {"at": iso(data["at"]), "services": services, "service_points": points}
+
+
+def services_json(data: dict, catalog: Catalog, payment_methods: list[dict]) -> dict:
+    """GET /api/v1/services from services.queues.overview: what is on offer today and the wait;
+    `payment_methods` from services.payments.method_choices (the kiosk's method buttons)."""
+    services = []
+    for row in data["services"]:
+        s = row["service"]
+        services.append({
+            **service_ref(s), "prefix": s.prefix, "kind": s.kind,
+            "coverages": list(s.coverages), "fee_vnd": s.fee_vnd, "open_now": row["open"],
+            "kiosk": s.kiosk, "waiting": row["waiting"],
+            "estimated_wait_min": row["estimated_wait_min"],
+            "payment_before_call": s.payment_before_call,
+        })
+    return {"date": hospital_day(data["at"]).isoformat(),
+            "hospital": {"code": catalog.hospital_code, "name_vi": catalog.hospital_name_vi,
+                         "name_en": catalog.hospital_name_en},
+            "services": services, "payment_methods": payment_methods}
+
+
+def account_json(a) -> dict:
+    """services.accounts.Account: the patient app's account, phone masked."""
+    return {"id": a.id, "phone_masked": a.phone_masked, "notifications": a.notifications,
+            "language": a.language, "created_at": iso(a.created_at)}
+
+
+def link_json(link) -> dict:
+    """services.accounts.Link: a patient linked to an account."""
+    return {"id": link.id, "relation": link.relation, "name_masked": link.name_masked, "since": iso(link.created_at)}

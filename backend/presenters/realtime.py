@@ -2,13 +2,11 @@
 shows a number, and `name_masked` stays null until identification links tickets to patients."""
 from datetime import datetime
 
-from ...api.views import iso, point_ref, priority_ref
-from ...domain.catalog import Catalog, Service, ServicePoint
-from ...domain.tickets import Ticket
-from ...messages import pair
-
-# (position, people_ahead, estimated_wait_min) of a waiting ticket
-Place = tuple[int, int, int]
+from ..domain.catalog import Catalog, Service, ServicePoint
+from ..domain.tickets import Ticket
+from ..messages import pair
+from ..services.queue_positions import Place
+from .rest import iso, point_ref, priority_ref
 
 
 def service_brief(s: Service) -> dict:
