@@ -467,8 +467,8 @@ def stop_server(server: BenchServer) -> None:
 
 def main():
     # The bench's own 10,000 clients are as many long-lived objects as the server's connections:
-    # the same collector thresholds as the server (backend/serving/gunicorn_app.py), so the
-    # client's own full passes do not show up as server latency.
+    # a large young generation (as the server has, backend/serving/gunicorn_app.py) keeps the
+    # client's own full passes rare, so they do not show up as server latency.
     gc.set_threshold(50_000, 5, 10)
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--steps", default="500,2000,5000,10000", help="client counts, comma-separated")
