@@ -71,14 +71,16 @@ def build(settings: Settings, *, check_migrations: bool = True, for_server: bool
         require_writable(engine, write=False)
     if check_migrations:
         require_migrated(engine, settings.database_url)
+    gate = gate_for(engine)
     if for_server:
-        require_writable(engine)  # a real write: a server that can store nothing must not start
+        with gate.hold():  # other processes sharing the file may be serving already
+            require_writable(engine)  # a real write: a server that can store nothing must not start
     hospital = load_hospital_file(settings.config_path, ignore_hours=settings.ignore_opening_hours,
                                   appointment_overrides=appointments)
     catalog = hospital.catalog
     public_url = settings.public_url or "http://localhost:8000"
     deps = Deps(
-        uow=SqlUnitOfWorkFactory(engine, gate_for(engine)),
+        uow=SqlUnitOfWorkFactory(engine, gate),
         catalog=catalog,
         signer=TokenSigner(secret),
         publisher=publisher or SocketIOPublisher(),

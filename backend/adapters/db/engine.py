@@ -27,6 +27,10 @@ SAFETY_CHECKPOINT_PAGES = 20_000
 CHECKPOINT_EVERY_S = 0.5
 
 
+# Set on the connections of write units of work (see on_begin).
+WRITE_OPTION = "tiepdon_write"
+
+
 def build_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -60,7 +64,12 @@ def _tune_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def on_begin(conn):
         # Straight to the driver: every unit of work begins here, and a BEGIN needs no result.
-        conn.connection.dbapi_connection.execute("BEGIN")
+        # A write takes SQLite's write lock at BEGIN: a deferred one that read first could not
+        # upgrade once a writer outside this process's gate (another process starting up, a
+        # migration) had committed in between, and SQLite fails that at once, without the busy
+        # wait. IMMEDIATE waits (busy_timeout) instead; behind the gate it never has to.
+        immediate = conn.get_execution_options().get(WRITE_OPTION)
+        conn.connection.dbapi_connection.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def is_sqlite(engine: Engine) -> bool:

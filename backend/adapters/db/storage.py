@@ -25,11 +25,14 @@ RETRY_AFTER_S = 30
 # frame per page changed, plus the write gate's lock file); health says so before a write fails.
 MIN_FREE_BYTES = 256 * 1024
 
-_SQLITE_CODES = {13: "disk_full", 8: "read_only", 10: "io_error", 14: "cannot_open"}
+# SQLITE_BUSY / SQLITE_LOCKED reach a request only after busy_timeout: a writer outside the gate
+# (another process starting, a migration) held the lock for that long. Nothing was stored.
+_SQLITE_CODES = {13: "disk_full", 8: "read_only", 10: "io_error", 14: "cannot_open", 5: "busy", 6: "busy"}
 _ERRNOS = {errno.ENOSPC: "disk_full", errno.EDQUOT: "disk_full", errno.EROFS: "read_only",
            errno.EACCES: "read_only", errno.EPERM: "read_only", errno.EIO: "io_error"}
 _PG_READ_ONLY = {"25006"}
 _PG_DOWN = {"57P01", "57P02", "57P03", "58030"}
+_PG_BUSY = {"40P01", "55P03", "40001"}  # deadlock, lock not available, serialization failure
 
 
 class DatabaseNotWritable(RuntimeError):
@@ -37,7 +40,7 @@ class DatabaseNotWritable(RuntimeError):
 
 
 def storage_failure(exc: BaseException) -> str | None:
-    """"disk_full", "read_only", "io_error", "cannot_open", "unavailable"; None for anything else
+    """"disk_full", "read_only", "io_error", "cannot_open", "unavailable", "busy"; None for anything else
     (a bug, a constraint: those stay 500 / their own answers)."""
     if isinstance(exc, DBAPIError):
         if exc.connection_invalidated:
@@ -54,6 +57,8 @@ def storage_failure(exc: BaseException) -> str | None:
             return "disk_full" if sqlstate == "53100" else "unavailable"
         if sqlstate in _PG_READ_ONLY:
             return "read_only"
+        if sqlstate in _PG_BUSY:
+            return "busy"
         if sqlstate.startswith("08") or sqlstate in _PG_DOWN:
             return "unavailable"
         return None

@@ -3,7 +3,7 @@ from contextlib import contextmanager
 
 from sqlalchemy.engine import Engine
 
-from .engine import NoGate, WriteGate
+from .engine import WRITE_OPTION, NoGate, WriteGate
 from .identity_repositories import (CardCheckRepository, HisOutboxRepository, ManualLookupRepository,
                                     PatientRepository)
 from . import mobile_repositories as mobile
@@ -72,7 +72,7 @@ class SqlUnitOfWorkFactory:
     @contextmanager
     def write(self):
         with self.gate.hold():
-            with self.engine.connect() as conn:
+            with self.engine.connect().execution_options(**{WRITE_OPTION: True}) as conn:
                 uow = SqlUnitOfWork(conn)
                 try:
                     yield uow
