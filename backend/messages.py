@@ -77,6 +77,15 @@ PROBLEM_TEXTS: dict[str, Text] = {
     "INVALID_TRANSITION": Text(
         "Số thứ tự đang ở trạng thái không cho phép thao tác này",
         "The ticket's state does not allow this action"),
+    "NOT_BEING_SERVED": Text(
+        "Người bệnh chưa vào khám: bấm Bắt đầu khi người bệnh đến, hoặc Vắng mặt nếu không đến",
+        "The patient has not been seen: press Start when they come in, or No-show if they do not"),
+    "CURRENT_NOT_SERVED": Text(
+        "Người bệnh vừa mời chưa vào khám: xác nhận vắng mặt trước khi gọi số tiếp",
+        "The patient just called has not come in: confirm the no-show before calling the next one"),
+    "ALREADY_TRANSFERRED": Text(
+        "Số này đã được chuyển tiếp sang một số mới",
+        "This ticket has already been sent on to a new ticket"),
     "REQUEUE_LIMIT": Text(
         "Số này đã được xếp lại hàng đợi một lần",
         "This ticket has already been re-queued"),

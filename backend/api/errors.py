@@ -14,8 +14,8 @@ log = logging.getLogger("tiepdon.api")
 
 # The context a client may see as extension members; everything else in DomainError.context stays
 # inside. Opaque ids and numbers only: a client told VISIT_ALREADY_OPEN can show the patient their
-# ticket, one told OTP_INVALID how many tries are left, APPOINTMENT_TOO_EARLY from when.
-SHOWN_CONTEXT = ("ticket_id", "field", "retry_after_s", "attempts_left", "check_in_from")
+# ticket, one told CURRENT_NOT_SERVED which number, one told OTP_INVALID how many tries are left, APPOINTMENT_TOO_EARLY from when.
+SHOWN_CONTEXT = ("ticket_id", "display_number", "field", "retry_after_s", "attempts_left", "check_in_from")
 
 
 def domain_problem(exc: DomainError):

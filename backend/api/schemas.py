@@ -98,6 +98,20 @@ class InvoiceBriefSchema(Schema):
     provider = fields.String(allow_none=True, metadata={"enum": ["vnpay", "vietqr", "manual"]})
 
 
+class LinkedTicketSchema(Schema):
+    id = fields.String()
+    number = fields.String(metadata={"example": "X001", "description": "the number printed on it"})
+    display_number = fields.String(metadata={"example": "X001"})
+    status = fields.String(metadata={"example": "waiting"})
+    service_code = fields.String()
+    service_name_vi = fields.String()
+    service_name_en = fields.String()
+    room_vi = fields.String()
+    room_en = fields.String()
+    track_token = fields.String()
+    track_url = fields.String()
+
+
 class TicketSchema(Schema):
     id = fields.String()
     display_number = fields.String(metadata={"example": "N012"})
@@ -123,6 +137,11 @@ class TicketSchema(Schema):
     track_url = fields.String()
     invoice = fields.Nested(InvoiceBriefSchema, allow_none=True,
                             metadata={"description": "self-pay tickets: the exam-fee invoice"})
+    replaced_by = fields.Nested(LinkedTicketSchema, allow_none=True, metadata={
+        "description": "the ticket a transfer replaced this one with (null: never sent on)"})
+    current = fields.Nested(LinkedTicketSchema, metadata={
+        "description": "the visit's current ticket along this ticket's transfers (itself when not "
+                       "replaced): what the patient should follow"})
 
 
 class TicketCreateSchema(Schema):
@@ -137,6 +156,15 @@ class TicketCreateSchema(Schema):
     )
     identify_token = fields.String(allow_none=True, validate=validate.Length(max=512))
     appointment_id = fields.String(allow_none=True, validate=validate.Length(max=64))
+
+
+class CallNextSchema(Schema):
+    current = fields.String(validate=validate.OneOf(["no_show"]), metadata={
+        "description": "what to do with the point's current patient when they were called but never "
+                       "started (not being served): \"no_show\" makes them a no-show (skipped; "
+                       "re-queue allowed once). Without it such a call is refused with 409 "
+                       "CURRENT_NOT_SERVED and nothing changes. A patient being served is finished "
+                       "either way."})
 
 
 class TransferSchema(Schema):

@@ -18,6 +18,8 @@ from ..services.tickets import describe
 from .blueprint import Blueprint
 from .guards import deps, staff_required
 from .schemas import (
+    CallNextSchema,
+    ProblemSchema,
     PrioritySetSchema,
     QueuesSchema,
     StatsQuerySchema,
@@ -47,13 +49,22 @@ def _json(ticket):
 
 @blp.route("/service-points/<point_code>/call-next")
 class CallNext(MethodView):
+    @blp.arguments(CallNextSchema(), required=False, example={"current": "no_show"})
     @blp.alt_response(200, schema=TicketSchema, success=True, description="The ticket now called")
     @blp.alt_response(204, description="Nobody is waiting for this service point")
+    @blp.alt_response(409, schema=ProblemSchema, content_type="application/problem+json",
+                      description="CURRENT_NOT_SERVED (with `ticket_id` and `display_number` of the "
+                                  "point's patient who was called but never started): nothing changed")
     @blp.doc(**STAFF_DOC)
     @staff_required()
-    def post(self, point_code):
-        """Call the next patient at a service point (atomic across staff and processes)"""
-        ticket = calling.call_next(deps(), point_code, _scope())
+    def post(self, body, point_code):
+        """Call the next patient at a service point (atomic across staff and processes).
+
+        The point's current patient is closed first: one being served is finished; one only
+        called (never started) is not finished — the call is refused with 409
+        CURRENT_NOT_SERVED unless the body says {"current": "no_show"}, which marks them a
+        no-show (skipped, may be re-queued once)."""
+        ticket = calling.call_next(deps(), point_code, _scope(), no_show=body.get("current") == "no_show")
         if ticket is None:
             return Response(status=204)
         return _json(ticket)
@@ -81,7 +92,12 @@ class Transfer(MethodView):
     @blp.doc(**STAFF_DOC)
     @staff_required()
     def post(self, body, ticket_id):
-        """Send the patient on to another service: a new ticket on the same visit"""
+        """Send the patient on to another service: a new ticket on the same visit.
+
+        Only a patient who was seen (serving: finished now; or done) can be sent on, and a ticket
+        once: 409 NOT_BEING_SERVED (only called), 409 ALREADY_TRANSFERRED (with `ticket_id` and
+        `display_number` of its replacement). The old ticket then answers `replaced_by` and
+        `current`; the patient's phone follows the new ticket on the same link."""
         source, new = calling.transfer(deps(), ticket_id, body["service_code"], _scope())
         return {"from_ticket": _json(source), "ticket": _json(new)}, 201
 

@@ -32,8 +32,9 @@ _ALLOWED: dict[Action, tuple[frozenset[TicketStatus], TicketStatus]] = {
     Action.CALL: (frozenset({S.WAITING}), S.CALLED),
     Action.RECALL: (frozenset({S.CALLED}), S.CALLED),
     Action.START: (frozenset({S.CALLED}), S.SERVING),
-    # A counter clerk often finishes straight after the call, without a separate "start".
-    Action.FINISH: (frozenset({S.CALLED, S.SERVING}), S.DONE),
+    # Only a patient being served can be finished: a called patient who never came in is a
+    # no-show (SKIP), never "done" (a service of 0 minutes, a phone saying "thank you").
+    Action.FINISH: (frozenset({S.SERVING}), S.DONE),
     Action.SKIP: (frozenset({S.CALLED}), S.SKIPPED),
     Action.REQUEUE: (frozenset({S.SKIPPED}), S.WAITING),
     Action.CANCEL: (frozenset({S.WAITING, S.CALLED, S.SERVING, S.SKIPPED}), S.CANCELLED),
@@ -47,8 +48,58 @@ OPEN_STATES = frozenset({S.WAITING, S.CALLED, S.SERVING, S.SKIPPED})
 def next_status(current: TicketStatus, action: Action) -> TicketStatus:
     allowed, target = _ALLOWED[action]
     if current not in allowed:
+        if current is S.CALLED and action in (Action.FINISH, Action.TRANSFER):
+            # The common slip at a room: say what is missing, not just "not allowed".
+            raise DomainError("NOT_BEING_SERVED", status=current.value, action=action.value)
         raise DomainError("INVALID_TRANSITION", status=current.value, action=action.value)
     return target
+
+
+def closing_at_call_next(current: TicketStatus, no_show: bool) -> Action:
+    """What "call next" does to the patient still at the point before calling the next one.
+
+    Serving: they were seen, the clerk is done with them (FINISH). Called but never started: the
+    patient may be walking in right now, so "next" alone refuses (CURRENT_NOT_SERVED, nothing
+    changes); staff confirm with `no_show`, and the ticket is skipped (a no-show, which may be
+    re-queued once) — never finished."""
+    if current is S.SERVING:
+        return Action.FINISH
+    if current is S.CALLED:
+        if not no_show:
+            raise DomainError("CURRENT_NOT_SERVED")
+        return Action.SKIP
+    raise DomainError("INVALID_TRANSITION", status=current.value, action="call")
+
+
+def transfer_source(current: TicketStatus, replaced: bool) -> Action | None:
+    """What a transfer does to the ticket it sends on: a patient being served is finished first
+    (FINISH); a finished one stays done (None). A called patient was never seen
+    (NOT_BEING_SERVED); a ticket already sent on once keeps its one replacement, so the visit has
+    one current ticket (ALREADY_TRANSFERRED)."""
+    next_status(current, Action.TRANSFER)
+    if replaced:
+        raise DomainError("ALREADY_TRANSFERRED")
+    return Action.FINISH if current is S.SERVING else None
+
+
+def service_seconds(ticket: "Ticket", finished_at: datetime) -> float | None:
+    """How long the service lasted: from its start. A ticket never started had no service."""
+    if ticket.started_at is None:
+        return None
+    return (finished_at - ticket.started_at).total_seconds()
+
+
+def follow_transfers(ticket: "Ticket", visit_tickets: "list[Ticket]") -> "tuple[Ticket | None, Ticket]":
+    """(the ticket a transfer replaced `ticket` with or None, the visit's current ticket along
+    this ticket's transfers: itself when never replaced). `visit_tickets`: the visit's tickets."""
+    by_source = {t.transferred_from: t for t in sorted(visit_tickets, key=lambda t: t.issued_at)
+                 if t.transferred_from}
+    replaced_by = by_source.get(ticket.id)
+    current, seen = ticket, {ticket.id}
+    while current.id in by_source and by_source[current.id].id not in seen:
+        current = by_source[current.id]
+        seen.add(current.id)
+    return replaced_by, current
 
 
 def check_requeue(requeue_count: int, limit: int) -> None:

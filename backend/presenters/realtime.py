@@ -6,7 +6,7 @@ from ..domain.catalog import Catalog, Service, ServicePoint
 from ..domain.tickets import Ticket
 from ..messages import pair
 from ..services.queue_positions import Place
-from .rest import iso, point_ref, priority_ref
+from .rest import iso, linked_ticket, point_ref, priority_ref
 
 
 def service_brief(s: Service) -> dict:
@@ -21,10 +21,13 @@ def _point(catalog: Catalog, t: Ticket) -> ServicePoint | None:
     return catalog.points.get(t.service_point) if t.service_point else None
 
 
-def patient_update(t: Ticket, place: Place | None, catalog: Catalog) -> dict:
+def patient_update(t: Ticket, place: Place | None, catalog: Catalog, links: dict | None = None,
+                   public_url: str = "") -> dict:
+    """`links`: services.tickets.links_of for a ticket just sent on ({"replaced_by", "current"}):
+    the phone then reconnects with the same link and follows the new ticket."""
     point = _point(catalog, t)
     position, ahead, wait = place if place is not None else (None, None, None)
-    return {
+    body = {
         "id": t.id,
         "display_number": t.display_number,
         "status": t.status.value,
@@ -34,6 +37,10 @@ def patient_update(t: Ticket, place: Place | None, catalog: Catalog) -> dict:
         "service_point": point_ref(point) if point else None,
         "called_at": iso(t.called_at),
     }
+    if links:
+        body["replaced_by"] = linked_ticket(links["replaced_by"], catalog, public_url)
+        body["current"] = linked_ticket(links["current"], catalog, public_url)
+    return body
 
 
 def staff_update(t: Ticket, action: str, place: Place | None, catalog: Catalog) -> dict:

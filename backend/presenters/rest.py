@@ -5,7 +5,7 @@ from ..domain.catalog import Catalog, Service, ServicePoint
 from ..domain.hospital_time import hospital_day, to_local
 from ..domain.tickets import Ticket
 from ..messages import pair
-from ..services.tickets import TicketView
+from ..services.tickets import Linked, TicketView
 
 
 def iso(value: datetime | date | None) -> str | None:
@@ -40,6 +40,18 @@ def priority_ref(t: Ticket) -> dict | None:
             "status": "declared" if declared else "confirmed", "status_vi": status_vi, "status_en": status_en}
 
 
+def linked_ticket(linked, catalog: Catalog, public_url: str) -> dict:
+    """Another ticket of the visit (`replaced_by`, `current`), as the contract of issue 17 names it:
+    `number` is the number printed on it ("X001", the same as `display_number`)."""
+    t = linked.ticket
+    s = catalog.service(t.service_code)
+    return {"id": t.id, "number": t.display_number, "display_number": t.display_number,
+            "status": t.status.value, "service_code": s.code, "service_name_vi": s.name_vi,
+            "service_name_en": s.name_en, "room_vi": s.room_vi, "room_en": s.room_en,
+            "track_token": linked.track_token,
+            "track_url": f"{public_url}/t/{t.id}?token={linked.track_token}"}
+
+
 def ticket_json(view: TicketView, catalog: Catalog, public_url: str) -> dict:
     t = view.ticket
     point = catalog.points.get(t.service_point) if t.service_point else None
@@ -67,6 +79,8 @@ def ticket_json(view: TicketView, catalog: Catalog, public_url: str) -> dict:
         "track_token": view.track_token,
         "track_url": f"{public_url}/t/{t.id}?token={view.track_token}",
         "invoice": invoice_brief(view.invoice) if view.invoice is not None else None,
+        "replaced_by": linked_ticket(view.replaced_by, catalog, public_url) if view.replaced_by else None,
+        "current": linked_ticket(view.current or Linked(t, view.track_token), catalog, public_url),
     }
 
 

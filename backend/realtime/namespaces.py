@@ -129,12 +129,17 @@ class PatientNamespace(_Base):
         access = check_track_token(self.hub.deps, ticket_id, token) if ticket_id else TrackAccess.INVALID
         if access is not TrackAccess.VALID:
             raise Refused("TRACK_TOKEN_EXPIRED" if access is TrackAccess.EXPIRED else "UNAUTHORIZED")
-        # The token is an HMAC of the id, so the ticket exists; joining before reading means a
-        # change made in between arrives as an event instead of being lost.
-        self.hub.patient_joined(request.sid, hospital_day(self.hub.deps.clock()), ticket_id)
-        seqs = self.enter([ticket_room(ticket_id)])
+        # The link's ticket may have been sent on (a transfer): the phone follows the visit's
+        # current ticket. Joining before reading its state means a change made in between
+        # arrives as an event instead of being lost.
         try:
-            state = states.patient_state(self.hub.deps, ticket_id)
+            followed = states.resolve_followed(self.hub.deps, ticket_id)
+        except DomainError:
+            raise Refused("TICKET_NOT_FOUND") from None
+        self.hub.patient_joined(request.sid, hospital_day(self.hub.deps.clock()), followed)
+        seqs = self.enter([ticket_room(followed)])
+        try:
+            state = states.followed_state(self.hub.deps, followed, ticket_id)
         except Exception as exc:
             self.hub.patient_left(request.sid)  # a refused connection gets no disconnect call
             if isinstance(exc, DomainError):

@@ -5,7 +5,18 @@ from ..domain import actors
 from ..domain.errors import DomainError
 from ..domain.hospital_time import hospital_day
 from ..domain.lanes import Lane
-from ..domain.tickets import OPEN_STATES, Action, Ticket, TicketStatus, check_requeue, next_status
+from ..domain.tickets import (
+    OPEN_STATES,
+    Action,
+    Ticket,
+    TicketStatus,
+    check_requeue,
+    closing_at_call_next,
+    follow_transfers,
+    next_status,
+    service_seconds,
+    transfer_source,
+)
 from ..domain.priority import PriorityClass, QueuePlace, queue_place, replace_priority
 from ..domain.wait import updated_average
 from .context import Deps
@@ -42,12 +53,11 @@ class StaffScope:
 
 
 def _record_service_time(uow: UnitOfWork, deps: Deps, ticket: Ticket, finished_at) -> None:
-    began = ticket.started_at or ticket.called_at
-    if began is None:
+    seconds = service_seconds(ticket, finished_at)
+    if seconds is None:
         return
     previous = average_service_s(uow, deps, ticket.service_code)
-    uow.service_times.store(ticket.service_code,
-                            updated_average(previous, (finished_at - began).total_seconds()))
+    uow.service_times.store(ticket.service_code, updated_average(previous, seconds))
 
 
 def _finish_in_tx(uow: UnitOfWork, deps: Deps, ticket: Ticket, now, actor: str, action: str) -> Ticket:
@@ -61,9 +71,21 @@ def _finish_in_tx(uow: UnitOfWork, deps: Deps, ticket: Ticket, now, actor: str, 
     return uow.tickets.get(ticket.id)
 
 
-def call_next(deps: Deps, point_code: str, scope: StaffScope) -> Ticket | None:
+def _no_show_in_tx(uow: UnitOfWork, ticket: Ticket, now, actor: str) -> Ticket:
+    target = next_status(ticket.status, Action.SKIP)
+    if not uow.tickets.compare_and_set(ticket.id, ticket.status,
+                                       {"status": target.value, "skipped_at": now}):
+        raise DomainError("CONFLICT")
+    uow.tickets.add_event(ticket.id, now, "no_show", ticket.status.value, target.value, actor,
+                          ticket.service_point)
+    return uow.tickets.get(ticket.id)
+
+
+def call_next(deps: Deps, point_code: str, scope: StaffScope, no_show: bool = False) -> Ticket | None:
     """Takes the best waiting ticket across the point's services. Pressing "next" also closes the
-    point's current patient: a clerk who calls the next one is done with the previous."""
+    point's current patient (domain.tickets.closing_at_call_next): one being served is finished;
+    one only called refuses the call (CURRENT_NOT_SERVED, nothing changes) unless staff confirm
+    `no_show`, which makes them a no-show (skipped: they may be re-queued once)."""
     point = deps.catalog.point(point_code)
     scope.require_point(point.code)
     now = deps.clock()
@@ -71,8 +93,18 @@ def call_next(deps: Deps, point_code: str, scope: StaffScope) -> Ticket | None:
     with deps.uow.write() as uow:
         for current in uow.tickets.current_at_point(point.code, hospital_day(now)):
             try:
-                changed.append((_finish_in_tx(uow, deps, current, now, scope.actor, "auto_finish"),
-                                "finish"))
+                closing = closing_at_call_next(current.status, no_show)
+            except DomainError as refusal:
+                if refusal.code == "CURRENT_NOT_SERVED":
+                    raise DomainError("CURRENT_NOT_SERVED", ticket_id=current.id,
+                                      display_number=current.display_number) from None
+                raise
+            try:
+                if closing is Action.FINISH:
+                    changed.append((_finish_in_tx(uow, deps, current, now, scope.actor, "auto_finish"),
+                                    "finish"))
+                else:
+                    changed.append((_no_show_in_tx(uow, current, now, scope.actor), "skip"))
             except DomainError:
                 pass  # a colleague at the same point closed it a moment ago: nothing left to do
         called = None
@@ -145,12 +177,20 @@ def transfer(deps: Deps, ticket_id: str, service_code: str, scope: StaffScope) -
         if ticket is None:
             raise DomainError("TICKET_NOT_FOUND")
         scope.lane.require_act(ticket)
-        next_status(ticket.status, Action.TRANSFER)  # validates the source state
+        uow.visits.lock(ticket.visit_id)  # two clerks sending one patient on: one wins
+        replaced_by, _ = follow_transfers(ticket, uow.tickets.for_visit(ticket.visit_id))
+        try:
+            source_action = transfer_source(ticket.status, replaced=replaced_by is not None)
+        except DomainError as refusal:
+            if refusal.code == "ALREADY_TRANSFERRED":
+                raise DomainError("ALREADY_TRANSFERRED", ticket_id=replaced_by.id,
+                                  display_number=replaced_by.display_number) from None
+            raise
         if target_service.code == ticket.service_code:
             raise DomainError("VALIDATION_ERROR", field="service_code")
         coverage = ticket.coverage if ticket.coverage in target_service.coverages \
             else target_service.coverages[0]
-        if ticket.status is TicketStatus.SERVING:
+        if source_action is Action.FINISH:
             source = _finish_in_tx(uow, deps, ticket, now, scope.actor, "finish")
         else:
             source = ticket

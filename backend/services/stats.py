@@ -3,6 +3,7 @@ from datetime import date
 
 from ..domain.hospital_time import to_local
 from ..domain.lanes import Lane
+from ..domain.tickets import service_seconds
 from .context import Deps
 
 
@@ -40,9 +41,10 @@ def day_stats(deps: Deps, day: date, service_code: str | None = None, lane: Lane
             r[t.status.value] += 1
         if t.called_at:
             r["waits"].append((t.called_at - t.issued_at).total_seconds())
-        began = t.started_at or t.called_at
-        if t.finished_at and began:
-            r["services"].append((t.finished_at - began).total_seconds())
+        # A service is one that began (serving): a ticket closed without a start had none.
+        seconds = service_seconds(t, t.finished_at) if t.finished_at else None
+        if seconds is not None:
+            r["services"].append(seconds)
         hour = to_local(t.issued_at).hour
         per_hour[hour] = per_hour.get(hour, 0) + 1
     services = []

@@ -7,7 +7,7 @@ from ..domain.hospital_time import hospital_day
 from ..domain.lanes import Lane
 from ..domain.numbering import display_number
 from ..domain.priority import PriorityClass, parse_priority, queue_place, ticket_priority
-from ..domain.tickets import Action, Ticket, TicketStatus, next_status
+from ..domain.tickets import Action, Ticket, TicketStatus, follow_transfers, next_status
 from ..domain.tokens import new_id
 from . import queue_positions
 from .context import Deps
@@ -54,6 +54,16 @@ class TicketView:
     estimated_wait_min: int | None
     track_token: str
     invoice: object = None  # domain.invoices.Invoice of a self-pay fee, as of now
+    replaced_by: "Linked | None" = None  # the ticket a transfer replaced this one with
+    current: "Linked | None" = None  # the visit's current ticket along its transfers (None: itself)
+
+
+@dataclass(frozen=True)
+class Linked:
+    """Another ticket of the visit, with its own track token (the patient holds the visit)."""
+
+    ticket: Ticket
+    track_token: str
 
 
 def create_ticket_row(uow: UnitOfWork, deps: Deps, cmd: IssueTicket, now) -> Ticket:
@@ -199,12 +209,43 @@ def _invoice_of(uow: UnitOfWork, deps: Deps, ticket: Ticket):
     return ticket_invoice(uow, deps, ticket.id)
 
 
+def _links(deps: Deps, ticket: Ticket, visit_tickets: list[Ticket]) -> dict:
+    """replaced_by / current of a ticket (domain.tickets.follow_transfers). Only a done ticket
+    can have been sent on: any other needs no read."""
+    if ticket.status is not TicketStatus.DONE:
+        return {}
+    replaced_by, current = follow_transfers(ticket, visit_tickets)
+    if replaced_by is None:
+        return {}
+    return {"replaced_by": Linked(replaced_by, deps.signer.track_token(replaced_by.id)),
+            "current": Linked(current, deps.signer.track_token(current.id))}
+
+
+def links_of(uow: UnitOfWork, deps: Deps, ticket: Ticket) -> dict:
+    return _links(deps, ticket, uow.tickets.for_visit(ticket.visit_id)) \
+        if ticket.status is TicketStatus.DONE else {}
+
+
 def describe(uow: UnitOfWork, deps: Deps, ticket: Ticket) -> TicketView:
     token = deps.signer.track_token(ticket.id)
     invoice = _invoice_of(uow, deps, ticket)
+    links = links_of(uow, deps, ticket)
     if ticket.status is not TicketStatus.WAITING:
-        return TicketView(ticket, None, None, None, token, invoice)
+        return TicketView(ticket, None, None, None, token, invoice, **links)
     return TicketView(ticket, *queue_positions.place_of(uow, deps, ticket), token, invoice)
+
+
+def follow_visit(deps: Deps, ticket_id: str) -> tuple[TicketView, Ticket]:
+    """(the view of the visit's current ticket along `ticket_id`'s transfers, the ticket asked
+    for): what a phone holding the first ticket's link follows. Raises TICKET_NOT_FOUND."""
+    with deps.uow.read() as uow:
+        asked = uow.tickets.get(ticket_id)
+        if asked is None:
+            raise DomainError("TICKET_NOT_FOUND")
+        current = asked
+        if asked.status is TicketStatus.DONE:
+            current = follow_transfers(asked, uow.tickets.for_visit(asked.visit_id))[1]
+        return describe(uow, deps, current), asked
 
 
 def describe_tickets(deps: Deps, tickets: list[Ticket]) -> list[TicketView]:
@@ -224,12 +265,17 @@ def describe_many(uow, deps: Deps, tickets: list[Ticket]) -> list[TicketView]:
             codes = {t.service_code for t in waiting if t.day == day}
             for entries in queue_positions.waiting_places(uow, deps, day, codes, averages).values():
                 places.update((e.id, e.place) for e in entries)
+    done = [t for t in tickets if t.status is TicketStatus.DONE]
+    visits: dict[str, list[Ticket]] = {}
+    for t in uow.tickets.for_visits([t.visit_id for t in done]) if done else []:
+        visits.setdefault(t.visit_id, []).append(t)
     views = []
     for t in tickets:
         token = deps.signer.track_token(t.id)
         invoice = _invoice_of(uow, deps, t)
         if t.status is not TicketStatus.WAITING:
-            views.append(TicketView(t, None, None, None, token, invoice))
+            views.append(TicketView(t, None, None, None, token, invoice,
+                                    **_links(deps, t, visits.get(t.visit_id, []))))
         else:
             place = places.get(t.id) or queue_positions.place_of(uow, deps, t)
             views.append(TicketView(t, *place, token, invoice))

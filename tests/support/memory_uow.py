@@ -165,6 +165,10 @@ class MemoryTicketRepository:
         return sorted((t for t in self.s.tickets.values() if t.visit_id == visit_id),
                       key=lambda t: t.issued_at)
 
+    def for_visits(self, visit_ids) -> list[Ticket]:
+        ids = set(visit_ids)
+        return sorted((t for t in self.s.tickets.values() if t.visit_id in ids), key=lambda t: t.issued_at)
+
     def find_by_number(self, day: date, display_number: str) -> list[Ticket]:
         return [t for t in self.s.tickets.values() if t.day == day and t.display_number == display_number]
 
@@ -196,6 +200,9 @@ class MemoryVisitRepository:
 
     def get(self, visit_id: str) -> SimpleNamespace | None:
         return self.s.visits.get(visit_id)
+
+    def lock(self, visit_id: str) -> None:
+        """One thread at a time here already: nothing to hold."""
 
 
 class MemoryServiceTimeRepository:

@@ -247,6 +247,13 @@ class TicketRepository:
         stmt = select(T).where(T.c.visit_id == visit_id).order_by(T.c.issued_at)
         return [row_to_ticket(r) for r in self.conn.execute(stmt)]
 
+    def for_visits(self, visit_ids) -> list[Ticket]:
+        ids = sorted(set(visit_ids))
+        if not ids:
+            return []
+        stmt = select(T).where(T.c.visit_id.in_(ids)).order_by(T.c.issued_at)
+        return [row_to_ticket(r) for r in self.conn.execute(stmt)]
+
     def find_by_number(self, day: date, display_number: str) -> list[Ticket]:
         stmt = select(T).where(T.c.day == day, T.c.display_number == display_number)
         return [row_to_ticket(r) for r in self.conn.execute(stmt)]
@@ -312,6 +319,10 @@ class VisitRepository:
 
     def get(self, visit_id: str):
         return self.conn.execute(select(V).where(V.c.id == visit_id)).first()
+
+    def lock(self, visit_id: str) -> None:
+        # PostgreSQL: a row lock until commit. SQLite: writers are already one at a time.
+        self.conn.execute(select(V.c.id).where(V.c.id == visit_id).with_for_update()).first()
 
 
 class ServiceTimeRepository:

@@ -17,6 +17,7 @@ from ...domain.hospital_time import hospital_day
 from ...domain.tickets import Ticket, TicketStatus
 from ...services import queue_positions
 from ...services.queues import overview
+from ...services.tickets import links_of
 from ...presenters import realtime as payloads
 from . import states
 from .redis_link import RedisUnavailable
@@ -302,10 +303,17 @@ class SocketIOPublisher:
             moved += [e.id for e in order[code]
                       if (e.rank, e.queue_key, e.number) > threshold and e.id not in latest]
         listening = self._hub.listeners.any_of(day, list(latest) + moved)
+        # A followed ticket sent on tells its phone where the visit went (one read per transfer).
+        sent_on = [t for t, action in group if action == "transfer" and t.id in listening]
+        links: dict[str, dict] = {}
+        if sent_on:
+            with deps.uow.read() as uow:
+                links = {t.id: links_of(uow, deps, t) for t in sent_on}
         for tid, t in latest.items():
             if tid in listening:
                 out.append((PATIENT, "ticket.updated", ticket_room(tid),
-                            payloads.patient_update(t, place_of(t), catalog)))
+                            payloads.patient_update(t, place_of(t), catalog, links.get(tid),
+                                                    deps.public_url)))
         for tid in moved:
             if tid in listening:
                 position, ahead, wait = places[tid]

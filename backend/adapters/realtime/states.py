@@ -6,7 +6,7 @@ from ...presenters.rest import iso, queues_json, ticket_json
 from ...domain.hospital_time import hospital_day
 from ...services.context import Deps
 from ...services.queues import overview
-from ...services.tickets import view_ticket
+from ...services.tickets import follow_visit, view_ticket
 from ...presenters import realtime as payloads
 
 RECENT_CALLS = 8  # calls a lobby screen lists besides the current ones
@@ -15,6 +15,24 @@ RECENT_CALLS = 8  # calls a lobby screen lists besides the current ones
 def patient_state(deps: Deps, ticket_id: str) -> dict:
     """The ticket as GET /api/v1/tickets/{id} shows it. Raises DomainError if it does not exist."""
     return ticket_json(view_ticket(deps, ticket_id), deps.catalog, deps.public_url)
+
+
+def resolve_followed(deps: Deps, ticket_id: str) -> str:
+    """The ticket a phone holding `ticket_id`'s link follows: the visit's current one."""
+    view, _ = follow_visit(deps, ticket_id)
+    return view.ticket.id
+
+
+def followed_state(deps: Deps, ticket_id: str, asked_id: str) -> dict:
+    """patient.state of the followed ticket; `followed_from` names the ticket of the link when the
+    visit has moved on from it (a transfer), so the page can say so."""
+    view, asked = follow_visit(deps, asked_id)
+    state = ticket_json(view, deps.catalog, deps.public_url)
+    if view.ticket.id != ticket_id:  # sent on again between joining and reading: the client re-joins
+        state = patient_state(deps, ticket_id)
+    if state["id"] != asked.id:
+        state["followed_from"] = {"id": asked.id, "display_number": asked.display_number}
+    return state
 
 
 def display_state(deps: Deps, area: str) -> dict:

@@ -103,6 +103,10 @@ class TicketRepository(Protocol):
 
     def for_visit(self, visit_id: str) -> list[Ticket]: ...
 
+    def for_visits(self, visit_ids: Sequence[str]) -> list[Ticket]:
+        """Every ticket of these visits, oldest first (transfers are followed within a visit)."""
+        ...
+
     def find_by_number(self, day: date, display_number: str) -> list[Ticket]: ...
 
     def add_event(self, ticket_id: str, at: datetime, action: str, from_status: str | None,
@@ -117,6 +121,10 @@ class VisitRepository(Protocol):
     def find_open(self, patient_id: str, day: date) -> Record | None: ...
 
     def get(self, visit_id: str) -> Record | None: ...
+
+    def lock(self, visit_id: str) -> None:
+        """Holds the visit until commit: one transfer of its ticket at a time."""
+        ...
 
 
 class ServiceTimeRepository(Protocol):
