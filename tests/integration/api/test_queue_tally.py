@@ -55,8 +55,11 @@ def test_tally_and_places_survive_every_move(backend, reception, clock):
             done["issue"] += 1
         elif op == "call":
             code = rng.choice(SERVICES)
-            r = reception.post(f"/api/v1/service-points/{rng.choice(points[code])}/call-next")
-            assert r.status_code in (200, 204)
+            body = {"current": "no_show"} if rng.random() < 0.5 else None
+            r = reception.post(f"/api/v1/service-points/{rng.choice(points[code])}/call-next", json=body)
+            assert r.status_code in (200, 204, 409), r.get_json()
+            if r.status_code == 409:
+                assert body is None and r.get_json()["code"] == "CURRENT_NOT_SERVED"
             if r.status_code == 200:
                 tickets.append(r.get_json())
                 done["call"] += 1

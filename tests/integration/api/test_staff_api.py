@@ -66,10 +66,11 @@ def test_call_next_takes_priority_then_arrival_and_204_when_empty(backend, recep
     elderly = issue(backend, priority_reason="revolutionary_merit")
     order = []
     for _ in range(3):
-        r = reception.post("/api/v1/service-points/P101/call-next")
+        r = reception.post("/api/v1/service-points/P101/call-next", json={"current": "no_show"})
         assert r.status_code == 200
         order.append(r.get_json()["id"])
     assert order == [elderly["id"], first["id"], second["id"]]
+    reception.post(f"/api/v1/tickets/{second['id']}/start")
     assert reception.post("/api/v1/service-points/P101/call-next").status_code == 204
 
 

@@ -4,8 +4,8 @@ import pytest
 
 from backend.domain.errors import DomainError
 from backend.domain.priority import PriorityClass
-from backend.domain.tickets import TicketStatus
-from backend.services.calling import StaffScope, call_next
+from backend.domain.tickets import Action, TicketStatus
+from backend.services.calling import StaffScope, act, call_next
 
 ANYWHERE = StaffScope("staff:s1", None)
 
@@ -16,7 +16,7 @@ def test_arrival_order_without_priority(deps, issue, clock):
     second = issue()
     assert call_next(deps, "P1", ANYWHERE).id == first.id
     assert call_next(deps, "P2", ANYWHERE).id == second.id
-    assert call_next(deps, "P2", ANYWHERE) is None  # P2's previous patient was closed, queue empty
+    assert call_next(deps, "P2", ANYWHERE, no_show=True) is None  # P2's patient a no-show, queue empty
 
 
 def test_a_priority_patient_goes_ahead_of_those_who_came_less_than_the_boost_before(deps, issue, clock):
@@ -25,7 +25,7 @@ def test_a_priority_patient_goes_ahead_of_those_who_came_less_than_the_boost_bef
     recent = issue()                                      # 08:10
     clock.advance(minutes=25)
     elderly = issue(priority=PriorityClass.ELDERLY_75)    # 08:35, counts as 08:05
-    order = [call_next(deps, point, ANYWHERE).id for point in ("P1", "P2", "P1")]
+    order = [call_next(deps, point, ANYWHERE, no_show=True).id for point in ("P1", "P2", "P1")]
     assert order == [early.id, elderly.id, recent.id]
 
 
@@ -37,21 +37,46 @@ def test_an_emergency_goes_first_whenever_it_came(deps, issue, clock):
     assert call_next(deps, "P2", ANYWHERE).id == elderly.id
 
 
-def test_calling_records_the_call_and_closes_the_points_previous_patient(deps, issue, clock, publisher):
+def test_calling_records_the_call_and_finishes_the_patient_being_served(deps, issue, clock, publisher):
     first, second = issue(), issue()
     called = call_next(deps, "P1", ANYWHERE)
     assert called.id == first.id and called.status is TicketStatus.CALLED
     assert called.service_point == "P1" and called.called_at == clock.now
+    clock.advance(minutes=1)
+    act(deps, first.id, Action.START, ANYWHERE)
     clock.advance(minutes=4)
     assert call_next(deps, "P1", ANYWHERE).id == second.id
     with deps.uow.read() as uow:
         done = uow.tickets.get(first.id)
         assert done.status is TicketStatus.DONE and done.finished_at == clock.now
-        assert [e["action"] for e in uow.tickets.events(first.id)] == ["issue", "call", "auto_finish"]
+        assert [e["action"] for e in uow.tickets.events(first.id)] == ["issue", "call", "start", "auto_finish"]
         assert uow.tickets.waiting_count("KB", first.day) == 0
-        # The four minutes at the counter moved the service's average from its default (300 s).
+        # The four minutes from the start moved the service's average from its default (300 s).
         assert 240 <= uow.service_times.average("KB") < 300
-    assert [action for action, _ in publisher.events] == ["issue", "issue", "call", "finish", "call"]
+    assert [action for action, _ in publisher.events] == ["issue", "issue", "call", "start", "finish", "call"]
+
+
+def test_next_over_a_patient_only_called_asks_first_then_makes_a_no_show(deps, issue, clock, publisher):
+    first, second = issue(), issue()
+    call_next(deps, "P1", ANYWHERE)
+    clock.advance(seconds=1)  # N pressed twice
+    with pytest.raises(DomainError) as refused:
+        call_next(deps, "P1", ANYWHERE)
+    assert refused.value.code == "CURRENT_NOT_SERVED"
+    assert refused.value.context == {"ticket_id": first.id, "display_number": first.display_number}
+    with deps.uow.read() as uow:
+        assert uow.tickets.get(first.id).status is TicketStatus.CALLED
+        assert uow.tickets.get(second.id).status is TicketStatus.WAITING
+    clock.advance(minutes=3)
+    assert call_next(deps, "P1", ANYWHERE, no_show=True).id == second.id
+    with deps.uow.read() as uow:
+        gone = uow.tickets.get(first.id)
+        assert gone.status is TicketStatus.SKIPPED and gone.finished_at is None
+        assert [e["action"] for e in uow.tickets.events(first.id)] == ["issue", "call", "no_show"]
+        assert uow.service_times.average("KB") is None  # no service happened: nothing to average
+    assert [action for action, _ in publisher.events] == ["issue", "issue", "call", "skip", "call"]
+    # The no-show rule: back in the queue once.
+    assert act(deps, first.id, Action.REQUEUE, ANYWHERE).status is TicketStatus.WAITING
 
 
 def test_a_ticket_whose_fee_is_due_first_waits_until_it_is_paid(deps, issue, clock):
@@ -62,7 +87,7 @@ def test_a_ticket_whose_fee_is_due_first_waits_until_it_is_paid(deps, issue, clo
     with deps.uow.write() as uow:
         uow.invoices.mark_ticket_paid(unpaid.id)
         uow.commit()
-    assert call_next(deps, "P1", ANYWHERE).id == unpaid.id
+    assert call_next(deps, "P1", ANYWHERE, no_show=True).id == unpaid.id
 
 
 def test_a_point_outside_the_staff_lane_is_refused(deps, issue, store):
