@@ -133,6 +133,8 @@ class TicketSchema(Schema):
     paid = fields.Boolean()
     transferred_from = fields.String(allow_none=True)
     recall_count = fields.Integer()
+    requeue_allowed = fields.Boolean(metadata={
+        "description": "a no-show (skipped) that may still go back in the queue (re-queue limit)"})
     track_token = fields.String()
     track_url = fields.String()
     invoice = fields.Nested(InvoiceBriefSchema, allow_none=True,

@@ -55,6 +55,11 @@ def next_status(current: TicketStatus, action: Action) -> TicketStatus:
     return target
 
 
+def requeue_allowed(ticket: "Ticket", limit: int) -> bool:
+    """A no-show may go back in the queue while it has re-queues left (the undo staff are offered)."""
+    return ticket.status is S.SKIPPED and ticket.requeue_count < limit
+
+
 def closing_at_call_next(current: TicketStatus, no_show: bool) -> Action:
     """What "call next" does to the patient still at the point before calling the next one.
 

@@ -3,7 +3,7 @@ shows a number, and `name_masked` stays null until identification links tickets 
 from datetime import datetime
 
 from ..domain.catalog import Catalog, Service, ServicePoint
-from ..domain.tickets import Ticket
+from ..domain.tickets import Ticket, requeue_allowed
 from ..messages import pair
 from ..services.queue_positions import Place
 from .rest import iso, linked_ticket, point_ref, priority_ref
@@ -62,6 +62,7 @@ def staff_update(t: Ticket, action: str, place: Place | None, catalog: Catalog) 
         "payment_required": t.payment_required,
         "paid": t.paid,
         "recall_count": t.recall_count,
+        "requeue_allowed": requeue_allowed(t, catalog.skip_requeue_limit),
         "transferred_from": t.transferred_from,
     }
 

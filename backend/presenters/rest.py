@@ -3,7 +3,7 @@ from datetime import date, datetime
 
 from ..domain.catalog import Catalog, Service, ServicePoint
 from ..domain.hospital_time import hospital_day, to_local
-from ..domain.tickets import Ticket
+from ..domain.tickets import Ticket, requeue_allowed
 from ..messages import pair
 from ..services.tickets import Linked, TicketView
 
@@ -76,6 +76,7 @@ def ticket_json(view: TicketView, catalog: Catalog, public_url: str) -> dict:
         "paid": t.paid,
         "transferred_from": t.transferred_from,
         "recall_count": t.recall_count,
+        "requeue_allowed": requeue_allowed(t, catalog.skip_requeue_limit),
         "track_token": view.track_token,
         "track_url": f"{public_url}/t/{t.id}?token={view.track_token}",
         "invoice": invoice_brief(view.invoice) if view.invoice is not None else None,

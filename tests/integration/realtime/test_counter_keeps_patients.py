@@ -42,7 +42,7 @@ def test_next_twice_asks_before_making_the_called_patient_a_no_show(live):
     assert r.status_code == 200 and r.json()["id"] == b["id"]
     heard = phone.wait("ticket.updated", lambda t: t["status"] != "called")
     assert heard["status"] == "skipped"
-    assert ticket(http, a)["status"] == "skipped"
+    assert ticket(http, a)["status"] == "skipped" and ticket(http, a)["requeue_allowed"] is True
     back = post(http, f"/api/v1/tickets/{a['id']}/requeue")
     assert back.status_code == 200 and back.json()["status"] == "waiting"
     assert phone.wait("ticket.updated", lambda t: t["status"] == "waiting")["position"] == 1

@@ -11,6 +11,7 @@ from backend.domain.tickets import (
     closing_at_call_next,
     follow_transfers,
     next_status,
+    requeue_allowed,
     service_seconds,
     transfer_source,
 )
@@ -117,3 +118,9 @@ def test_a_visit_is_followed_along_its_transfers():
     assert follow_transfers(other, visit) == (None, other)
     loop = [ticket("p", transferred_from="q"), ticket("q", transferred_from="p")]
     assert follow_transfers(loop[0], loop)[1] in loop  # bad data never loops forever
+
+
+def test_a_no_show_may_be_requeued_while_it_has_requeues_left():
+    assert requeue_allowed(ticket("1", status=S.SKIPPED), 1)
+    assert not requeue_allowed(ticket("1", status=S.SKIPPED, requeue_count=1), 1)
+    assert not requeue_allowed(ticket("1", status=S.CALLED), 1)

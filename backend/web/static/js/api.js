@@ -47,6 +47,9 @@ export const ERROR_TEXT = {
   CSRF_FAILED: ["Phiên làm việc không hợp lệ, hãy tải lại trang", "Session check failed: reload the page"],
   INVALID_TRANSITION: ["Số này không ở trạng thái cho phép thao tác đó", "That ticket cannot do this now"],
   CONFLICT: ["Một người khác vừa thao tác số này", "Someone else just changed this ticket"],
+  NOT_BEING_SERVED: ["Người bệnh chưa vào khám: bấm Bắt đầu khi người bệnh đến, hoặc Vắng mặt", "Not being seen yet: press Start when they come in, or No-show"],
+  CURRENT_NOT_SERVED: ["Người bệnh vừa mời chưa vào: xác nhận vắng mặt trước khi gọi số tiếp", "The patient called has not come in: confirm the no-show first"],
+  ALREADY_TRANSFERRED: ["Số này đã được chuyển tiếp sang số mới", "This ticket was already sent on to a new one"],
   RATE_LIMITED: ["Quá nhiều yêu cầu, hãy thử lại sau giây lát", "Too many requests: try again shortly"],
   INVALID_CREDENTIALS: ["Sai tên đăng nhập hoặc mật khẩu", "Wrong username or password"],
 };

@@ -20,6 +20,8 @@ const state = {
   waiting: new Map(), // service code → tickets in call order
   skipped: [],
   services: [], // every service (transfer targets)
+  lastNoShow: null, // {id, display_number}: the no-show just made here, offered back (re-queue)
+  confirming: null, // {id, display_number}: "next" pressed over a patient only called
 };
 
 function serviceCodes() {
@@ -69,9 +71,50 @@ function renderCurrent() {
   const s = t && t.status;
   el("btn-recall").disabled = s !== "called";
   el("btn-start").disabled = s !== "called";
-  el("btn-finish").disabled = !(s === "called" || s === "serving");
+  // Only a patient being served can be finished: one only called comes in (Start) or is a no-show.
+  el("btn-finish").disabled = s !== "serving";
   el("btn-skip").disabled = s !== "called";
+  renderConfirm();
+  renderOutcome();
   renderTransfer();
+}
+
+function renderConfirm() {
+  const box = el("confirm-next");
+  const c = state.confirming;
+  const t = current();
+  if (c && !(t && t.id === c.id && t.status === "called")) state.confirming = null; // moved on meanwhile
+  box.hidden = !state.confirming;
+  if (!state.confirming) return;
+  const n = state.confirming.display_number;
+  replace(el("confirm-next-text"), bi(
+    `Số ${n} đã được mời nhưng chưa vào. Người bệnh đã đến thì bấm Bắt đầu; không đến thì đánh dấu vắng mặt rồi gọi số tiếp.`,
+    `${n} was called but has not come in. Press Start if they are here; otherwise mark a no-show and call the next one.`));
+}
+
+function renderOutcome() {
+  const box = el("outcome");
+  const n = state.lastNoShow;
+  const t = n && state.details.get(n.id);
+  if (!n || (t && t.status !== "skipped")) {
+    box.hidden = true;
+    replace(box);
+    return;
+  }
+  box.hidden = false;
+  const allowed = !t || t.requeue_allowed !== false;
+  replace(box, bi(`Số ${n.display_number}: vắng mặt.`, `${n.display_number}: no-show.`),
+    allowed ? h("button", { type: "button", class: "btn small secondary", id: "btn-undo-noshow",
+      onclick: () => requeue(n) }, bi(`Hoàn tác: xếp lại ${n.display_number}`, `Undo: requeue ${n.display_number}`))
+      : h("span", { class: "empty" }, bi("Đã xếp lại một lần, không thể xếp lại nữa", "Already re-queued once: no more re-queues")));
+}
+
+function requeue(t) {
+  run("requeue:" + t.id, () => post(`/api/v1/tickets/${encodeURIComponent(t.id)}/requeue`), () => {
+    if (state.lastNoShow && state.lastNoShow.id === t.id) state.lastNoShow = null;
+    renderOutcome();
+    say(`Đã xếp lại ${t.display_number} vào hàng chờ`, `${t.display_number} is back in the queue`);
+  });
 }
 
 function transferSource() {
@@ -134,8 +177,8 @@ function renderSkipped() {
   replace(list, state.skipped.map((t) => h("li", { dataset: { ticket: t.id } },
     h("span", { class: "strong", text: t.display_number }),
     h("span", { class: "empty" }, bi("gọi lúc " + clock(t.called_at), "called " + clock(t.called_at))),
-    state.allowed ? h("button", {
-      type: "button", class: "btn small secondary", onclick: () => run("requeue:" + t.id, () => post(`/api/v1/tickets/${t.id}/requeue`), () => say(`Đã xếp lại ${t.display_number} vào hàng chờ`, `${t.display_number} is back in the queue`)),
+    state.allowed && t.requeue_allowed !== false ? h("button", {
+      type: "button", class: "btn small secondary", onclick: () => requeue(t),
     }, bi(`Xếp lại ${t.display_number}`, `Requeue ${t.display_number}`)) : null)));
 }
 
@@ -177,6 +220,9 @@ function onTicket(t) {
     renderWaiting();
     renderSkipped();
   }
+  if (t.status === "skipped" && t.service_point && t.service_point.code === CODE) {
+    state.lastNoShow = { id: t.id, display_number: t.display_number };
+  }
   if (t.service_point && t.service_point.code === CODE) {
     if (t.status === "done") state.lastDone = t;
     else if (t.status === "called" || t.status === "serving") state.lastDone = null;
@@ -198,7 +244,7 @@ function onTicket(t) {
 let chain = Promise.resolve();
 const pending = new Set();
 
-function run(name, call, done) {
+function run(name, call, done, refused = () => false) {
   if (pending.has(name)) return chain;
   pending.add(name);
   showError(null);
@@ -206,6 +252,7 @@ function run(name, call, done) {
     try {
       done(await call());
     } catch (e) {
+      if (refused(e)) return;
       const [vi, en] = errorText(e);
       say(vi, en, true);
       if (e.status === 401) showError(e);
@@ -223,14 +270,41 @@ function act(action) {
     recall: ["Đã gọi lại", "Recalled"], start: ["Đang khám", "Started"],
     finish: ["Đã xong", "Finished"], skip: ["Đã đánh dấu vắng mặt", "Marked no-show"],
   }[action];
-  run(action, () => post(`/api/v1/tickets/${encodeURIComponent(t.id)}/${action}`),
-    (r) => say(`${words[0]}: ${r.display_number}`, `${words[1]}: ${r.display_number}`));
+  state.confirming = null;
+  run(action, () => post(`/api/v1/tickets/${encodeURIComponent(t.id)}/${action}`), (r) => {
+    if (action === "skip") state.lastNoShow = { id: r.id, display_number: r.display_number };
+    say(`${words[0]}: ${r.display_number}`, `${words[1]}: ${r.display_number}`);
+    renderCurrent();
+  });
 }
 
-function callNext() {
-  run("next", () => post(`/api/v1/service-points/${encodeURIComponent(CODE)}/call-next`), (r) => {
-    if (r === null) say("Không còn ai đang chờ", "Nobody is waiting");
-    else say(`Đã mời số ${r.display_number}`, `Called ${r.display_number}`);
+// "Next" closes the point's patient: one being served is finished; one only called is never
+// finished — the page asks (and the API refuses with CURRENT_NOT_SERVED) until staff say they are
+// a no-show. A second N a moment after the first therefore only opens the question.
+function callNext(noShow = false) {
+  const t = current();
+  if (!noShow && t && t.status === "called") {
+    state.confirming = { id: t.id, display_number: t.display_number };
+    renderCurrent();
+    el("btn-confirm-back").focus();
+    return chain;
+  }
+  const closing = noShow && t ? { id: t.id, display_number: t.display_number } : null;
+  state.confirming = null;
+  renderCurrent();
+  return run("next", () => post(`/api/v1/service-points/${encodeURIComponent(CODE)}/call-next`,
+    noShow ? { current: "no_show" } : undefined), (r) => {
+    if (closing) state.lastNoShow = closing;
+    const before = closing ? [`${closing.display_number} vắng mặt · `, `${closing.display_number} no-show · `] : ["", ""];
+    if (r === null) say(`${before[0]}Không còn ai đang chờ`, `${before[1]}Nobody is waiting`);
+    else say(`${before[0]}Đã mời số ${r.display_number}`, `${before[1]}Called ${r.display_number}`);
+    renderCurrent();
+  }, (e) => {
+    if (e.code !== "CURRENT_NOT_SERVED") return false;
+    // Another clerk's call, or a page behind the events: ask about the patient the API named.
+    state.confirming = { id: e.problem.ticket_id, display_number: e.problem.display_number };
+    renderCurrent();
+    return true;
   });
 }
 
@@ -253,6 +327,12 @@ function onKey(ev) {
   const tag = (ev.target && ev.target.tagName) || "";
   if (["INPUT", "SELECT", "TEXTAREA"].includes(tag) || (ev.target && ev.target.isContentEditable)) return;
   const key = ev.key.toLowerCase();
+  if (key === "escape" && state.confirming) {
+    ev.preventDefault();
+    state.confirming = null;
+    renderCurrent();
+    return;
+  }
   if (key === "t") {
     // Sending a patient on needs a destination: the key opens the choice instead of guessing one.
     if (!el("transfer-form").hidden) { ev.preventDefault(); el("transfer-target").focus(); }
@@ -329,7 +409,10 @@ async function main() {
   el("shortcuts").hidden = false;
   renderTransferTargets();
   renderCurrent();
-  el("btn-next").addEventListener("click", callNext);
+  el("btn-next").addEventListener("click", () => callNext());
+  el("btn-confirm-start").addEventListener("click", () => act("start"));
+  el("btn-confirm-noshow").addEventListener("click", () => callNext(true));
+  el("btn-confirm-back").addEventListener("click", () => { state.confirming = null; renderCurrent(); el("btn-next").focus(); });
   for (const action of ["recall", "start", "finish", "skip"]) el("btn-" + action).addEventListener("click", () => act(action));
   el("transfer-form").addEventListener("submit", transfer);
   el("transfer-target").addEventListener("change", renderTransfer);

@@ -1,6 +1,9 @@
 // What the QR on a printed ticket opens: the patient's place in the queue, live, and the room when
 // they are called; the fee with its bank QR while unpaid. The ticket id is in the path and its
 // track token in ?token=; the /patient namespace checks the token and sends ticket.updated.
+// When staff send the patient on (a transfer), the same link follows the visit: the old ticket's
+// event names its replacement, the page reconnects with the same link and the server puts it on
+// the visit's current ticket; REST calls then use that ticket's own id and token.
 
 import { ApiError, get, post } from "./api.js";
 import { h, replace } from "./dom.js";
@@ -9,6 +12,8 @@ import { openLive } from "./live.js";
 
 const TICKET = document.body.dataset.ticket;
 const TOKEN = new URLSearchParams(location.search).get("token") || "";
+// The ticket this page follows now: the link's, until a transfer gives the visit a new one.
+const follow = { id: TICKET, token: TOKEN };
 const el = (id) => document.getElementById(id);
 
 const TEXT = {
@@ -49,6 +54,9 @@ const TEXT = {
   connecting: ["Đang kết nối…", "Connecting…"],
   offline: ["Mất kết nối – đang thử lại", "Offline – retrying"],
   toggle: ["English", "Tiếng Việt"],
+  moved: ["Bạn đã được chuyển tiếp. Số mới của bạn: {number}", "You have been sent on. Your new number: {number}"],
+  moved_sub: ["Số cũ {old} không còn dùng. Trang này theo số mới, bạn không cần quét lại.", "The old number {old} is no longer used. This page follows the new one: no need to scan again."],
+  moving: ["Bạn đã được chuyển tiếp sang {service}: số mới {number}. Đang tải…", "You have been sent on to {service}: new number {number}. Loading…"],
 };
 
 let lang = localStorage.getItem("tiepdon.lang") === "en" ? "en" : "vi";
@@ -57,6 +65,9 @@ let liveState = "connecting";
 let updatedAt = null;
 let refused = false;
 let hospital = null;
+let live = null;
+let moved = null; // {from: old display number, to: new display number, service?: {vi, en}}
+const followedTo = new Set(); // replacements already followed: one reconnect each
 const vietqr = new Map(); // invoice id → VietQR details, or null when not offered
 
 function t(key, vars = {}) {
@@ -87,6 +98,7 @@ function render() {
     el("status-sub").textContent = t("not_found_sub");
     return;
   }
+  renderMoved();
   if (!ticket) return;
   el("number").textContent = ticket.display_number;
   const svc = ticket.service;
@@ -112,6 +124,33 @@ function render() {
   el("leave").hidden = !waiting;
   renderInvoice();
   document.title = (ticket.status === "called" ? "🔔 " : "") + `${ticket.display_number} — Tiếp Đón`;
+}
+
+function renderMoved() {
+  const box = el("moved");
+  box.hidden = !moved;
+  if (!moved) return;
+  if (moved.pending) {
+    const svc = moved.service ? (lang === "vi" ? moved.service.vi : moved.service.en) : "";
+    el("moved-main").textContent = t("moving", { service: svc, number: moved.to });
+    el("moved-sub").textContent = "";
+    return;
+  }
+  el("moved-main").textContent = t("moved", { number: moved.to });
+  el("moved-sub").textContent = t("moved_sub", { old: moved.from });
+}
+
+// A ticket that was sent on: say so at once, then reconnect with the same link; the server sends
+// the visit's current ticket as the new state.
+function followReplacement(old) {
+  const next = old.current || old.replaced_by;
+  if (!next || followedTo.has(next.id)) return false;
+  followedTo.add(next.id);
+  moved = { from: old.display_number, to: next.display_number || next.number, pending: true,
+    service: { vi: next.service_name_vi, en: next.service_name_en } };
+  render();
+  if (live) live.resync();
+  return true;
 }
 
 function renderInvoice() {
@@ -143,7 +182,7 @@ function renderInvoice() {
     return;
   }
   el("invoice-state").textContent = t("pay_scan");
-  const src = `/api/v1/invoices/${encodeURIComponent(inv.id)}/qr.svg?provider=vietqr&token=${encodeURIComponent(TOKEN)}`;
+  const src = `/api/v1/invoices/${encodeURIComponent(inv.id)}/qr.svg?provider=vietqr&token=${encodeURIComponent(follow.token)}`;
   if (qr.getAttribute("src") !== src) qr.src = src;
   qr.alt = t("qr_alt", { amount: vnd(inv.amount) });
   qr.hidden = false;
@@ -156,7 +195,7 @@ function renderInvoice() {
 async function fetchVietQr(invoiceId) {
   vietqr.set(invoiceId, null); // asked once; a failure means "pay at the cashier"
   try {
-    const d = await post(`/api/v1/invoices/${encodeURIComponent(invoiceId)}/vietqr?token=${encodeURIComponent(TOKEN)}`);
+    const d = await post(`/api/v1/invoices/${encodeURIComponent(invoiceId)}/vietqr?token=${encodeURIComponent(follow.token)}`);
     vietqr.set(invoiceId, d);
   } catch (e) {
     vietqr.set(invoiceId, null);
@@ -165,6 +204,7 @@ async function fetchVietQr(invoiceId) {
 }
 
 function take(update) {
+  if (update && update.replaced_by && (!ticket || update.id === ticket.id) && followReplacement(update)) return;
   const before = ticket && ticket.status;
   ticket = { ...(ticket || {}), ...update };
   updatedAt = new Date().toISOString();
@@ -172,9 +212,19 @@ function take(update) {
   render();
 }
 
+function takeState(s) {
+  refused = false;
+  if (s.replaced_by && followReplacement(s)) return; // sent on while this page was away
+  if (s.track_token) { follow.id = s.id; follow.token = s.track_token; }
+  if (s.followed_from) moved = { from: s.followed_from.display_number, to: s.display_number };
+  else if (s.id === TICKET) moved = null;
+  ticket = null;
+  take(s);
+}
+
 async function refetch() {
   try {
-    take(await get(`/api/v1/tickets/${encodeURIComponent(TICKET)}?token=${encodeURIComponent(TOKEN)}`));
+    take(await get(`/api/v1/tickets/${encodeURIComponent(follow.id)}?token=${encodeURIComponent(follow.token)}`));
   } catch (e) {
     if (e instanceof ApiError && e.status === 404) { refused = true; render(); }
   }
@@ -189,7 +239,7 @@ function main() {
   el("leave").addEventListener("click", async () => {
     if (!window.confirm(t("leave_confirm"))) return;
     try {
-      take(await post(`/api/v1/tickets/${encodeURIComponent(TICKET)}/cancel?token=${encodeURIComponent(TOKEN)}`));
+      take(await post(`/api/v1/tickets/${encodeURIComponent(follow.id)}/cancel?token=${encodeURIComponent(follow.token)}`));
     } catch (e) {
       replace(el("page-error"), h("span", { text: e.message }));
     }
@@ -199,11 +249,11 @@ function main() {
     render();
   }).catch(() => {});
   render();
-  openLive({
+  live = openLive({
     namespace: "/patient",
-    auth: { ticket: TICKET, token: TOKEN },
+    auth: { ticket: TICKET, token: TOKEN }, // always the link's: the server resolves transfers
     stateEvent: "patient.state",
-    onState: (s) => { refused = false; ticket = null; take(s); },
+    onState: takeState,
     onGap: refetch,
     onStatus: (s) => { liveState = s; render(); },
     onRefused: (data) => {
