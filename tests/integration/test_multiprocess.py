@@ -98,7 +98,8 @@ def test_two_staff_call_next_at_the_same_instant_never_get_the_same_ticket(two_s
 
         def press(i):
             barrier.wait()
-            r = staff[i].post(servers[i].url + "/api/v1/service-points/P101/call-next", timeout=30)
+            r = staff[i].post(servers[i].url + "/api/v1/service-points/P101/call-next",
+                              json={"current": "no_show"}, timeout=30)
             with lock:
                 statuses.append(r.status_code)
                 if r.status_code == 200:

@@ -108,7 +108,9 @@ def test_ticket_flows_live_from_kiosk_to_room_to_display_and_phone(browser, site
     room.get_by_label(re.compile("^Chuyển")).select_option("XET-NGHIEM")
     room.get_by_role("button", name=re.compile("^Chuyển")).click()
     expect(room.locator("#action-msg")).to_contain_text("X001")
-    expect(phone.locator("#status")).to_have_attribute("data-status", "done")
+    # The phone follows the visit to the new ticket on the same link (issue 17).
+    expect(phone.locator("#number")).to_have_text("X001", timeout=LIVE)
+    expect(phone.locator("#status")).to_have_attribute("data-status", "waiting")
     expect(dash.locator('tr[data-service="XET-NGHIEM"] td.waiting')).to_have_text("1")
     lab = new_page(browser, site, page_errors)
     login(lab, "xetnghiem")
@@ -189,7 +191,8 @@ def _change_while_the_server_is_down(site, point: str) -> dict:
     try:
         c = app.test_client()
         r = c.post("/api/v1/auth/login", json={"username": "letan", "password": PASSWORD})
-        r = c.post(f"/api/v1/service-points/{point}/call-next",
+        # The point's patient was only called: they did not come in (a no-show), the next one is called.
+        r = c.post(f"/api/v1/service-points/{point}/call-next", json={"current": "no_show"},
                    headers={"X-CSRF-Token": r.get_json()["csrf_token"]})
         assert r.status_code == 200, r.get_json()
         return r.get_json()
@@ -367,7 +370,8 @@ def test_keyboard_accessibility_and_screenshots(browser, site, page_errors, arti
     expect(phone.locator("#status-main")).to_have_text("Waiting for your turn")
     expect(phone.locator("html")).to_have_attribute("lang", "en")
     _check_accessibility(phone, "tracking (en)")
-    reception.post(site.url + "/api/v1/service-points/P201/call-next").raise_for_status()
+    reception.post(site.url + "/api/v1/service-points/P201/call-next",
+                   json={"current": "no_show"}).raise_for_status()
     expect(phone.locator("#status-main")).to_have_text("Please go to Room 201 now")
     phone.screenshot(path=os.path.join(artifacts, "track-390x844-called-en.png"))
 

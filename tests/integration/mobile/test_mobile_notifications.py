@@ -37,7 +37,7 @@ def test_places_and_called_reach_self_and_family_once(backend, phone, sms):
     run_notification_jobs(backend.deps)
     assert texts(sms, an, "places") == [] and texts(sms, mother, "places") == []
     call_next(backend.deps, "P101", STAFF)
-    call_next(backend.deps, "P101", STAFF)  # three people left ahead of An
+    call_next(backend.deps, "P101", STAFF, no_show=True)  # three people left ahead of An
     for _ in range(2):
         run_notification_jobs(backend.deps)
     number = ticket["display_number"]
@@ -45,11 +45,11 @@ def test_places_and_called_reach_self_and_family_once(backend, phone, sms):
     expected = (f"Tiếp Đón: số {number} (Khám Nội) còn 3 người nữa là đến lượt. Vui lòng có mặt gần "
                 f"Phòng khám 101–103.")
     assert texts(sms, an, "places") == [expected] and texts(sms, mother, "places") == [expected]
-    call_next(backend.deps, "P101", STAFF)  # two ahead: still the one message
+    call_next(backend.deps, "P101", STAFF, no_show=True)  # two ahead: still the one message
     run_notification_jobs(backend.deps)
     assert len(texts(sms, an, "places")) == 1
     for _ in range(3):
-        called = call_next(backend.deps, "P102", STAFF)
+        called = call_next(backend.deps, "P102", STAFF, no_show=True)
     assert called.id == ticket["id"]
     run_notification_jobs(backend.deps)
     run_notification_jobs(backend.deps)

@@ -157,6 +157,7 @@ def test_a_display_hears_only_calls_in_its_area(rt):
     assert rt.events(cls, "/display") == []
     assert rt.events(sanh, "/display") == []
 
+    assert staff.post(f"/api/v1/tickets/{t['id']}/start").status_code == 200
     assert staff.post(f"/api/v1/tickets/{t['id']}/finish").status_code == 200
     [(name, cleared)] = rt.events(kham, "/display")
     assert name == "display.cleared" and cleared["service_point"]["code"] == "P101"
@@ -285,7 +286,8 @@ def test_seq_grows_by_one_per_event_in_a_room(rt):
     for _ in range(3):
         rt.issue()
     for _ in range(3):
-        assert staff.post("/api/v1/service-points/P102/call-next").status_code == 200
+        assert staff.post("/api/v1/service-points/P102/call-next",
+                          json={"current": "no_show"}).status_code == 200
     seqs = [e["seq"] for _, e in rt.events(d, "/display")]
     # Each call-next after the first also clears the previous number from the point.
     assert len(seqs) >= 3

@@ -90,7 +90,8 @@ def test_an_unreachable_redis_never_holds_or_breaks_a_request(sqlite_url, caplog
                                 headers=b.kiosk_headers())
             assert r.status_code == 201
         for _ in range(5):
-            assert staff.post("/api/v1/service-points/P101/call-next").status_code == 200
+            assert staff.post("/api/v1/service-points/P101/call-next",
+                              json={"current": "no_show"}).status_code == 200
         assert b.deps.publisher.flush(10)
         health = b.client().get("/api/v1/health")
         assert health.status_code == 200
