@@ -179,8 +179,10 @@ def transfer(deps: Deps, ticket_id: str, service_code: str, scope: StaffScope) -
         scope.lane.require_act(ticket)
         uow.visits.lock(ticket.visit_id)  # two clerks sending one patient on: one wins
         replaced_by, _ = follow_transfers(ticket, uow.tickets.for_visit(ticket.visit_id))
+        # A replacement the patient or staff cancelled no longer holds the visit: send on anew.
+        live = replaced_by is not None and replaced_by.status is not TicketStatus.CANCELLED
         try:
-            source_action = transfer_source(ticket.status, replaced=replaced_by is not None)
+            source_action = transfer_source(ticket.status, replaced=live)
         except DomainError as refusal:
             if refusal.code == "ALREADY_TRANSFERRED":
                 raise DomainError("ALREADY_TRANSFERRED", ticket_id=replaced_by.id,

@@ -5,7 +5,7 @@ from backend.domain.errors import DomainError
 from backend.domain.priority import PriorityClass
 from backend.domain.tickets import Action, TicketStatus
 from backend.services.calling import StaffScope, act, call_next, transfer
-from backend.services.tickets import cancel_ticket
+from backend.services.tickets import cancel_ticket, describe
 
 DOCTOR = StaffScope("staff:doctor", None)
 
@@ -85,3 +85,23 @@ def test_cancel_of_an_unknown_ticket(deps):
     with pytest.raises(DomainError) as missing:
         cancel_ticket(deps, "no-such-ticket", "patient")
     assert missing.value.code == "TICKET_NOT_FOUND"
+
+
+def test_a_ticket_is_sent_on_once_unless_its_replacement_was_cancelled(deps, issue, clock):
+    ticket = issue()
+    call_next(deps, "P1", DOCTOR)
+    with pytest.raises(DomainError) as only_called:
+        transfer(deps, ticket.id, "XN", DOCTOR)
+    assert only_called.value.code == "NOT_BEING_SERVED"
+    act(deps, ticket.id, Action.START, DOCTOR)
+    _, lab = transfer(deps, ticket.id, "XN", DOCTOR)
+    with pytest.raises(DomainError) as twice:
+        transfer(deps, ticket.id, "XN", DOCTOR)
+    assert twice.value.code == "ALREADY_TRANSFERRED"
+    assert twice.value.context == {"ticket_id": lab.id, "display_number": lab.display_number}
+    cancel_ticket(deps, lab.id, "patient")
+    clock.advance(minutes=1)
+    _, again = transfer(deps, ticket.id, "XN", DOCTOR)  # the doctor sends them on anew
+    with deps.uow.read() as uow:
+        view = describe(uow, deps, uow.tickets.get(ticket.id))
+    assert view.replaced_by.ticket.id == again.id and view.current.ticket.id == again.id
