@@ -142,6 +142,11 @@ def test_transfer_issues_a_new_ticket_on_the_same_visit(backend, reception):
     new = body["ticket"]
     assert new["display_number"] == "X001" and new["visit_id"] == t["visit_id"]
     assert new["transferred_from"] == t["id"] and new["priority"]["code"] == "pregnant"
+    # Staff lists answer the same links as the ticket itself (one read for every visit listed).
+    listed = reception.get("/api/v1/tickets?status=done").get_json()["tickets"]
+    assert [(x["id"], x["replaced_by"]["id"], x["current"]["number"]) for x in listed] == [
+        (t["id"], new["id"], "X001")]
+    assert body["from_ticket"]["replaced_by"]["id"] == new["id"]
     bad = reception.post(f"/api/v1/tickets/{new['id']}/transfer", json={"service_code": "NOPE"})
     assert bad.status_code == 404
 
