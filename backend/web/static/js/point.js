@@ -83,7 +83,8 @@ function renderConfirm() {
   const box = el("confirm-next");
   const c = state.confirming;
   const t = current();
-  if (c && !(t && t.id === c.id && t.status === "called")) state.confirming = null; // moved on meanwhile
+  const known = c && (t && t.id === c.id ? t : state.details.get(c.id));
+  if (known && known.status !== "called") state.confirming = null; // moved on meanwhile
   box.hidden = !state.confirming;
   if (!state.confirming) return;
   const n = state.confirming.display_number;
@@ -289,7 +290,7 @@ function callNext(noShow = false) {
     el("btn-confirm-back").focus();
     return chain;
   }
-  const closing = noShow && t ? { id: t.id, display_number: t.display_number } : null;
+  const closing = noShow ? (state.confirming || (t ? { id: t.id, display_number: t.display_number } : null)) : null;
   state.confirming = null;
   renderCurrent();
   return run("next", () => post(`/api/v1/service-points/${encodeURIComponent(CODE)}/call-next`,
