@@ -43,6 +43,7 @@ def test_next_twice_asks_and_a_no_show_is_shown_and_undone(browser, site, page_e
     expect(room.locator("#current-number")).to_have_text(a["display_number"])
     assert status_of(site, a) == "called" and status_of(site, b) == "waiting"
     expect(phone.locator("#status")).to_have_attribute("data-status", "called")
+    room.screenshot(path=os.path.join(SHOTS, "room-next-asks.png"))
     room.keyboard.press("Escape")
     expect(confirm).to_be_hidden()
 
