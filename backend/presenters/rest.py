@@ -3,8 +3,10 @@ from datetime import date, datetime
 
 from ..domain.catalog import Catalog, Service, ServicePoint
 from ..domain.hospital_time import hospital_day, to_local
+from ..domain.invoices import CashierDesk
 from ..domain.tickets import Ticket
 from ..messages import pair
+from ..services.payments import receipt_body
 from ..services.tickets import TicketView
 
 
@@ -66,12 +68,19 @@ def ticket_json(view: TicketView, catalog: Catalog, public_url: str) -> dict:
         "recall_count": t.recall_count,
         "track_token": view.track_token,
         "track_url": f"{public_url}/t/{t.id}?token={view.track_token}",
-        "invoice": invoice_brief(view.invoice) if view.invoice is not None else None,
+        "invoice": invoice_brief(view.invoice, catalog.cashier) if view.invoice is not None else None,
     }
 
 
-def invoice_brief(invoice) -> dict:
-    """An invoice as the ticket and the kiosk show it (domain.invoices.Invoice, status as of now)."""
+def cashier_ref(desk: CashierDesk) -> dict:
+    """Whether and where the patient may pay at the cashier, and what a kiosk's payment deadline does."""
+    return {"allowed": desk.allowed, "where": {"vi": desk.where_vi, "en": desk.where_en},
+            "on_timeout": desk.on_timeout}
+
+
+def invoice_brief(invoice, cashier: CashierDesk) -> dict:
+    """An invoice as the ticket and the kiosk show it (domain.invoices.Invoice, status as of now);
+    `cashier`: the hospital's desk (catalog.cashier)."""
     return {
         "id": invoice.id,
         "status": invoice.status.value,
@@ -86,6 +95,9 @@ def invoice_brief(invoice) -> dict:
         "expires_at": iso(invoice.expires_at),
         "paid_at": iso(invoice.paid_at),
         "provider": invoice.provider,
+        "at_cashier": invoice.at_cashier,
+        "cashier": cashier_ref(cashier),
+        "receipt": receipt_body(invoice),
     }
 
 

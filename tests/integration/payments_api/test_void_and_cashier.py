@@ -214,7 +214,7 @@ def test_pay_at_cashier_keeps_the_invoice_pending_past_its_window(backend, cashi
 
 
 def test_pay_at_cashier_refused_when_the_hospital_has_no_cashier(sqlite_url, tmp_path, clock):
-    b = payment_backend(sqlite_url, tmp_path, clock, cashier=False)
+    b = payment_backend(sqlite_url, tmp_path, clock, cashier=False, on_timeout="cancel")
     try:
         ticket = issue_self_pay(b)
         assert ticket["invoice"]["cashier"]["allowed"] is False
