@@ -257,6 +257,6 @@ def cancel_ticket(deps: Deps, ticket_id: str, actor: str, lane: Lane | None = No
         updated = uow.tickets.get(ticket.id)
         invoice = _invoice_of(uow, deps, updated)
         uow.commit()
-    deps.publisher.ticket_changed(updated, "cancel")
     publish_voided(deps, voided)
+    deps.publisher.ticket_changed(updated, "cancel")
     return TicketView(updated, None, None, None, deps.signer.track_token(updated.id), invoice)

@@ -58,10 +58,13 @@ _MARK_TICKET_PAID = (
 )
 
 _LOCK_TICKET = select(TICKETS.c.id).where(TICKETS.c.id == bindparam("tid")).with_for_update()
-_OTHER_OPEN = select(exists().where(
-    INV.c.ticket_id == bindparam("tid"), INV.c.id != bindparam("iid"),
-    INV.c.status == InvoiceStatus.PENDING.value,
-    or_(INV.c.expires_at > bindparam("now"), INV.c.at_cashier.is_(True)),
+# Two EXISTS, not one with an OR: each keeps the (ticket_id, status, expires_at) index search.
+_OTHER_OPEN = select(or_(
+    exists().where(INV.c.ticket_id == bindparam("tid"), INV.c.id != bindparam("iid"),
+                   INV.c.status == InvoiceStatus.PENDING.value, INV.c.expires_at > bindparam("now")),
+    # sent to the cashier: still owed whatever its QR window says
+    exists().where(INV.c.ticket_id == bindparam("tid"), INV.c.id != bindparam("iid"),
+                   INV.c.status == InvoiceStatus.PENDING.value, INV.c.at_cashier.is_(True)),
 ))
 
 
