@@ -26,6 +26,7 @@ STAFF = {
     "bs101": ("BS. Lê Minh Khoa", "room", ["P101"]),
     "bs104": ("BS. Phạm Văn Ngoại", "room", ["P104"]),
     "xetnghiem": ("KTV. Hoàng Thị Mẫu", "room", ["XN1"]),
+    "thungan": ("Đỗ Thị Thu Ngân", "cashier", ["TN1"]),
 }
 
 

@@ -5,7 +5,7 @@
 import { get, post } from "./api.js";
 import { bi, h, replace } from "./dom.js";
 import { clock, minutesSince, vnd } from "./format.js";
-import { showError, startStaffPage } from "./staff.js";
+import { openStaffLive, showError, startStaffPage } from "./staff.js";
 
 const el = (id) => document.getElementById(id);
 const REFRESH_MS = 20_000;
@@ -77,12 +77,21 @@ async function load() {
   }
 }
 
+// A form being filled in is never replaced under the cashier's fingers.
+const typing = () => document.activeElement && document.activeElement.closest("form.pay-form");
+let soon = null;
+function loadSoon() {
+  clearTimeout(soon);
+  soon = setTimeout(() => { if (!typing()) load(); }, 500);
+}
+
 async function main() {
   await startStaffPage("cashier");
   el("pending-refresh").addEventListener("click", load);
   await load();
-  // A form being filled in is never replaced under the cashier's fingers.
-  setInterval(() => { if (!document.activeElement || !document.activeElement.closest("form")) load(); }, REFRESH_MS);
+  // Tickets issued, cancelled or paid move the list: read it again (events carry deltas only).
+  openStaffLive({ onState: loadSoon, onGap: loadSoon, events: { "ticket.updated": loadSoon, "queue.updated": loadSoon } });
+  setInterval(() => { if (!typing()) load(); }, REFRESH_MS);
 }
 
 main();
