@@ -200,8 +200,12 @@ def accepts_money_at(invoice: Invoice, moment: datetime) -> bool:
 
     Judged at the moment the money moved (VNPay's vnp_PayDate, the bank's transfer time), not when
     the callback reached us: a patient who paid at 14:59 of a window closing at 15:00 has paid on
-    time even if the IPN arrives at 15:01, or after a sweep already wrote the invoice off.
+    time even if the IPN arrives at 15:01, or after a sweep already wrote the invoice off. An invoice
+    sent to the cashier is still owed: money for it is welcome however it comes. A void one is
+    owed by nobody.
     """
+    if invoice.status is InvoiceStatus.PENDING and invoice.at_cashier:
+        return True
     return invoice.status in (InvoiceStatus.PENDING, InvoiceStatus.EXPIRED) and moment < invoice.expires_at
 
 

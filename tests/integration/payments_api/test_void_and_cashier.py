@@ -266,3 +266,12 @@ def test_a_vnpay_payment_leaves_a_receipt(backend):
     backend.client().get(f"/api/v1/payments/vnpay/ipn?{ipn_query(payment['txn_ref'], FEE, transaction_no='14400777')}")
     receipt = invoice_of(backend, ticket)["receipt"]
     assert receipt["method"] == "vnpay" and receipt["reference"] == "14400777" and receipt["amount"] == FEE
+
+
+def test_a_transfer_hours_later_still_pays_an_invoice_sent_to_the_cashier(backend):
+    ticket = issue_self_pay(backend)
+    backend.client().post(f"/api/v1/invoices/{ticket['invoice']['id']}/pay-at-cashier", headers=backend.kiosk_headers())
+    backend.clock.advance(hours=2)  # the patient paid from the queue with their phone after all
+    body = webhook_body(ticket["invoice"]["reference"], FEE, "FT26327000960", transferred_at="2026-11-23T11:00:00+07:00")
+    assert post_webhook(backend, body).get_json()["decision"] == "settle"
+    assert invoice_of(backend, ticket)["status"] == "paid"
