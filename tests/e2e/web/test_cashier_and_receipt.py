@@ -1,16 +1,31 @@
 """Issue 17 items 7 and 8 in Chromium: the cashier's page lists what patients still owe and takes
 cash or the card terminal with the printed receipt's number; the patient's phone then shows the
 receipt (amount, method, reference, time), live, in Vietnamese and in English."""
+import json
 import os
 import re
+from datetime import datetime, timezone
 
+import requests
 from playwright.sync_api import expect
+
+from backend.adapters.payments.vietqr.webhook import sign_webhook_body
 
 from tests.support.app import PASSWORD
 
 from .helpers import CONTRAST_JS, new_page, public, unnamed_controls
 
 LIVE = 15_000
+
+
+def _signed_transfer(site, reference: str):
+    """The bank's webhook in its real format, signed with the server's secret (Site.BANK_SECRET)."""
+    raw = json.dumps({"transaction_id": "FT26336VOID000001", "account": "1012345678", "amount": 39_000,
+                      "content": reference, "transferred_at": datetime.now(timezone.utc).isoformat(),
+                      "bank_bin": "970436", "sender_account": "0123456789", "sender_name": "NGUYEN VAN AN"}).encode()
+    return requests.post(site.url + "/api/v1/payments/bank-webhook", data=raw, timeout=10,
+                         headers={"Content-Type": "application/json",
+                                  "X-Signature": sign_webhook_body(raw, site.bank_secret)})
 
 
 def _sign_in(page, username: str, lands_on: str) -> None:
@@ -93,6 +108,18 @@ def test_cashier_takes_cash_and_card_and_the_phone_shows_the_receipt(browser, si
     later.goto(public(first["track_url"], site))
     expect(later.locator("#receipt-number")).to_have_text("BL-000123")
     expect(later.locator("#receipt-method")).to_have_text("Tiền mặt tại quầy thu ngân")
+
+    # A patient who left the queue after paying by bank transfer: the desk sees the money to hand back.
+    gone = site.issue("KHAM-NOI")
+    r = requests.post(site.url + f"/api/v1/tickets/{gone['id']}/cancel", params={"token": gone["track_token"]},
+                      timeout=10)
+    assert r.status_code == 200
+    bank = _signed_transfer(site, gone["invoice"]["reference"])
+    assert bank.json()["reason"] == "void", bank.text
+    desk.get_by_role("button", name=re.compile("Làm mới")).click()
+    expect(desk.locator("#reconcile li[data-category=void]")).to_contain_text("Trả cho số đã huỷ")
+    expect(desk.locator("#reconcile li[data-category=void]")).to_contain_text(gone["invoice"]["reference"])
+    desk.screenshot(path=os.path.join(artifacts, "cashier-reconcile-1920x1080.png"), full_page=True)
 
     # A room's doctor has no business at the cash desk: the page says so, the API refuses.
     room = new_page(browser, site, page_errors)

@@ -66,7 +66,28 @@ function row(item) {
     h("td", {}, payForm(item)));
 }
 
+const CATEGORY = {
+  unmatched: ["Không khớp hoá đơn", "No matching invoice"],
+  wrong_amount: ["Sai số tiền", "Wrong amount"],
+  late: ["Trả sau khi hết hạn", "Paid after expiry"],
+  duplicate: ["Trả hai lần", "Paid twice"],
+  void: ["Trả cho số đã huỷ", "Paid for a cancelled ticket"],
+};
+
+async function loadReconciliation() {
+  const data = await get("/api/v1/payments/reconciliation");
+  replace(el("reconcile"), data.items.length ? data.items.map((it) => {
+    const [vi, en] = CATEGORY[it.category] || [it.category, it.category];
+    return h("li", { dataset: { category: it.category } },
+      h("span", { class: "badge warn" }, bi(vi, en)), " ",
+      h("strong", { text: vnd(it.amount) }), " ",
+      h("span", { text: [it.reference, it.sender_name, it.content].filter(Boolean).join(" · ") }), " ",
+      h("span", { class: "soft", text: clock(it.transferred_at || it.created_at) }));
+  }) : h("li", { class: "empty" }, bi("Không có khoản nào cần đối soát", "Nothing to reconcile")));
+}
+
 async function load() {
+  loadReconciliation().catch(showError);
   try {
     const data = await get("/api/v1/cashier/pending");
     replace(el("pending-body"), data.items.map(row));
