@@ -275,3 +275,14 @@ def test_a_transfer_hours_later_still_pays_an_invoice_sent_to_the_cashier(backen
     body = webhook_body(ticket["invoice"]["reference"], FEE, "FT26327000960", transferred_at="2026-11-23T11:00:00+07:00")
     assert post_webhook(backend, body).get_json()["decision"] == "settle"
     assert invoice_of(backend, ticket)["status"] == "paid"
+
+
+def test_cash_goes_back_by_hand_not_through_a_gateway(backend, cashier):
+    _, session = cashier
+    ticket = issue_self_pay(backend)
+    session.post(f"/api/v1/invoices/{ticket['invoice']['id']}/cash", json={"method": "cash", "receipt_no": "BL-77"})
+    r = session.post(f"/api/v1/invoices/{ticket['invoice']['id']}/refund", json={"method": "gateway"})
+    assert r.status_code == 409 and r.get_json()["code"] == "PAYMENT_NOT_REFUNDABLE"
+    r = session.post(f"/api/v1/invoices/{ticket['invoice']['id']}/refund", json={"method": "manual", "reason": "Huỷ khám"})
+    assert r.status_code == 200 and r.get_json()["status"] == "refunded"
+    assert r.get_json()["receipt"]["number"] == "BL-77"  # the receipt of the money that came stays readable
