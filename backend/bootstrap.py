@@ -1,7 +1,7 @@
 """The composition root: the one place where concrete adapters, providers, periodic jobs and health
 probes are built from settings. `create_app` only wires Flask to what `build` returns; the CLI and
 the tests build the same container. Tests replace an adapter by passing it to `build` by name."""
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Callable
 
@@ -36,7 +36,7 @@ from .services.ports.realtime import RealtimePublisher
 from .services.ports.signing import LeaveUnsigned
 from .settings import Settings, require_secret
 from .settings.hospital import HospitalFile, load_hospital_file
-from .settings.payments import bank_directory, payment_settings
+from .settings.payments import PaymentSettings, bank_directory, payment_settings
 
 Probe = Callable[[], dict]
 
@@ -77,8 +77,10 @@ def build(settings: Settings, *, check_migrations: bool = True, for_server: bool
             require_writable(engine)  # a real write: a server that can store nothing must not start
     hospital = load_hospital_file(settings.config_path, ignore_hours=settings.ignore_opening_hours,
                                   appointment_overrides=appointments)
-    catalog = hospital.catalog
     public_url = settings.public_url or "http://localhost:8000"
+    ps = payment_settings(hospital.payments, settings, public_url.rstrip("/"), payments)
+    # Where and whether patients pay at the desk: part of what the hospital offers, shown with every invoice.
+    catalog = replace(hospital.catalog, cashier=ps.cashier_desk)
     deps = Deps(
         uow=SqlUnitOfWorkFactory(engine, gate),
         catalog=catalog,
@@ -94,8 +96,7 @@ def build(settings: Settings, *, check_migrations: bool = True, for_server: bool
     deps.xml0_signer = _xml0_signer(settings, deps.clock)
     deps.xml0_format = build_xml0_document
     deps.his = his or _his_gateway(settings, deps.xml0_signer)
-    deps.payments = payments_context or _payments(settings, hospital, deps.public_url, deps.cpu, payments,
-                                                  payment_providers)
+    deps.payments = payments_context or _payments(ps, deps.cpu, payment_providers)
     deps.mobile = _mobile(settings, hospital, deps.cpu, for_server, notifier)
     deps.manual_lookup_limit = settings.manual_lookup_limit
     container = Container(settings=settings, engine=engine, deps=deps,
@@ -158,10 +159,8 @@ def _xml0_signer(settings: Settings, clock):
     return load_pkcs12_signer(settings.his_signing_p12, settings.his_signing_p12_password, now=clock)
 
 
-def _payments(settings: Settings, hospital: HospitalFile, public_url: str, cpu, overrides: dict | None,
-              extra_providers) -> PaymentContext:
+def _payments(ps: PaymentSettings, cpu, extra_providers) -> PaymentContext:
     """The payment providers, policy and QR renderer from payment settings (settings/payments.py)."""
-    ps = payment_settings(hospital.payments, settings, public_url, overrides)
     policy = PaymentPolicy(
         invoice_ttl_min=ps.invoice_ttl_min, reference_prefix=ps.reference_prefix,
         querydr_after=timedelta(minutes=ps.querydr_after_min), querydr_window=timedelta(hours=ps.querydr_window_h),

@@ -172,6 +172,15 @@ PROBLEM_TEXTS: dict[str, Text] = {
     "INVOICE_REFUNDED": Text(
         "Hoá đơn đã được hoàn tiền",
         "The invoice has been refunded"),
+    "INVOICE_VOID": Text(
+        "Hoá đơn đã bị huỷ cùng số thứ tự, không thể thanh toán",
+        "The invoice was cancelled with its ticket and cannot be paid"),
+    "INVOICE_NOT_PENDING": Text(
+        "Hoá đơn không còn chờ thanh toán",
+        "The invoice is no longer waiting for payment"),
+    "CASHIER_NOT_OFFERED": Text(
+        "Bệnh viện không nhận thanh toán tại quầy thu ngân cho hoá đơn này",
+        "This hospital does not take this payment at the cashier desk"),
     "PAYMENT_AMOUNT_MISMATCH": Text(
         "Số tiền không khớp với hoá đơn",
         "The amount does not match the invoice"),

@@ -237,7 +237,7 @@ class MyInvoices(MethodView):
         d = deps()
         out = []
         for item in accounts.my_invoices(d, g.account):
-            body = invoice_brief(item.invoice)
+            body = invoice_brief(item.invoice, d.catalog.cashier)
             body.update(ticket_id=item.invoice.ticket_id, visit_id=item.invoice.visit_id,
                         track_token=item.track_token, patient=link_json(item.link))
             out.append(body)

@@ -60,8 +60,10 @@ class AttemptSchema(Schema):
 class ReconciliationItemSchema(Schema):
     id = fields.String()
     source = fields.String(metadata={"enum": ["vnpay", "vietqr"]})
-    reason = fields.String(metadata={"example": "wrong_amount"})
-    category = fields.String(metadata={"enum": ["unmatched", "wrong_amount", "late", "duplicate"]})
+    reason = fields.String(metadata={"example": "wrong_amount", "description": "unknown_reference, "
+                                     "ambiguous_reference, wrong_account, wrong_amount, late, already_paid, "
+                                     "void (money for an invoice whose ticket was cancelled)"})
+    category = fields.String(metadata={"enum": ["unmatched", "wrong_amount", "late", "duplicate", "void"]})
     status = fields.String(metadata={"enum": ["open", "resolved"]})
     amount = fields.Integer()
     expected_amount = fields.Integer(allow_none=True)
@@ -172,6 +174,40 @@ class RefundSchema(Schema):
     reason = fields.String(validate=validate.Length(max=200), allow_none=True)
 
 
+class CounterPaymentSchema(Schema):
+    method = fields.String(required=True, validate=validate.OneOf(["cash", "card"]),
+                           metadata={"description": "cash, or the cashier's card terminal"})
+    # Checked by the domain (1–32 visible characters, trimmed): VALIDATION_ERROR field receipt_no.
+    receipt_no = fields.String(required=True, validate=validate.Length(max=64),
+                               metadata={"description": "the number on the printed receipt or card slip",
+                                         "example": "BL-000123"})
+
+
+class PendingServiceSchema(Schema):
+    code = fields.String()
+    name_vi = fields.String()
+    name_en = fields.String()
+
+
+class PendingItemSchema(Schema):
+    invoice_id = fields.String()
+    ticket_id = fields.String(allow_none=True)
+    ticket_number = fields.String(allow_none=True, metadata={"example": "N012"})
+    service = fields.Nested(PendingServiceSchema, allow_none=True)
+    amount = fields.Integer(metadata={"description": "integer VND"})
+    description = fields.String()
+    reference = fields.String()
+    status = fields.String(metadata={"enum": ["pending", "expired"]})
+    at_cashier = fields.Boolean(metadata={"description": "the patient was sent to the cashier"})
+    name_masked = fields.String(allow_none=True, metadata={"example": "Nguyễn V. A",
+                                                            "description": "null for a walk-in without papers"})
+    since = fields.DateTime(metadata={"description": "when the invoice was created"})
+
+
+class PendingListSchema(Schema):
+    items = fields.List(fields.Nested(PendingItemSchema))
+
+
 class IpnAnswerSchema(Schema):
     RspCode = fields.String(metadata={"example": "00"})
     Message = fields.String(metadata={"example": "Confirm Success"})
@@ -230,7 +266,7 @@ def _item_json(r) -> dict:
 
 def _invoice_json(details: payment_service.InvoiceDetails, staff: bool) -> dict:
     invoice = details.invoice
-    body = invoice_brief(invoice)
+    body = invoice_brief(invoice, deps().catalog.cashier)
     body.update({
         "ticket_id": invoice.ticket_id,
         "visit_id": invoice.visit_id,
@@ -394,6 +430,66 @@ class InvoiceRefund(MethodView):
         _gateway_errors(lambda: payment_service.refund_invoice(
             deps(), invoice_id, actor, method=body["method"], reason=body.get("reason")))
         return _invoice_json(payment_service.invoice_details(deps(), invoice_id, with_history=True), staff=True)
+
+
+@blp.route("/invoices/<invoice_id>/pay-at-cashier")
+class InvoicePayAtCashier(MethodView):
+    @blp.arguments(InvoiceQuerySchema(), location="query")
+    @blp.alt_response(200, schema=InvoiceSchema, success=True,
+                      description="The invoice stays pending, to be paid at the cashier: no QR window closes "
+                                  "it and the ticket keeps its number. 409 CASHIER_NOT_OFFERED when the "
+                                  "hospital takes no payments at the desk, INVOICE_NOT_PENDING when paid, "
+                                  "refunded or void")
+    @blp.doc(**PAYER_DOC)
+    def post(self, query, invoice_id):
+        """Pay at the cashier instead (kiosk, phone with token, staff)"""
+        kind, _, actor = _payer(invoice_id, query.get("token"))
+        payment_service.send_to_cashier(deps(), invoice_id, actor)
+        details = payment_service.invoice_details(deps(), invoice_id, with_history=kind == "staff")
+        return _invoice_json(details, staff=kind == "staff")
+
+
+@blp.route("/invoices/<invoice_id>/cash")
+class InvoiceCash(MethodView):
+    @blp.arguments(CounterPaymentSchema())
+    @blp.alt_response(200, schema=InvoiceSchema, success=True,
+                      description="Paid at the desk: the receipt carries the printed number; audited with the "
+                                  "cashier. An invoice past its QR window is still taken; 409 INVOICE_VOID, "
+                                  "INVOICE_ALREADY_PAID, INVOICE_REFUNDED")
+    @blp.doc(**STAFF_DOC)
+    @staff_required(*CASHIER_ROLES)
+    def post(self, body, invoice_id):
+        """Record cash or a card-terminal payment taken at the cashier's desk (cashier, admin)"""
+        payment_service.record_counter_payment(deps(), invoice_id, body["method"], body["receipt_no"],
+                                               actors.staff(g.staff.id))
+        return _invoice_json(payment_service.invoice_details(deps(), invoice_id, with_history=True), staff=True)
+
+
+@blp.route("/cashier/pending")
+class CashierPending(MethodView):
+    @blp.alt_response(200, schema=PendingListSchema, success=True,
+                      description="Today's unpaid invoices (waiting for payment, sent to the cashier, or past "
+                                  "their QR window), oldest first; the read is audited")
+    @blp.doc(**STAFF_DOC)
+    @staff_required(*CASHIER_ROLES)
+    def get(self):
+        """What patients still owe today, for the cashier's desk (cashier, admin)"""
+        d = deps()
+        rows = payment_service.cashier_pending(d, invoice_lane_of(d, g.staff), actors.staff(g.staff.id))
+        return {"items": [_pending_json(d, r) for r in rows]}
+
+
+def _pending_json(d, r) -> dict:
+    invoice = r.invoice
+    service = d.catalog.services.get(r.service_code) if r.service_code else None
+    return {
+        "invoice_id": invoice.id, "ticket_id": invoice.ticket_id, "ticket_number": r.ticket_number,
+        "service": None if service is None else {"code": service.code, "name_vi": service.name_vi,
+                                                 "name_en": service.name_en},
+        "amount": invoice.amount, "description": invoice.description, "reference": invoice.reference,
+        "status": invoice.status.value, "at_cashier": invoice.at_cashier, "name_masked": r.name_masked,
+        "since": iso(invoice.created_at),
+    }
 
 
 # -- callbacks --------------------------------------------------------------------------------

@@ -82,9 +82,33 @@ class PointRefSchema(NamedSchema):
     room_en = fields.String()
 
 
+class CashierPlaceSchema(Schema):
+    vi = fields.String(metadata={"example": "Quầy thu ngân số 3, Sảnh A"})
+    en = fields.String(metadata={"example": "Cashier desk 3, Hall A"})
+
+
+class CashierOfferSchema(Schema):
+    allowed = fields.Boolean(metadata={"description": "patients may pay this at the cashier's desk"})
+    where = fields.Nested(CashierPlaceSchema)
+    on_timeout = fields.String(metadata={"enum": ["cashier", "cancel"], "description":
+                                         "what a kiosk does when its payment deadline passes: keep the number "
+                                         "and send the patient to the cashier, or cancel the number"})
+
+
+class ReceiptSchema(Schema):
+    number = fields.String(metadata={"description": "the receipt's number: the cashier's printed one, else "
+                                                    "the invoice's reference"})
+    amount = fields.Integer(metadata={"description": "integer VND"})
+    method = fields.String(metadata={"enum": ["vnpay", "vietqr", "cash", "card", "manual"]})
+    reference = fields.String(metadata={"description": "the payment's reference: VNPay transaction number, "
+                                                       "bank transaction id, or the invoice's reference"})
+    paid_at = fields.DateTime()
+
+
 class InvoiceBriefSchema(Schema):
     id = fields.String()
-    status = fields.String(metadata={"enum": ["pending", "paid", "expired", "refunded"]})
+    status = fields.String(metadata={"enum": ["pending", "paid", "expired", "refunded", "void"],
+                                     "description": "void: its ticket was cancelled before it was paid"})
     needs_refund = fields.Boolean(metadata={"description": "money arrived that must be handed back"})
     amount = fields.Integer(metadata={"description": "integer VND", "example": 39000})
     currency = fields.String(metadata={"example": "VND"})
@@ -95,7 +119,10 @@ class InvoiceBriefSchema(Schema):
     created_at = fields.DateTime()
     expires_at = fields.DateTime()
     paid_at = fields.DateTime(allow_none=True)
-    provider = fields.String(allow_none=True, metadata={"enum": ["vnpay", "vietqr", "manual"]})
+    provider = fields.String(allow_none=True, metadata={"enum": ["vnpay", "vietqr", "manual", "cash", "card"]})
+    at_cashier = fields.Boolean(metadata={"description": "to be paid at the cashier: no QR window closes it"})
+    cashier = fields.Nested(CashierOfferSchema)
+    receipt = fields.Nested(ReceiptSchema, allow_none=True, metadata={"description": "once paid"})
 
 
 class LinkedTicketSchema(Schema):

@@ -4,6 +4,7 @@ from datetime import datetime, time
 
 from .errors import DomainError
 from .hospital_time import to_local
+from .invoices import CashierDesk
 
 COVERAGES = ("bhyt", "self_pay")
 
@@ -72,6 +73,9 @@ class Catalog:
     # A ticket's track token (its QR) works through the ticket's day and this many days more.
     track_token_days: int = 7
     displays: dict[str, tuple[str, str]] = field(default_factory=dict)  # code -> (name_vi, name_en)
+    # Paying at the cashier's desk ([payments] cashier, cashier_where_vi/en, on_timeout): every
+    # invoice a client is shown says so (presenters.rest.invoice_brief).
+    cashier: CashierDesk = field(default_factory=CashierDesk)
 
     def service(self, code: str) -> Service:
         try:

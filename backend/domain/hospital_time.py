@@ -17,3 +17,9 @@ def to_local(instant: datetime) -> datetime:
 
 def utc_now() -> datetime:
     return datetime.now(timezone.utc)
+
+
+def hospital_day_start(instant: datetime) -> datetime:
+    """Midnight in the hospital at the start of `instant`'s hospital day, in UTC."""
+    day = hospital_day(instant)
+    return datetime(day.year, day.month, day.day, tzinfo=HOSPITAL_TZ).astimezone(timezone.utc)

@@ -92,7 +92,7 @@ def display_cleared(t: Ticket, point: ServicePoint, at: datetime) -> dict:
 
 
 INVOICE_FIELDS = ("id", "status", "needs_refund", "amount", "currency", "provider", "paid_at",
-                  "expires_at", "ticket_id")
+                  "expires_at", "ticket_id", "at_cashier", "receipt")
 
 
 def invoice_update(invoice: dict) -> dict:

@@ -3,8 +3,10 @@ from datetime import date, datetime
 
 from ..domain.catalog import Catalog, Service, ServicePoint
 from ..domain.hospital_time import hospital_day, to_local
+from ..domain.invoices import CashierDesk
 from ..domain.tickets import Ticket, requeue_allowed
 from ..messages import pair
+from ..services.payments import receipt_body
 from ..services.tickets import Linked, TicketView
 
 
@@ -79,14 +81,21 @@ def ticket_json(view: TicketView, catalog: Catalog, public_url: str) -> dict:
         "requeue_allowed": requeue_allowed(t, catalog.skip_requeue_limit),
         "track_token": view.track_token,
         "track_url": f"{public_url}/t/{t.id}?token={view.track_token}",
-        "invoice": invoice_brief(view.invoice) if view.invoice is not None else None,
+        "invoice": invoice_brief(view.invoice, catalog.cashier) if view.invoice is not None else None,
         "replaced_by": linked_ticket(view.replaced_by, catalog, public_url) if view.replaced_by else None,
         "current": linked_ticket(view.current or Linked(t, view.track_token), catalog, public_url),
     }
 
 
-def invoice_brief(invoice) -> dict:
-    """An invoice as the ticket and the kiosk show it (domain.invoices.Invoice, status as of now)."""
+def cashier_ref(desk: CashierDesk) -> dict:
+    """Whether and where the patient may pay at the cashier, and what a kiosk's payment deadline does."""
+    return {"allowed": desk.allowed, "where": {"vi": desk.where_vi, "en": desk.where_en},
+            "on_timeout": desk.on_timeout}
+
+
+def invoice_brief(invoice, cashier: CashierDesk) -> dict:
+    """An invoice as the ticket and the kiosk show it (domain.invoices.Invoice, status as of now);
+    `cashier`: the hospital's desk (catalog.cashier)."""
     return {
         "id": invoice.id,
         "status": invoice.status.value,
@@ -101,6 +110,9 @@ def invoice_brief(invoice) -> dict:
         "expires_at": iso(invoice.expires_at),
         "paid_at": iso(invoice.paid_at),
         "provider": invoice.provider,
+        "at_cashier": invoice.at_cashier,
+        "cashier": cashier_ref(cashier),
+        "receipt": receipt_body(invoice),
     }
 
 

@@ -22,7 +22,7 @@ from ..domain import actors
 from ..domain import invoices as inv_rules
 from ..domain.errors import DomainError
 from ..domain.lanes import Lane
-from ..domain.hospital_time import hospital_day, to_local
+from ..domain.hospital_time import hospital_day, hospital_day_start, to_local
 from ..domain.invoices import (
     AttemptStatus,
     Invoice,
@@ -100,10 +100,21 @@ def invoice_event(invoice: Invoice, attempt: dict | None = None) -> dict:
         "paid_at": _iso(invoice.paid_at),
         "provider": invoice.provider,
         "expires_at": _iso(invoice.expires_at),
+        "at_cashier": invoice.at_cashier,
+        "receipt": receipt_body(invoice),
     }
     if attempt:
         body["attempt"] = attempt
     return body
+
+
+def receipt_body(invoice: Invoice) -> dict | None:
+    """The invoice's `receipt` (API: invoice JSON and invoice.updated), once paid."""
+    receipt = inv_rules.receipt_of(invoice)
+    if receipt is None:
+        return None
+    return {"number": receipt.number, "amount": receipt.amount, "method": receipt.method,
+            "reference": receipt.reference, "paid_at": _iso(receipt.paid_at)}
 
 
 @dataclass
@@ -459,6 +470,8 @@ def _hold_for_refund(uow, invoice: Invoice, now: datetime, *, source: str, amoun
                      reason: str | None = None) -> Invoice:
     """Money we must not keep: record it for the cashier and flag the invoice."""
     refund_reason = inv_rules.refund_reason_for(invoice)
+    if refund_reason is inv_rules.RefundReason.VOID:
+        reason = None  # "late" to the matching policy, but the cashier must read why: its ticket is gone
     invoice = _apply(uow, invoice, inv_rules.expire(invoice, now), now, SYSTEM)
     uow.reconciliation.add({
         "id": new_id(), "source": source, "reason": reason or refund_reason.value, "status": "open",
@@ -487,7 +500,8 @@ def _record_attempt_result(deps: Deps, uow, invoice: Invoice, attempt, result: P
     elif inv_rules.accepts_money_at(invoice, inv_rules.payment_moment(result.pay_date, now)):
         status = AttemptStatus.PAID
         uow.payment_attempts.update(attempt.txn_ref, {**values, "status": status})
-        change = inv_rules.pay(invoice, now, method, moment=inv_rules.payment_moment(result.pay_date, now))
+        change = inv_rules.pay(invoice, now, method, moment=inv_rules.payment_moment(result.pay_date, now),
+                               payment_ref=result.transaction_no)
         invoice = _apply(uow, invoice, change, now, actor, method,
                          {"txn_ref": attempt.txn_ref, "transaction_no": result.transaction_no, "via": via})
         _mark_ticket_paid(uow, invoice, now, actor, effects)
@@ -686,7 +700,7 @@ def _settle_transfer(deps: Deps, method: str, transfer, accounts: tuple[str, ...
             })
             actor = f"bank:{transfer.transaction_id}"  # the bank, whichever method it confirms
             if match.decision is TransferDecision.SETTLE:
-                change = inv_rules.pay(invoice, now, method, moment=moment)
+                change = inv_rules.pay(invoice, now, method, moment=moment, payment_ref=transfer.transaction_id)
                 invoice = _apply(uow, invoice, change, now, actor, method,
                                  {"bank_transaction_id": transfer.transaction_id})
                 _mark_ticket_paid(uow, invoice, now, actor, effects)
@@ -710,9 +724,12 @@ def _settle_transfer(deps: Deps, method: str, transfer, accounts: tuple[str, ...
                 log.info("bank transfer txn=%s decision=duplicate (concurrent)", transfer.transaction_id)
                 return TransferResult("duplicate")
         raise
-    log.info("bank transfer txn=%s decision=%s reason=%s", transfer.transaction_id, match.decision, match.reason)
+    reason = match.reason
+    if invoice is not None and invoice.status is InvoiceStatus.VOID and reason is ReconcileReason.LATE:
+        reason = inv_rules.RefundReason.VOID
+    log.info("bank transfer txn=%s decision=%s reason=%s", transfer.transaction_id, match.decision, reason)
     _publish(deps, effects)
-    return TransferResult(str(match.decision), str(match.reason) if match.reason else None,
+    return TransferResult(str(match.decision), str(reason) if reason else None,
                           invoice.id if invoice is not None and match.decision is TransferDecision.SETTLE else None)
 
 
@@ -725,6 +742,7 @@ CATEGORIES = {
     ReconcileReason.WRONG_AMOUNT: "wrong_amount",
     ReconcileReason.LATE: "late",
     ReconcileReason.ALREADY_PAID: "duplicate",
+    inv_rules.RefundReason.VOID: "void",
 }
 RESOLUTIONS = ("apply", "returned", "dismiss")
 
@@ -817,7 +835,8 @@ def resolve_reconciliation(deps: Deps, item_id: str, action: str, actor: str, *,
             target = _apply(uow, target, inv_rules.expire(target, now), now, SYSTEM)
             detail = {"reconciliation_item": item.id, "txn_ref": item.txn_ref,
                       "bank_transaction_id": item.bank_transaction_id}
-            change = inv_rules.pay(target, now, item.source, accept_expired=True)
+            change = inv_rules.pay(target, now, item.source, accept_expired=True,
+                                   payment_ref=item.bank_transaction_id or item.txn_ref)
             target = _apply(uow, target, change, now, actor, item.source, detail)
             if item.txn_ref and target.id == item.invoice_id:
                 uow.payment_attempts.update(item.txn_ref, {"status": AttemptStatus.PAID})
@@ -947,3 +966,90 @@ def find_invoice(deps: Deps, ident: str) -> Invoice:
     if invoice is None:
         raise DomainError("INVOICE_NOT_FOUND")
     return inv_rules.as_of(invoice, now)
+
+
+# -- the cashier's desk: void on cancel, pay at the cashier, cash and card ---------------------
+
+
+def void_ticket_invoices(uow, ticket_id: str, now: datetime, actor: str) -> list[Invoice]:
+    """Inside the caller's transaction (a ticket being cancelled): its unpaid invoices ask for
+    nothing any more. Money that still comes for them is held for refund (see _hold_for_refund)."""
+    voided = []
+    for invoice in uow.invoices.unpaid_for_ticket(ticket_id, for_update=True):
+        voided.append(_apply(uow, invoice, inv_rules.void(invoice, now), now, actor))
+    return voided
+
+
+def publish_voided(deps: Deps, invoices: list[Invoice]) -> None:
+    effects = _Effects()
+    for invoice in invoices:
+        effects.invoice(invoice)
+    _publish(deps, effects)
+
+
+def send_to_cashier(deps: Deps, invoice_id: str, actor: str) -> Invoice:
+    """The patient pays at the desk (kiosk button, the kiosk's deadline with on_timeout = cashier,
+    or the phone): the invoice stays pending and no QR window closes it; the ticket keeps its number."""
+    now = deps.clock()
+    effects = _Effects()
+    with deps.uow.write() as uow:
+        invoice = uow.invoices.get(invoice_id, for_update=True)
+        if invoice is None:
+            raise DomainError("INVOICE_NOT_FOUND")
+        change = inv_rules.send_to_cashier(inv_rules.as_of(invoice, now), now, deps.catalog.cashier)
+        invoice = _apply(uow, invoice, change, now, actor)
+        uow.commit()
+    if change is not None:
+        effects.invoice(invoice)
+        _publish(deps, effects)
+        log.info("invoice=%s to be paid at the cashier by=%s", invoice.id, actor)
+    return inv_rules.as_of(invoice, now)
+
+
+def record_counter_payment(deps: Deps, invoice_id: str, method: str, receipt_no: object, actor: str) -> Invoice:
+    """Cash or card taken by a cashier (`actor`, a staff member of a money role) against the printed
+    receipt number: the invoice is paid, the ticket released, the audit log says who."""
+    now = deps.clock()
+    effects = _Effects()
+    with deps.uow.write() as uow:
+        invoice = uow.invoices.get(invoice_id, for_update=True)
+        if invoice is None:
+            raise DomainError("INVOICE_NOT_FOUND")
+        change = inv_rules.pay_at_counter(invoice, now, method, receipt_no)
+        invoice = _apply(uow, invoice, inv_rules.expire(invoice, now), now, SYSTEM)
+        invoice = _apply(uow, invoice, change, now, actor, method, {"receipt_no": change.values["receipt_no"]})
+        _mark_ticket_paid(uow, invoice, now, actor, effects)
+        uow.audit.add(now, actor, "invoice.cash", invoice.id, f"{method} {change.values['receipt_no']}")
+        uow.commit()
+    effects.invoice(invoice)
+    _publish(deps, effects)
+    log.info("counter payment invoice=%s method=%s by=%s", invoice.id, method, actor)
+    return invoice
+
+
+@dataclass(frozen=True)
+class PendingAtDesk:
+    invoice: Invoice
+    ticket_number: str | None
+    service_code: str | None
+    name_masked: str | None
+
+
+def cashier_pending(deps: Deps, lane: Lane, actor: str, limit: int = 500) -> list[PendingAtDesk]:
+    """Today's invoices nobody has paid (pending, sent to the cashier, or past their QR window),
+    oldest first, within the member's invoice lane. The masked names make it a read of personal
+    data: audited."""
+    now = deps.clock()
+    start = hospital_day_start(now)
+    with deps.uow.write() as uow:
+        rows = uow.invoices.unpaid_since(start, limit)
+        uow.audit.add(now, actor, "cashier.pending.read", None, str(len(rows)))
+        uow.commit()
+    out = []
+    for r in rows:
+        if r.service_code is not None and not lane.covers_service(r.service_code):
+            continue
+        if r.ticket_status == "cancelled":  # voided with it; an older row from before 0009 may linger
+            continue
+        out.append(PendingAtDesk(inv_rules.as_of(r.invoice, now), r.display_number, r.service_code, r.name_masked))
+    return out

@@ -13,7 +13,7 @@ from . import queue_positions
 from .context import Deps
 from .idempotency import IdempotencyRequest, Replay, find_replay, remember
 from .identification import attach_visit, read_identify_token
-from .payments import open_exam_fee_invoice, ticket_invoice
+from .payments import open_exam_fee_invoice, publish_voided, ticket_invoice, void_ticket_invoices
 from .ports.uow import UnitOfWork
 from .queue_positions import average_service_s, open_points  # noqa: F401  (importable from here, as before)
 from .track_tokens import TrackAccess, check_track_token, track_access  # noqa: F401  (as before)
@@ -283,7 +283,9 @@ def describe_many(uow, deps: Deps, tickets: list[Ticket]) -> list[TicketView]:
 
 
 def cancel_ticket(deps: Deps, ticket_id: str, actor: str, lane: Lane | None = None) -> TicketView:
-    """`lane`: a member of staff's (None: the patient, who proved the ticket with its token)."""
+    """`lane`: a member of staff's (None: the patient, who proved the ticket with its token).
+    The ticket's unpaid invoices are voided in the same transaction (DESIGN: money for a voided
+    bill is flagged for refund)."""
     now = deps.clock()
     with deps.uow.write() as uow:
         ticket = uow.tickets.get(ticket_id)
@@ -297,7 +299,10 @@ def cancel_ticket(deps: Deps, ticket_id: str, actor: str, lane: Lane | None = No
             raise DomainError("CONFLICT")
         uow.tickets.add_event(ticket.id, now, "cancel", ticket.status.value, target.value, actor,
                               ticket.service_point)
+        voided = void_ticket_invoices(uow, ticket.id, now, actor)
         updated = uow.tickets.get(ticket.id)
+        invoice = _invoice_of(uow, deps, updated)
         uow.commit()
+    publish_voided(deps, voided)
     deps.publisher.ticket_changed(updated, "cancel")
-    return TicketView(updated, None, None, None, deps.signer.track_token(updated.id))
+    return TicketView(updated, None, None, None, deps.signer.track_token(updated.id), invoice)

@@ -305,7 +305,9 @@ _PAYMENT_KEYS: dict[str, tuple[str, type]] = {
     "account_name": ("account_name", str), "reference_prefix": ("reference_prefix", str),
     "banks_csv": ("banks_csv", str), "querydr_after_min": ("querydr_after_min", int),
     "querydr_window_h": ("querydr_window_h", int), "vnpay_payment_url": ("vnpay_payment_url", str),
-    "vnpay_api_url": ("vnpay_api_url", str),
+    "vnpay_api_url": ("vnpay_api_url", str), "cashier": ("cashier", bool),
+    "cashier_where_vi": ("cashier_where_vi", str), "cashier_where_en": ("cashier_where_en", str),
+    "on_timeout": ("on_timeout", str),
 }  # fmt: skip
 
 
@@ -315,6 +317,8 @@ def _payments(section: dict, base_dir: str, where: _Where) -> dict[str, Any]:
         if key in section:
             if kind is int and (isinstance(section[key], bool) or not isinstance(section[key], int)):
                 where.fail(f"payments.{key}", f"[payments] {key} must be a whole number")
+            if kind is bool and not isinstance(section[key], bool):
+                where.fail(f"payments.{key}", f"[payments] {key} must be true or false")
             values[name] = kind(section[key])
     secretish = [k for k in section if "secret" in k or k.endswith("_key")]
     if secretish:

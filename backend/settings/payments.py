@@ -19,6 +19,7 @@ import os
 from dataclasses import dataclass, fields, replace
 
 from ..adapters.payments.vietqr.banks import BankDirectory, load_banks
+from ..domain.invoices import ON_TIMEOUT, CashierDesk
 from ..domain.payments.reference import REFERENCE_PREFIX
 from .environment import ROOT, Settings
 from .hospital import ConfigError
@@ -52,6 +53,10 @@ class PaymentSettings:
     bank_webhook_auth: str = "hmac"
     bank_webhook_header: str | None = None
     jobs_interval_s: float = 60.0
+    cashier: bool = False  # patients may pay at the cashier's desk (cash, card terminal)
+    cashier_where_vi: str = ""
+    cashier_where_en: str = ""
+    on_timeout: str | None = None  # "cashier" | "cancel"; default: "cashier" when cashier = true
 
     def __repr__(self) -> str:  # settings objects end up in tracebacks; secrets must not
         shown = {f.name: getattr(self, f.name) for f in fields(self) if "secret" not in f.name}
@@ -64,6 +69,12 @@ class PaymentSettings:
     @property
     def vietqr_enabled(self) -> bool:
         return bool(self.bank_bin and self.bank_account)
+
+    @property
+    def cashier_desk(self) -> CashierDesk:
+        """What invoices tell kiosks and phones about paying at the desk (domain.invoices.CashierDesk)."""
+        return CashierDesk(allowed=self.cashier, where_vi=self.cashier_where_vi, where_en=self.cashier_where_en,
+                           on_timeout=self.on_timeout or ("cashier" if self.cashier else "cancel"))
 
 
 # PaymentSettings field → the process Settings field the environment fills (None there: not set)
@@ -103,6 +114,13 @@ def validate(settings: PaymentSettings) -> None:
         raise PaymentConfigError("[payments] bank_bin and account go together")
     if not settings.reference_prefix.isascii() or not settings.reference_prefix.isalnum():
         raise PaymentConfigError("[payments] reference_prefix must be ASCII letters or digits")
+    if settings.on_timeout is not None and settings.on_timeout not in ON_TIMEOUT:
+        raise PaymentConfigError('[payments] on_timeout must be "cashier" or "cancel"')
+    if settings.on_timeout == "cashier" and not settings.cashier:
+        raise PaymentConfigError('[payments] on_timeout = "cashier" needs cashier = true')
+    if settings.cashier and not (settings.cashier_where_vi.strip() and settings.cashier_where_en.strip()):
+        raise PaymentConfigError("[payments] cashier = true needs cashier_where_vi and cashier_where_en "
+                                 "(where patients find the desk)")
 
 
 def bank_directory(settings: PaymentSettings) -> BankDirectory:

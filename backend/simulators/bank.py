@@ -17,11 +17,11 @@ Run: BANK_WEBHOOK_SECRET=... python -m backend.simulators.bank --port 8702 --acc
 from __future__ import annotations
 
 import argparse
-import itertools
 import json
 import logging
 import os
 import random
+import secrets
 import threading
 import time
 from collections.abc import Callable
@@ -40,6 +40,7 @@ from backend.simulators.vnpay import make_simulator_server
 log = logging.getLogger(__name__)
 
 EXTENSION_KEY = "bank_simulator"
+_ID_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
 @dataclass
@@ -72,7 +73,6 @@ class BankSimulator:
     clock: Callable[[], datetime] = lambda: datetime.now(VIETNAM_TZ)
     transfers: dict[str, SimTransfer] = field(default_factory=dict)
     lock: threading.RLock = field(default_factory=threading.RLock)
-    _sequence: itertools.count = field(default_factory=lambda: itertools.count(1))
     _http: requests.Session = field(default_factory=lambda: outbound_session("http://127.0.0.1"))
 
     @property
@@ -81,7 +81,11 @@ class BankSimulator:
 
     def new_transaction_id(self) -> str:
         # Shaped like Vietcombank's "FT<yyddd>..." ids, which is also noise that matching must ignore.
-        return f"FT{self.clock():%y%j}{next(self._sequence):07d}"
+        # The tail is random, not a counter: a counter starts again at 1 when the simulator restarts
+        # (or in a second simulator), and the backend rightly calls a transaction id it has already
+        # seen a duplicate, so real transfers would go uncredited. 36^10 tails a day never meet.
+        tail = "".join(secrets.choice(_ID_ALPHABET) for _ in range(10))
+        return f"FT{self.clock():%y%j}{tail}"
 
     def create_transfer(self, data: dict[str, Any]) -> SimTransfer:
         now = self.clock()

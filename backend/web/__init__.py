@@ -83,6 +83,11 @@ def point(point_code: str):
     return render_template("web/point.html", point_code=point_code)
 
 
+@bp.get("/staff/cashier")
+def cashier():
+    return render_template("web/cashier.html")
+
+
 @bp.get("/staff/stats")
 def stats():
     return render_template("web/stats.html")

@@ -281,8 +281,14 @@ class MemoryInvoiceRepository:
 
     def overdue_pending(self, now: datetime, limit: int = 500) -> list[Invoice]:
         found = [i for i in self.s.invoices.values()
-                 if i.status is InvoiceStatus.PENDING and i.expires_at <= now]
+                 if i.status is InvoiceStatus.PENDING and i.expires_at <= now and not i.at_cashier]
         return sorted(found, key=lambda i: i.expires_at)[:limit]
+
+    def unpaid_for_ticket(self, ticket_id: str, for_update: bool = False) -> list[Invoice]:
+        return [i for i in self.for_ticket(ticket_id) if i.status in (InvoiceStatus.PENDING, InvoiceStatus.EXPIRED)]
+
+    def unpaid_since(self, since: datetime, limit: int = 500) -> list:
+        raise NotImplementedError("the cashier's list is tested on the real database")
 
     def add_event(self, invoice_id: str, at: datetime, action: str, from_status: Any, to_status: Any,
                   actor: str | None = None, provider: str | None = None,
@@ -299,7 +305,7 @@ class MemoryInvoiceRepository:
 
     def other_open_for_ticket(self, ticket_id: str, invoice_id: str, now: datetime) -> bool:
         return any(i.ticket_id == ticket_id and i.id != invoice_id
-                   and i.status is InvoiceStatus.PENDING and i.expires_at > now
+                   and i.status is InvoiceStatus.PENDING and (i.expires_at > now or i.at_cashier)
                    for i in self.s.invoices.values())
 
     def mark_ticket_paid(self, ticket_id: str) -> Ticket | None:

@@ -29,6 +29,10 @@ class InvoiceRow(Base):
     device_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
     due_before_call: Mapped[bool] = mapped_column(Boolean, default=False)
     created_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # To be paid at the cashier's desk: the QR window no longer closes it (migration 0009_h17b).
+    at_cashier: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    receipt_no: Mapped[str | None] = mapped_column(String(32), nullable=True)  # the receipt's number
+    payment_ref: Mapped[str | None] = mapped_column(String(64), nullable=True)  # bank txn, VNPay number
     __table_args__ = (
         # (ticket_id, status, expires_at), not ticket_id alone: "does this ticket have another
         # open invoice" must not walk the whole day's open invoices (see migration 0006).

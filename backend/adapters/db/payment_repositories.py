@@ -16,7 +16,8 @@ from sqlalchemy.exc import IntegrityError
 from ...domain.invoices import Invoice, InvoiceKind, InvoiceStatus
 from ...domain.tickets import Ticket
 from ...services.ports.uow import AlreadyExists
-from .models import TicketRow
+from .identity_models import PatientRow
+from .models import TicketRow, VisitRow
 from .payment_models import (
     BankTransferRow,
     InvoiceEventRow,
@@ -32,6 +33,8 @@ ATT = PaymentAttemptRow.__table__
 BT = BankTransferRow.__table__
 REC = ReconciliationItemRow.__table__
 TICKETS = TicketRow.__table__
+VISITS = VisitRow.__table__
+PATIENTS = PatientRow.__table__
 
 # The IPN path runs under load: its statements are built once with bound parameters.
 _INVOICE_BY_ID = select(INV).where(INV.c.id == bindparam("id"))
@@ -55,9 +58,13 @@ _MARK_TICKET_PAID = (
 )
 
 _LOCK_TICKET = select(TICKETS.c.id).where(TICKETS.c.id == bindparam("tid")).with_for_update()
-_OTHER_OPEN = select(exists().where(
-    INV.c.ticket_id == bindparam("tid"), INV.c.id != bindparam("iid"),
-    INV.c.status == InvoiceStatus.PENDING.value, INV.c.expires_at > bindparam("now"),
+# Two EXISTS, not one with an OR: each keeps the (ticket_id, status, expires_at) index search.
+_OTHER_OPEN = select(or_(
+    exists().where(INV.c.ticket_id == bindparam("tid"), INV.c.id != bindparam("iid"),
+                   INV.c.status == InvoiceStatus.PENDING.value, INV.c.expires_at > bindparam("now")),
+    # sent to the cashier: still owed whatever its QR window says
+    exists().where(INV.c.ticket_id == bindparam("tid"), INV.c.id != bindparam("iid"),
+                   INV.c.status == InvoiceStatus.PENDING.value, INV.c.at_cashier.is_(True)),
 ))
 
 
@@ -94,6 +101,9 @@ def row_to_invoice(r) -> Invoice:
         device_id=r.device_id,
         due_before_call=bool(r.due_before_call),
         created_by=r.created_by,
+        at_cashier=bool(r.at_cashier),
+        receipt_no=r.receipt_no,
+        payment_ref=r.payment_ref,
     )
 
 
@@ -137,10 +147,38 @@ class InvoiceRepository:
     def update(self, invoice_id: str, values: dict) -> None:
         _update(self.conn, INV, invoice_id, values)
 
+    def unpaid_for_ticket(self, ticket_id: str, for_update: bool = False) -> list[Invoice]:
+        """The ticket's invoices nobody has paid yet (pending or expired), oldest first."""
+        stmt = (select(INV).where(INV.c.ticket_id == ticket_id,
+                                  INV.c.status.in_([InvoiceStatus.PENDING.value, InvoiceStatus.EXPIRED.value]))
+                .order_by(INV.c.created_at))
+        if for_update:
+            stmt = stmt.with_for_update()
+        return [row_to_invoice(r) for r in self.conn.execute(stmt)]
+
+    def unpaid_since(self, since: datetime, limit: int = 500) -> list:
+        """Invoices created since `since` that nobody has paid (pending or expired, not void), oldest
+        first, with their ticket's number and service and the patient's masked name (if known)."""
+        stmt = (
+            select(INV, TICKETS.c.display_number, TICKETS.c.service_code, TICKETS.c.status.label("ticket_status"),
+                   PATIENTS.c.name_masked)
+            .select_from(INV.outerjoin(TICKETS, TICKETS.c.id == INV.c.ticket_id)
+                         .outerjoin(VISITS, VISITS.c.id == INV.c.visit_id)
+                         .outerjoin(PATIENTS, PATIENTS.c.id == VISITS.c.patient_id))
+            .where(INV.c.created_at >= since,
+                   INV.c.status.in_([InvoiceStatus.PENDING.value, InvoiceStatus.EXPIRED.value]))
+            .order_by(INV.c.created_at, INV.c.id)
+            .limit(limit)
+        )
+        return [SimpleNamespace(invoice=row_to_invoice(r), display_number=r.display_number,
+                                service_code=r.service_code, ticket_status=r.ticket_status,
+                                name_masked=r.name_masked) for r in self.conn.execute(stmt)]
+
     def overdue_pending(self, now: datetime, limit: int = 500) -> list[Invoice]:
         stmt = (
             select(INV)
-            .where(INV.c.status == InvoiceStatus.PENDING.value, INV.c.expires_at <= now)
+            .where(INV.c.status == InvoiceStatus.PENDING.value, INV.c.expires_at <= now,
+                   INV.c.at_cashier.is_(False))
             .order_by(INV.c.expires_at)
             .limit(limit)
         )

@@ -251,7 +251,18 @@ class InvoiceRepository(Protocol):
 
     def update(self, invoice_id: str, values: dict[str, Any]) -> None: ...
 
-    def overdue_pending(self, now: datetime, limit: int = 500) -> list[Invoice]: ...
+    def overdue_pending(self, now: datetime, limit: int = 500) -> list[Invoice]:
+        """Pending invoices past their window, not sent to the cashier."""
+        ...
+
+    def unpaid_for_ticket(self, ticket_id: str, for_update: bool = False) -> list[Invoice]:
+        """The ticket's pending or expired invoices, oldest first."""
+        ...
+
+    def unpaid_since(self, since: datetime, limit: int = 500) -> list[Record]:
+        """Invoices created since `since`, pending or expired, oldest first; each with `invoice`,
+        `display_number`, `service_code`, `ticket_status` and `name_masked` (None when unknown)."""
+        ...
 
     def add_event(self, invoice_id: str, at: datetime, action: str, from_status: Any, to_status: Any,
                   actor: str | None = None, provider: str | None = None,

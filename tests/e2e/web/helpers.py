@@ -26,6 +26,7 @@ STAFF = {
     "bs101": ("BS. Lê Minh Khoa", "room", ["P101"]),
     "bs104": ("BS. Phạm Văn Ngoại", "room", ["P104"]),
     "xetnghiem": ("KTV. Hoàng Thị Mẫu", "room", ["XN1"]),
+    "thungan": ("Đỗ Thị Thu Ngân", "cashier", ["TN1"]),
 }
 
 
@@ -35,7 +36,9 @@ class Site:
     def __init__(self, db_url: str, kiosk_token: str):
         self.db_url = db_url
         self.kiosk_token = kiosk_token
-        self.server = ServerProcess(db_url)
+        # The bank webhook is on, so a test can pay (or pay too late) the way a bank does.
+        self.bank_secret = "e2e-bank-webhook-secret-0123456789"
+        self.server = ServerProcess(db_url, BANK_WEBHOOK_SECRET=self.bank_secret)
 
     @property
     def url(self) -> str:

@@ -108,3 +108,47 @@ def test_a_secret_in_the_file_is_refused_with_its_line(tmp_path):
     err = refused(tmp_path, text)
     assert (err.key_path, err.line) == ("payments.vnpay_hash_secret", line_of(text, "vnpay_hash_secret"))
     assert "environment" in str(err)
+
+
+# -- [payments] cashier (issue 17) ----------------------------------------------------------------
+
+
+def _payment_settings(values: dict):
+    from backend.settings.environment import Settings
+    from backend.settings.payments import payment_settings
+
+    return payment_settings(values, Settings.from_env({"secret_key": "x" * 40}), "http://localhost:8000")
+
+
+def test_the_example_file_offers_the_cashier_and_keeps_the_number_on_timeout():
+    from backend.settings.environment import Settings
+    from backend.settings.payments import payment_settings
+
+    desk = payment_settings(load_hospital_file(CONFIG).payments, Settings.from_env({"secret_key": "x" * 40}),
+                            "http://localhost:8000").cashier_desk
+    assert (desk.allowed, desk.where_vi, desk.where_en, desk.on_timeout) == (
+        True, "Quầy thu ngân số 3, Sảnh A", "Cashier desk 3, Hall A", "cashier")
+
+
+def test_on_timeout_defaults_by_whether_there_is_a_cashier():
+    where = {"cashier_where_vi": "Quầy 3", "cashier_where_en": "Desk 3"}
+    assert _payment_settings({"cashier": True, **where}).cashier_desk.on_timeout == "cashier"
+    assert _payment_settings({}).cashier_desk.on_timeout == "cancel"
+    assert _payment_settings({"cashier": True, "on_timeout": "cancel", **where}).cashier_desk.on_timeout == "cancel"
+
+
+@pytest.mark.parametrize("values, words", [
+    ({"on_timeout": "cashier"}, "needs cashier = true"),
+    ({"on_timeout": "wait"}, "on_timeout must be"),
+    ({"cashier": True}, "cashier_where_vi"),
+])
+def test_inconsistent_cashier_settings_are_refused(values, words):
+    from backend.settings.payments import PaymentConfigError
+
+    with pytest.raises(PaymentConfigError, match=words):
+        _payment_settings(values)
+
+
+def test_cashier_must_be_true_or_false_in_the_file(tmp_path):
+    err = refused(tmp_path, GOOD.replace("[payments]\n", '[payments]\ncashier = "yes"\n'))
+    assert "payments.cashier" in str(err) and "true or false" in str(err)

@@ -208,6 +208,7 @@ const CATEGORY = {
   wrong_amount: ["Sai số tiền", "Wrong amount"],
   late: ["Trả sau khi hết hạn", "Paid after expiry"],
   duplicate: ["Trả hai lần", "Paid twice"],
+  void: ["Trả cho số đã huỷ", "Paid for a cancelled ticket"],
 };
 
 async function loadPayments(staff) {

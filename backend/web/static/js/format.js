@@ -6,6 +6,14 @@ export const HOSPITAL_TZ = "Asia/Ho_Chi_Minh";
 const timeFmt = new Intl.DateTimeFormat("vi-VN", { hour: "2-digit", minute: "2-digit", timeZone: HOSPITAL_TZ, hour12: false });
 const dayFmt = new Intl.DateTimeFormat("en-CA", { year: "numeric", month: "2-digit", day: "2-digit", timeZone: HOSPITAL_TZ });
 
+const stampFmt = new Intl.DateTimeFormat("vi-VN", { hour: "2-digit", minute: "2-digit", day: "2-digit", month: "2-digit", year: "numeric", timeZone: HOSPITAL_TZ, hour12: false });
+
+/** Date and time in the hospital's zone, e.g. on a receipt: "14:05 23/11/2026". */
+export function stamp(iso) {
+  if (!iso) return "—";
+  return stampFmt.format(new Date(iso));
+}
+
 export function clock(iso) {
   if (!iso) return "—";
   return timeFmt.format(new Date(iso));

@@ -27,7 +27,9 @@ form.addEventListener("submit", async (ev) => {
     const session = await post("/api/v1/auth/login", { username, password });
     const staff = session.staff;
     let target = safeNext();
-    if (target === "/staff/" && staff.role !== "admin" && staff.role !== "reception" && staff.service_points.length) {
+    if (target === "/staff/" && staff.role === "cashier") {
+      target = "/staff/cashier";
+    } else if (target === "/staff/" && staff.role !== "admin" && staff.role !== "reception" && staff.service_points.length) {
       target = "/staff/points/" + encodeURIComponent(staff.service_points[0]);
     }
     location.assign(target);

@@ -75,6 +75,7 @@ export async function startStaffPage(current) {
   } else {
     for (const code of staff.service_points) links.push(["/staff/points/" + code, "point:" + code, code, null]);
   }
+  if (staff.role === "cashier" || staff.role === "admin") links.push(["/staff/cashier", "cashier", "Thu ngân", "Cashier"]);
   links.push(["/staff/stats", "stats", "Thống kê", "Statistics"]);
   replace(nav, h("ul", {}, links.map(([href, key, vi, en]) => h("li", {},
     h("a", { href, "aria-current": key === current || (current || "").startsWith(key + ":") ? "page" : null }, bi(vi, en))))));

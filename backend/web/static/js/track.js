@@ -7,7 +7,7 @@
 
 import { ApiError, get, post } from "./api.js";
 import { h, replace } from "./dom.js";
-import { clock, vnd } from "./format.js";
+import { clock, stamp, vnd } from "./format.js";
 import { openLive } from "./live.js";
 
 const TICKET = document.body.dataset.ticket;
@@ -47,6 +47,17 @@ const TEXT = {
   pay_scan: ["Quét mã QR bằng ứng dụng ngân hàng, giữ nguyên nội dung chuyển khoản.", "Scan with your banking app and keep the transfer note unchanged."],
   pay_cashier: ["Vui lòng thanh toán tại quầy thu ngân.", "Please pay at the cashier desk."],
   paid: ["Đã thanh toán ✓", "Paid ✓"],
+  receipt_no: ["Số biên lai", "Receipt no."],
+  receipt_amount: ["Số tiền", "Amount"],
+  receipt_method: ["Hình thức", "Paid by"],
+  receipt_ref: ["Mã giao dịch", "Reference"],
+  receipt_time: ["Thời gian", "Time"],
+  method_vnpay: ["VNPAY", "VNPAY"],
+  method_vietqr: ["Chuyển khoản ngân hàng (VietQR)", "Bank transfer (VietQR)"],
+  method_cash: ["Tiền mặt tại quầy thu ngân", "Cash at the cashier"],
+  method_card: ["Thẻ tại quầy thu ngân", "Card at the cashier"],
+  method_manual: ["Thu ngân ghi nhận", "Recorded by the cashier"],
+  pay_at_desk: ["Vui lòng thanh toán tại {where}.", "Please pay at {where}."],
   expired: ["Mã thanh toán đã hết hạn, vui lòng hỏi quầy thu ngân.", "The payment code has expired: please ask the cashier."],
   qr_alt: ["Mã QR chuyển khoản {amount}", "Bank transfer QR code for {amount}"],
   updated: ["Cập nhật lúc {t}", "Updated {t}"],
@@ -161,10 +172,25 @@ function renderInvoice() {
   el("invoice-amount").textContent = vnd(inv.amount);
   const qr = el("invoice-qr");
   const bank = el("invoice-bank");
+  const receipt = el("invoice-receipt");
   qr.hidden = true;
   bank.hidden = true;
+  receipt.hidden = true;
   if (inv.status === "paid") {
     el("invoice-state").textContent = t("paid");
+    const r = inv.receipt;
+    if (r) {
+      receipt.hidden = false;
+      el("receipt-number").textContent = r.number;
+      el("receipt-amount").textContent = vnd(r.amount);
+      el("receipt-method").textContent = TEXT["method_" + r.method] ? t("method_" + r.method) : r.method;
+      el("receipt-ref").textContent = r.reference;
+      el("receipt-time").textContent = stamp(r.paid_at);
+    }
+    return;
+  }
+  if (inv.at_cashier && inv.cashier && inv.cashier.allowed) {
+    el("invoice-state").textContent = t("pay_at_desk", { where: lang === "vi" ? inv.cashier.where.vi : inv.cashier.where.en });
     return;
   }
   if (inv.status === "expired") {
