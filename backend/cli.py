@@ -82,6 +82,40 @@ def db_upgrade():
 
 
 @main.command()
+@click.option("--dir", "directory", default=None, help="Backup directory (default: TIEPDON_BACKUP_DIR, var/backups)")
+@click.option("--keep", type=int, default=None, help="Backups kept, newest first (default: TIEPDON_BACKUP_KEEP, 14)")
+def backup(directory, keep):
+    """Copy the database while the server runs, with a sha256 manifest; old copies beyond --keep go."""
+    # lazy: only this subcommand needs these (a fast CLI; kiosk PCs lack the server's deps)
+    from .adapters.db.backup import BackupError, backup_database
+
+    settings = _settings()
+    try:
+        made = backup_database(settings.database_url, directory or settings.backup_dir,
+                               keep=keep if keep is not None else settings.backup_keep)
+    except BackupError as exc:
+        _fail(str(exc))
+    click.echo(f"Đã sao lưu / backed up: {made.path} ({made.size} bytes, sha256 {made.sha256})")
+
+
+@main.command()
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--force", is_flag=True, help="Replace a database that already holds data")
+def restore(path, force):
+    """Bring a backup (its copy or its .json manifest) back into DATABASE_URL; stop the server first."""
+    # lazy: only this subcommand needs these (a fast CLI; kiosk PCs lack the server's deps)
+    from .adapters.db.backup import BackupError, restore_database
+
+    settings = _settings()
+    try:
+        manifest = restore_database(path, settings.database_url, force=force)
+    except BackupError as exc:
+        _fail(str(exc))
+    click.echo(f"Đã khôi phục / restored {manifest['file']} ({manifest['created_at']}); "
+               "chạy / then run: tiepdon db upgrade && tiepdon doctor")
+
+
+@main.command()
 @click.option("--host", default=lambda: os.environ.get("TIEPDON_HOST", "127.0.0.1"), show_default="127.0.0.1")
 @click.option("--port", default=lambda: int(os.environ.get("TIEPDON_PORT", "8000")), type=int, show_default="8000")
 @click.option("--workers", default=1, type=int, show_default=True,
