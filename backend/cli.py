@@ -115,6 +115,27 @@ def restore(path, force):
                "chạy / then run: tiepdon db upgrade && tiepdon doctor")
 
 
+@main.command("rotate-pii-key")
+@click.option("--batch", type=int, default=100, show_default=True, help="Rows rewritten per write transaction")
+def rotate_pii_key(batch):
+    """Re-encrypt patient and payer data under TIEPDON_PII_KEY, reading with TIEPDON_PII_KEY_OLD;
+    the server keeps serving (restart it with both keys first — README "Keys")."""
+    # lazy: only this subcommand needs these (a fast CLI; kiosk PCs lack the server's deps)
+    from .services.pii_rotation import NotRotating, rotate_pii_key as rotate
+
+    deps = _deps()
+    try:
+        report = rotate(deps, batch=max(1, batch))
+    except NotRotating:
+        _fail("Chưa đặt TIEPDON_PII_KEY_OLD: đặt TIEPDON_PII_KEY = khoá mới, TIEPDON_PII_KEY_OLD = khoá cũ.\n"
+              "TIEPDON_PII_KEY_OLD is not set: set TIEPDON_PII_KEY to the new key and TIEPDON_PII_KEY_OLD "
+              "to the old one (README \"Keys\").")
+    for line in report.lines():
+        click.echo(line)
+    click.echo("Xong: bỏ TIEPDON_PII_KEY_OLD và khởi động lại máy chủ / done: remove TIEPDON_PII_KEY_OLD "
+               "and restart the server")
+
+
 @main.command()
 @click.option("--host", default=lambda: os.environ.get("TIEPDON_HOST", "127.0.0.1"), show_default="127.0.0.1")
 @click.option("--port", default=lambda: int(os.environ.get("TIEPDON_PORT", "8000")), type=int, show_default="8000")
