@@ -307,13 +307,16 @@ def kiosk(config_path, windowed):
 
 @main.command()
 @click.option("--port", default=8000, type=int, show_default=True)
-@click.option("--host", default="127.0.0.1", show_default=True)
-def demo(port, host):
+@click.option("--host", default=None,
+              help="Listen address (default: every interface when the public URL is a LAN address, else 127.0.0.1)")
+@click.option("--public-url", default=None,
+              help="URL in ticket QR codes and links (default: TIEPDON_PUBLIC_URL, else http://<LAN address>:PORT)")
+def demo(port, host, public_url):
     """Everything on one machine: SQLite, simulators, demo accounts. Generates its own secrets."""
     # lazy: only this subcommand needs these (a fast CLI; kiosk PCs lack the server's deps)
     from .demo import run_demo
 
-    run_demo(host, port)
+    run_demo(host, port, public_url)
 
 
 @main.group()
