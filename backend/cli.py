@@ -115,6 +115,18 @@ def restore(path, force):
                "chạy / then run: tiepdon db upgrade && tiepdon doctor")
 
 
+@main.command()
+def doctor():
+    """Check this deployment: settings, database, Redis, BHXH/HIS/VNPay/SMS, disk, backups, TLS, clock."""
+    # lazy: only this subcommand needs these (a fast CLI; kiosk PCs lack the server's deps)
+    from .doctor import exit_status, run_checks
+
+    checks = run_checks()
+    for check in checks:
+        click.echo(check.line())
+    sys.exit(exit_status(checks))
+
+
 @main.command("rotate-pii-key")
 @click.option("--batch", type=int, default=100, show_default=True, help="Rows rewritten per write transaction")
 def rotate_pii_key(batch):

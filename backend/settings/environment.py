@@ -131,6 +131,8 @@ class Settings:
     backup_dir: str = field(default=os.path.join(ROOT, "var", "backups"), metadata=_env("TIEPDON_BACKUP_DIR"))
     backup_keep: int = field(default=14, metadata=_env("TIEPDON_BACKUP_KEEP", parse=_number(int, 1, _SERVING_NUMBER)))
     backup_at: str | None = field(default=None, metadata=_env("TIEPDON_BACKUP_AT", parse=_daily_time))
+    # the certificate (PEM) the TLS front end serves, for `tiepdon doctor`'s expiry check
+    tls_cert: str | None = field(default=None, metadata=_env("TIEPDON_TLS_CERT"))
     # proxies whose X-Forwarded-For/-Proto/-Host are believed (client_address.py); empty: nobody.
     # Read as text here, parsed (from the environment or an override alike) at the end of from_env.
     trusted_proxies: tuple | str = field(default=(), metadata=_env("TIEPDON_TRUSTED_PROXIES"))
