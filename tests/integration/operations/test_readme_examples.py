@@ -3,6 +3,8 @@ commands it gives after `make run` are typed the way `make run` leaves them (not
 import json
 import os
 import re
+import subprocess
+import sys
 
 from tests.support.app import make_backend
 
@@ -33,3 +35,15 @@ def test_commands_after_make_run_use_the_virtualenvs_tiepdon():
     tour = text[text.index("## A tour"):text.index("## Check-in with a card")]
     assert ".venv/bin/tiepdon pay vnpay N001" in tour
     assert not re.search(r"(?<![/\w])tiepdon pay", tour)
+
+
+def test_check_config_takes_the_path_the_readme_gives_from_anywhere_without_settings(tmp_path):
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+    assert "`tiepdon check-config path/to/copy.toml`" in readme()
+    copy = tmp_path / "copy.toml"
+    copy.write_bytes(open(os.path.join(root, "config", "hospital.toml"), "rb").read())
+    env = {"PATH": os.environ["PATH"], "PYTHONPATH": root}  # no SECRET_KEY, no TIEPDON_CONFIG
+    done = subprocess.run([sys.executable, "-m", "backend.cli", "check-config", str(copy)], cwd=tmp_path,
+                          env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("OK: Bệnh viện Đa khoa huyện Sông Cầu")
