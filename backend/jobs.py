@@ -49,7 +49,7 @@ def periodic_jobs(container) -> list[Job]:
         jobs.append(Job("wal_checkpoint", checkpointer.run_once, CHECKPOINT_EVERY_S, loop="wal"))
     if settings.backup_at:  # off unless TIEPDON_BACKUP_AT says when (README "Backup and restore")
         backup = ScheduledBackup(settings.database_url, settings.backup_dir, parse_daily_time(settings.backup_at),
-                                 settings.backup_keep, clock=deps.clock)
+                                 settings.backup_keep, clock=deps.clock, cpu=deps.cpu)
         jobs.append(Job("backup", backup.run_once, BACKUP_CHECK_S, loop="backup"))
     return jobs
 

@@ -77,8 +77,16 @@ def _revision(url: str) -> str | None:
         engine.dispose()
 
 
-def backup_database(url: str, directory: str, keep: int | None = None, now: datetime | None = None) -> Backup:
-    """Copy the database into `directory` while it is in use; keep the newest `keep` backups."""
+def _inline(fn, *args):
+    return fn(*args)
+
+
+def backup_database(url: str, directory: str, keep: int | None = None, now: datetime | None = None,
+                    cpu=None) -> Backup:
+    """Copy the database into `directory` while it is in use; keep the newest `keep` backups.
+    `cpu` (the served process's CpuPool): the SQLite copy and the checksum run on a real thread,
+    not on the event loop (pg_dump is a child process the loop waits for cooperatively)."""
+    run = cpu.run if cpu is not None else _inline
     kind = _kind(url)
     os.makedirs(directory, mode=0o700, exist_ok=True)
     now = now or datetime.now(timezone.utc)
@@ -88,11 +96,11 @@ def backup_database(url: str, directory: str, keep: int | None = None, now: date
     partial = final + ".part"
     try:
         if kind == "sqlite":
-            _copy_sqlite(_sqlite_path(url), partial)
+            run(_copy_sqlite, _sqlite_path(url), partial)
         else:
             _pg_dump(url, partial)
         os.chmod(partial, 0o600)
-        digest, size = sha256_of(partial), os.path.getsize(partial)
+        digest, size = run(sha256_of, partial), os.path.getsize(partial)
         os.replace(partial, final)
     finally:
         if os.path.exists(partial):
@@ -242,8 +250,8 @@ class ScheduledBackup:
     """Once a day at `at` (hospital time): a backup, unless the directory already has one from
     after today's `at`. Several processes: a file lock lets one of them do it."""
 
-    def __init__(self, url: str, directory: str, at: time, keep: int, clock=None):
-        self.url, self.directory, self.at, self.keep = url, directory, at, keep
+    def __init__(self, url: str, directory: str, at: time, keep: int, clock=None, cpu=None):
+        self.url, self.directory, self.at, self.keep, self.cpu = url, directory, at, keep, cpu
         self.clock = clock or (lambda: datetime.now(timezone.utc))
 
     def due(self, now: datetime) -> bool:
@@ -267,7 +275,7 @@ class ScheduledBackup:
         with self._lock() as got:
             if not got or not self.due(now):
                 return None
-            return backup_database(self.url, self.directory, keep=self.keep, now=now)
+            return backup_database(self.url, self.directory, keep=self.keep, now=now, cpu=self.cpu)
 
     @contextmanager
     def _lock(self):

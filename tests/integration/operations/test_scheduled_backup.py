@@ -1,14 +1,20 @@
 """The served process's daily backup (TIEPDON_BACKUP_AT): in the job list only when asked for, due
 once a day after its time (hospital time), and one process does it when several share the folder."""
 import fcntl
+import json
 import os
+import time as clock
 from datetime import datetime, time, timezone
+
+import requests
 
 from backend.adapters.db.backup import ScheduledBackup, list_backups
 from backend.adapters.db.migrate import upgrade
 from backend.bootstrap import build_container
 from backend.settings import Settings
+from tests.integration.test_multiprocess import prepare
 from tests.support.app import CONFIG, TEST_PII_KEY, TEST_SECRET
+from tests.support.servers import ServerProcess
 
 
 def settings(url: str, **extra) -> Settings:
@@ -53,3 +59,21 @@ def test_one_process_backs_up_when_several_share_the_folder(sqlite_url, tmp_path
     finally:
         os.close(fd)
     assert job.run_once() is not None
+
+
+def test_the_served_process_backs_up_on_its_own_and_keeps_serving(sqlite_url, tmp_path):
+    token, _ = prepare(sqlite_url)
+    folder = tmp_path / "b"
+    server = ServerProcess(sqlite_url, TIEPDON_BACKUP_AT="00:00", TIEPDON_BACKUP_DIR=str(folder)).start()
+    try:
+        deadline = clock.monotonic() + 60
+        while not list_backups(str(folder)):
+            assert clock.monotonic() < deadline, "no backup from the served process"
+            r = requests.post(server.url + "/api/v1/tickets", json={"service_code": "KHAM-NOI", "coverage": "self_pay"},
+                              headers={"Authorization": f"Bearer {token}"}, timeout=30)
+            assert r.status_code == 201
+    finally:
+        server.stop()
+    manifest = json.loads(open(list_backups(str(folder))[0]).read())
+    assert manifest["kind"] == "sqlite" and manifest["revision"]
+    assert len(list_backups(str(folder))) == 1  # once a day, not once a pass
