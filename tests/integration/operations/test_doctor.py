@@ -1,8 +1,13 @@
 """`tiepdon doctor`: one line per check of a deployment, Vietnamese and English, OK / WARN / FAIL
 with what to do; exit status 1 when something fails."""
+import re
 import subprocess
 import sys
+import threading
+import time
 from datetime import datetime, timedelta, timezone
+from email.utils import formatdate
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -89,3 +94,32 @@ def test_certificates_close_to_expiry_are_warned_about(sqlite_url, tmp_path):
     env["TIEPDON_TLS_CERT"] = str(expired.cert_pem_path)
     result = doctor(env)
     assert result.returncode == 1 and line(result.stdout, "tls").startswith("FAIL")
+
+
+def test_a_clock_far_from_the_endpoints_fails_and_a_rotation_under_way_is_a_warning(sqlite_url, tmp_path):
+    upgrade(sqlite_url)
+
+    class SlowClockGateway(BaseHTTPRequestHandler):  # a BHXH gateway whose clock says 10 minutes ago
+        def date_time_string(self, timestamp=None):
+            return formatdate(time.time() - 600, usegmt=True)
+
+        def do_GET(self):
+            self.send_response(404)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), SlowClockGateway)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        env = server_env(sqlite_url, BHXH_URL=f"http://127.0.0.1:{server.server_port}/",
+                         TIEPDON_PII_KEY_OLD="old-pii-key-" + "o" * 40, TIEPDON_BACKUP_DIR=str(tmp_path / "b"))
+        result = doctor(env)
+    finally:
+        server.shutdown()
+    clock = line(result.stdout, "clock")
+    assert result.returncode == 1 and clock.startswith("FAIL") and re.search(r"\+60[01] s", clock) and "timedatectl" in clock
+    assert line(result.stdout, "bhxh").startswith("OK ")
+    assert line(result.stdout, "settings").startswith("WARN") and "rotate-pii-key" in line(result.stdout, "settings")
