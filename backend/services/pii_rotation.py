@@ -36,7 +36,7 @@ class RotationReport:
 
 def rotate_pii_key(deps: Deps, batch: int = BATCH) -> RotationReport:
     vault = deps.pii
-    if not getattr(vault, "rotating", False):
+    if not vault.rotating:
         raise NotRotating()
     report = RotationReport()
     with deps.uow.read() as uow:

@@ -3,6 +3,10 @@ from typing import Protocol
 
 
 class PiiVault(Protocol):
+    @property
+    def rotating(self) -> bool:
+        """An old key is configured as a reader: a key rotation is under way."""
+
     def lookup_hash(self, kind: str, identifier: str) -> str:
         """A keyed hash to find a patient by CCCD or BHYT number without storing the number
         (the current key's: what is stored from now on)."""
