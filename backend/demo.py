@@ -112,8 +112,13 @@ def tiepdon_command() -> str:
         return f"{sys.executable} -m backend.cli"
     if shutil.which("tiepdon") == script:
         return "tiepdon"
-    relative = os.path.relpath(script)
-    return relative if not relative.startswith("..") else script
+    return _shown(script)
+
+
+def _shown(path: str) -> str:
+    """A path as a person types it here: relative under the current directory, else absolute."""
+    relative = os.path.relpath(path)
+    return relative if not relative.startswith("..") else os.path.abspath(path)
 
 
 def _hold_demo_dir():
@@ -208,7 +213,7 @@ def run_demo(host: str | None, port: int, public_url: str | None = None) -> None
     for name, url in simulators.items():
         click.echo(f"  {name}: {url}")
     click.echo(f"  Trả tiền thử / pay from the demo: {command} pay vnpay N001  |  {command} pay bank N001")
-    click.echo(f"  Tài khoản / accounts (also in {os.path.join(os.path.relpath(DEMO_DIR), 'credentials.txt')}):")
+    click.echo(f"  Tài khoản / accounts (also in {_shown(os.path.join(DEMO_DIR, 'credentials.txt'))}):")
     for what, login, secret in creds:
         click.echo(f"    {what:16} {login:14} {secret}")
     kiosk_token = next(secret for what, _login, secret in creds if what == "kiosk")
@@ -216,7 +221,7 @@ def run_demo(host: str | None, port: int, public_url: str | None = None) -> None
     if kiosk is None:
         click.echo("  Máy kiosk / kiosk: no screen here; on a desktop run: "
                    f"TIEPDON_KIOSK_TOKEN=<kiosk token> {command} kiosk --config "
-                   f"{os.path.join(os.path.relpath(DEMO_DIR), 'kiosk.toml')} --windowed")
+                   f"{_shown(os.path.join(DEMO_DIR, 'kiosk.toml'))} --windowed")
     click.echo("  Ctrl+C để dừng / to stop")
     sys.stdout.flush()
     _serve_until_stopped(host, port, env)
