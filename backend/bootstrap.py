@@ -21,7 +21,7 @@ from .adapters.payments.vietqr.provider import VietQrProvider
 from .adapters.payments.vietqr.webhook import BankWebhookConfig, BankWebhookVerifier
 from .adapters.payments.vnpay.client import VnpayClient
 from .adapters.payments.vnpay.provider import VnpayProvider
-from .adapters.pii_vault import FernetPiiVault
+from .adapters.pii_vault import FernetPiiVault, old_keys_from
 from .adapters.realtime import RealtimeHub, SocketIOPublisher
 from .domain.tokens import TokenSigner
 from .jobs import periodic_jobs
@@ -91,7 +91,7 @@ def build(settings: Settings, *, check_migrations: bool = True, for_server: bool
     )
     if clock is not None:
         deps.clock = clock
-    deps.pii = FernetPiiVault(settings.pii_key)
+    deps.pii = FernetPiiVault(settings.pii_key, old_keys_from(settings.pii_key_old))
     deps.card_checker = card_checker or _card_checker(settings)
     deps.xml0_signer = _xml0_signer(settings, deps.clock)
     deps.xml0_format = build_xml0_document

@@ -82,6 +82,73 @@ def db_upgrade():
 
 
 @main.command()
+@click.option("--dir", "directory", default=None, help="Backup directory (default: TIEPDON_BACKUP_DIR, var/backups)")
+@click.option("--keep", type=int, default=None, help="Backups kept, newest first (default: TIEPDON_BACKUP_KEEP, 14)")
+def backup(directory, keep):
+    """Copy the database while the server runs, with a sha256 manifest; old copies beyond --keep go."""
+    # lazy: only this subcommand needs these (a fast CLI; kiosk PCs lack the server's deps)
+    from .adapters.db.backup import BackupError, backup_database
+
+    settings = _settings()
+    try:
+        made = backup_database(settings.database_url, directory or settings.backup_dir,
+                               keep=keep if keep is not None else settings.backup_keep)
+    except BackupError as exc:
+        _fail(str(exc))
+    click.echo(f"Đã sao lưu / backed up: {made.path} ({made.size} bytes, sha256 {made.sha256})")
+
+
+@main.command()
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--force", is_flag=True, help="Replace a database that already holds data")
+def restore(path, force):
+    """Bring a backup (its copy or its .json manifest) back into DATABASE_URL; stop the server first."""
+    # lazy: only this subcommand needs these (a fast CLI; kiosk PCs lack the server's deps)
+    from .adapters.db.backup import BackupError, restore_database
+
+    settings = _settings()
+    try:
+        manifest = restore_database(path, settings.database_url, force=force)
+    except BackupError as exc:
+        _fail(str(exc))
+    click.echo(f"Đã khôi phục / restored {manifest['file']} ({manifest['created_at']}); "
+               "chạy / then run: tiepdon db upgrade && tiepdon doctor")
+
+
+@main.command()
+def doctor():
+    """Check this deployment: settings, database, Redis, BHXH/HIS/VNPay/SMS, disk, backups, TLS, clock."""
+    # lazy: only this subcommand needs these (a fast CLI; kiosk PCs lack the server's deps)
+    from .doctor import exit_status, run_checks
+
+    checks = run_checks()
+    for check in checks:
+        click.echo(check.line())
+    sys.exit(exit_status(checks))
+
+
+@main.command("rotate-pii-key")
+@click.option("--batch", type=int, default=100, show_default=True, help="Rows rewritten per write transaction")
+def rotate_pii_key(batch):
+    """Re-encrypt patient and payer data under TIEPDON_PII_KEY, reading with TIEPDON_PII_KEY_OLD;
+    the server keeps serving (restart it with both keys first — README "Keys")."""
+    # lazy: only this subcommand needs these (a fast CLI; kiosk PCs lack the server's deps)
+    from .services.pii_rotation import NotRotating, rotate_pii_key as rotate
+
+    deps = _deps()
+    try:
+        report = rotate(deps, batch=max(1, batch))
+    except NotRotating:
+        _fail("Chưa đặt TIEPDON_PII_KEY_OLD: đặt TIEPDON_PII_KEY = khoá mới, TIEPDON_PII_KEY_OLD = khoá cũ.\n"
+              "TIEPDON_PII_KEY_OLD is not set: set TIEPDON_PII_KEY to the new key and TIEPDON_PII_KEY_OLD "
+              "to the old one (README \"Keys\").")
+    for line in report.lines():
+        click.echo(line)
+    click.echo("Xong: bỏ TIEPDON_PII_KEY_OLD và khởi động lại máy chủ / done: remove TIEPDON_PII_KEY_OLD "
+               "and restart the server")
+
+
+@main.command()
 @click.option("--host", default=lambda: os.environ.get("TIEPDON_HOST", "127.0.0.1"), show_default="127.0.0.1")
 @click.option("--port", default=lambda: int(os.environ.get("TIEPDON_PORT", "8000")), type=int, show_default="8000")
 @click.option("--workers", default=1, type=int, show_default=True,
@@ -252,13 +319,16 @@ def kiosk(config_path, windowed):
 
 @main.command()
 @click.option("--port", default=8000, type=int, show_default=True)
-@click.option("--host", default="127.0.0.1", show_default=True)
-def demo(port, host):
+@click.option("--host", default=None,
+              help="Listen address (default: every interface when the public URL is a LAN address, else 127.0.0.1)")
+@click.option("--public-url", default=None,
+              help="URL in ticket QR codes and links (default: TIEPDON_PUBLIC_URL, else http://<LAN address>:PORT)")
+def demo(port, host, public_url):
     """Everything on one machine: SQLite, simulators, demo accounts. Generates its own secrets."""
     # lazy: only this subcommand needs these (a fast CLI; kiosk PCs lack the server's deps)
     from .demo import run_demo
 
-    run_demo(host, port)
+    run_demo(host, port, public_url)
 
 
 @main.group()

@@ -3,16 +3,21 @@
 Secrets are generated on first run and kept in var/demo/secrets.env (mode 600), so sessions and
 tokens survive a restart of the demo. Nothing here is for production.
 """
+import fcntl
+import ipaddress
 import os
 import secrets
+import shutil
+import socket
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from urllib.parse import urlsplit
 
 import click
 
 from .settings import ROOT, Settings
 
-DEMO_DIR = os.path.join(ROOT, "var", "demo")
+DEMO_DIR = os.environ.get("TIEPDON_DEMO_DIR") or os.path.join(ROOT, "var", "demo")
 SECRETS_FILE = os.path.join(DEMO_DIR, "secrets.env")
 CREDENTIALS_FILE = os.path.join(DEMO_DIR, "credentials.txt")
 
@@ -47,14 +52,97 @@ def _load_or_create_secrets() -> dict:
     return values
 
 
-def prepare_demo_environment(port: int, base: Mapping[str, str] | None = None) -> dict[str, str]:
+def lan_address() -> str | None:
+    """This machine's address on its network (the one its default route leaves by), or None.
+    A UDP socket "connected" to a documentation address sends nothing; it only picks the route."""
+    probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        probe.connect(("198.51.100.1", 9))
+        address = probe.getsockname()[0]
+    except OSError:
+        return None
+    finally:
+        probe.close()
+    return None if ipaddress.ip_address(address).is_loopback or address == "0.0.0.0" else address
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def demo_addresses(port: int, host: str | None = None, public_url: str | None = None,
+                   env: Mapping[str, str] | None = None,
+                   detect: Callable[[], str | None] = lan_address) -> tuple[str, str]:
+    """(address the server listens on, public URL in ticket QR codes and links).
+
+    The public URL: --public-url, else TIEPDON_PUBLIC_URL, else this machine's LAN address (so a
+    real phone can open a ticket's QR), else localhost; `--host 127.0.0.1` keeps it all on this
+    machine. The server listens on every interface only when the public URL is not loopback."""
+    env = os.environ if env is None else env
+    url = public_url or env.get("TIEPDON_PUBLIC_URL")
+    if not url:
+        lan = detect() if host is None or not _loopback(host) else None
+        url = f"http://{lan}:{port}" if lan else f"http://localhost:{port}"
+    url = url.rstrip("/")
+    if host is None:
+        host = "127.0.0.1" if _loopback(urlsplit(url).hostname or "localhost") else "0.0.0.0"
+    return host, url
+
+
+def port_in_use(host: str, port: int) -> bool:
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((host, port))
+        except OSError:
+            return True
+    return False
+
+
+def tiepdon_command() -> str:
+    """How to type `tiepdon` here: the bare name when the shell finds this one, else its path
+    (`.venv/bin/tiepdon` after `make run`, which does not put the virtualenv on PATH)."""
+    script = os.path.join(os.path.dirname(sys.executable), "tiepdon")
+    if not os.path.exists(script):
+        return f"{sys.executable} -m backend.cli"
+    if shutil.which("tiepdon") == script:
+        return "tiepdon"
+    return _shown(script)
+
+
+def _shown(path: str) -> str:
+    """A path as a person types it here: relative under the current directory, else absolute."""
+    relative = os.path.relpath(path)
+    return relative if not relative.startswith("..") else os.path.abspath(path)
+
+
+def _hold_demo_dir():
+    """One demo per directory: a second one would overwrite the first one's simulator addresses.
+    The lock is held until this process ends."""
+    os.makedirs(DEMO_DIR, exist_ok=True)
+    fd = os.open(os.path.join(DEMO_DIR, ".lock"), os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        return None
+    return fd
+
+
+def prepare_demo_environment(port: int, base: Mapping[str, str] | None = None,
+                             public_url: str | None = None) -> dict[str, str]:
     """The demo's environment, built here and handed to what it starts (the `tiepdon serve` child,
     the kiosk): this process's environment, the demo's secrets over it, and demo defaults where the
     environment says nothing. This process's own environment is left as it is."""
     env = dict(os.environ if base is None else base)
     env.update(_load_or_create_secrets())
     env.setdefault("DATABASE_URL", f"sqlite:///{os.path.join(DEMO_DIR, 'tiepdon.db')}")
-    env.setdefault("TIEPDON_PUBLIC_URL", f"http://localhost:{port}")
+    env.setdefault("TIEPDON_PUBLIC_URL", public_url or f"http://localhost:{port}")
     # The demo must work at any hour; a real hospital keeps its opening hours.
     env.setdefault("TIEPDON_IGNORE_OPENING_HOURS", "1")
     # No SMS gateway in the demo: sign-in codes stay in the admin-only outbox.
@@ -85,12 +173,21 @@ def seed_demo_accounts(settings: "Settings") -> list[tuple[str, str, str]]:
     return lines
 
 
-def run_demo(host: str, port: int) -> None:
+def run_demo(host: str | None, port: int, public_url: str | None = None) -> None:
     from .adapters.db.migrate import upgrade
 
     from .demo_simulators import start_demo_kiosk, start_identity_simulators, start_printer_simulator
 
-    env = prepare_demo_environment(port)
+    host, public_url = demo_addresses(port, host, public_url)
+    # Before anything is written: a busy port or a demo already running from this directory.
+    if port_in_use(host, port):
+        _refuse(f"Cổng {port} đang bận (bản demo khác đang chạy?): dừng nó hoặc dùng --port {port + 1}.\n"
+                f"Port {port} is in use (another demo running?): stop it or use --port {port + 1}.")
+    if _hold_demo_dir() is None:
+        _refuse(f"Một bản demo khác đang chạy từ {DEMO_DIR}: dừng nó trước (Ctrl+C).\n"
+                f"Another demo is running from {DEMO_DIR}: stop it first (Ctrl+C).")
+    env = prepare_demo_environment(port, public_url=public_url)
+    public_url = env["TIEPDON_PUBLIC_URL"]
     simulators = start_identity_simulators(env)
     printer_links, printer = start_printer_simulator(os.path.join(DEMO_DIR, "printed"))
     simulators.update(printer_links)
@@ -98,7 +195,8 @@ def run_demo(host: str, port: int) -> None:
     settings = Settings.from_env(env=env)
     upgrade(settings.database_url)
     creds = seed_demo_accounts(settings)
-    base = f"http://localhost:{port}"
+    base = public_url
+    command = tiepdon_command()
     click.echo("")
     click.echo("Tiếp Đón — bản chạy thử / demo")
     click.echo(f"  API:        {base}/api/v1/services")
@@ -106,19 +204,32 @@ def run_demo(host: str, port: int) -> None:
     click.echo(f"  Health:     {base}/api/v1/health")
     click.echo(f"  Nhân viên / staff dashboard:   {base}/staff/")
     click.echo(f"  TV sảnh / lobby displays:      {base}/display/SANH-A   {base}/display/KHU-KHAM")
+    if _loopback(urlsplit(base).hostname or "localhost"):
+        click.echo("  Điện thoại / phones: chỉ máy này / this machine only — for a phone on your network "
+                   "use --public-url http://<LAN address>:%d" % port)
+    else:
+        click.echo(f"  Điện thoại / phones on your network (ticket QR codes): {base}  "
+                   f"(listening on {host}; change with --public-url, or --host 127.0.0.1 for this machine only)")
     for name, url in simulators.items():
         click.echo(f"  {name}: {url}")
-    click.echo("  Tài khoản / accounts (also in var/demo/credentials.txt):")
+    click.echo(f"  Trả tiền thử / pay from the demo: {command} pay vnpay N001  |  {command} pay bank N001")
+    click.echo(f"  Tài khoản / accounts (also in {_shown(os.path.join(DEMO_DIR, 'credentials.txt'))}):")
     for what, login, secret in creds:
         click.echo(f"    {what:16} {login:14} {secret}")
     kiosk_token = next(secret for what, _login, secret in creds if what == "kiosk")
     kiosk = start_demo_kiosk(f"http://127.0.0.1:{port}", kiosk_token, DEMO_DIR, printer, env)
     if kiosk is None:
         click.echo("  Máy kiosk / kiosk: no screen here; on a desktop run: "
-                   "TIEPDON_KIOSK_TOKEN=<kiosk token> tiepdon kiosk --config var/demo/kiosk.toml --windowed")
+                   f"TIEPDON_KIOSK_TOKEN=<kiosk token> {command} kiosk --config "
+                   f"{_shown(os.path.join(DEMO_DIR, 'kiosk.toml'))} --windowed")
     click.echo("  Ctrl+C để dừng / to stop")
     sys.stdout.flush()
     _serve_until_stopped(host, port, env)
+
+
+def _refuse(message: str) -> None:
+    click.echo(message, err=True)
+    sys.exit(2)
 
 
 def _serve_until_stopped(host: str, port: int, env: Mapping[str, str]) -> None:
@@ -184,8 +295,7 @@ def start_payment_simulators(env: dict[str, str], port: int) -> dict[str, str]:
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         fh.writelines(f"{k}={v}\n" for k, v in runtime.items())
     return {"VNPay (giả lập / simulator)": f"{vnpay_url}/_sim/ipn-log",
-            "Ngân hàng (giả lập) / bank simulator": f"{bank_url}/_sim/transfers",
-            "Trả tiền thử / pay from the demo": "tiepdon pay vnpay N001  |  tiepdon pay bank N001"}
+            "Ngân hàng (giả lập) / bank simulator": f"{bank_url}/_sim/transfers"}
 
 
 def load_demo_environment(base: Mapping[str, str] | None = None) -> dict[str, str]:

@@ -8,6 +8,7 @@ and tried again next round (adapters/workers.PeriodicJobs): the work itself live
 from dataclasses import dataclass
 from typing import Callable
 
+from .adapters.db.backup import ScheduledBackup, parse_daily_time
 from .adapters.db.engine import CHECKPOINT_EVERY_S, WalCheckpointer, is_sqlite
 from .adapters.workers import PeriodicJobs
 from .services.accounts import purge_expired
@@ -15,6 +16,9 @@ from .services.his_sync import sync_outbox
 from .services.identification import prepare_card_checker, recheck_pending
 from .services.notifications import run_notification_jobs
 from .services.payments import payments_of, run_payment_jobs
+
+
+BACKUP_CHECK_S = 60.0  # how often the daily backup asks whether it is due
 
 
 @dataclass(frozen=True)
@@ -43,6 +47,10 @@ def periodic_jobs(container) -> list[Job]:
         # PASSIVE copy of the WAL back into the database file; the copy runs on the CPU pool's thread.
         checkpointer = WalCheckpointer(container.engine, cpu=deps.cpu)
         jobs.append(Job("wal_checkpoint", checkpointer.run_once, CHECKPOINT_EVERY_S, loop="wal"))
+    if settings.backup_at:  # off unless TIEPDON_BACKUP_AT says when (README "Backup and restore")
+        backup = ScheduledBackup(settings.database_url, settings.backup_dir, parse_daily_time(settings.backup_at),
+                                 settings.backup_keep, clock=deps.clock, cpu=deps.cpu)
+        jobs.append(Job("backup", backup.run_once, BACKUP_CHECK_S, loop="backup"))
     return jobs
 
 

@@ -76,6 +76,15 @@ def _phone_hash(deps: Deps, phone: str) -> str:
     return deps.pii.lookup_hash("phone", phone)
 
 
+def _account_by_phone(uow: UnitOfWork, deps: Deps, phone: str):
+    """During a key rotation an account may still carry the old key's hash."""
+    for phone_hash in deps.pii.lookup_hashes("phone", phone):
+        account = uow.accounts.by_phone_hash(phone_hash)
+        if account is not None:
+            return account
+    return None
+
+
 def _code_hash(deps: Deps, challenge_id: str, code: str) -> str:
     # Keyed with the server secret: a copy of the database does not let anyone try the million codes.
     return deps.signer.sign("otp", f"{challenge_id}:{code}")
@@ -109,7 +118,7 @@ def request_otp(deps: Deps, raw_phone: str, lang: str | None = None) -> dict:
             log.info("otp refused to=%s reason=%s", mask_phone(phone), reason)
             raise DomainError(reason, retry_after_s=retry_after)
         if lang not in messages.LANGUAGES:
-            account = uow.accounts.by_phone_hash(phone_hash)
+            account = _account_by_phone(uow, deps, phone)
             lang = account.language if account is not None else "vi"
         uow.otp.supersede(phone_hash, now)
         uow.otp.add(id=challenge_id, phone_hash=phone_hash, code_hash=_code_hash(deps, challenge_id, code),
@@ -160,7 +169,7 @@ def verify_otp(deps: Deps, raw_phone: str, code: str, lang: str | None = None) -
             raise DomainError(otp_rules.VERDICT_CODES[verdict], **extra)
         if not uow.otp.consume(row.id, now):
             raise DomainError("OTP_INVALID")  # the same code verified a moment ago, in another request
-        account = uow.accounts.by_phone_hash(phone_hash)
+        account = _account_by_phone(uow, deps, phone)
         if account is None:
             uow.accounts.add(id=new_id(), phone_hash=phone_hash, phone_enc=deps.pii.encrypt({"phone": phone}),
                              phone_masked=mask_phone(phone), notifications=True,

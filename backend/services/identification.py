@@ -74,14 +74,22 @@ def _record(card) -> dict:
     return rec
 
 
-def _lookup_keys(deps: Deps, card) -> list[tuple[str, str]]:
-    vault = deps.pii
+def card_identifiers(card) -> list[tuple[str, str]]:
+    """(kind, number) a patient is found by: CCCD, or the BHYT code and the BHXH number."""
     if isinstance(card, CccdCard):
-        return [(vault.lookup_hash("cccd", card.number), "cccd")]
-    keys = [(vault.lookup_hash("bhyt", card.card_code), "bhyt")]
+        return [("cccd", card.number)]
     # The lifelong BHXH number survives a card renewal (new 15-character code, same last 10 digits).
-    keys.append((vault.lookup_hash("bhxh", card.bhxh_number), "bhxh"))
-    return keys
+    return [("bhyt", card.card_code), ("bhxh", card.bhxh_number)]
+
+
+def _lookup_keys(deps: Deps, card) -> list[tuple[str, str]]:
+    """(hash, kind) stored for this card: the current key's."""
+    return [(deps.pii.lookup_hash(kind, number), kind) for kind, number in card_identifiers(card)]
+
+
+def _find_hashes(deps: Deps, card) -> list[str]:
+    """Every hash that finds this card's patient: during a key rotation, the old keys' too."""
+    return [h for kind, number in card_identifiers(card) for h in deps.pii.lookup_hashes(kind, number)]
 
 
 def _ask_bhxh(deps: Deps, card) -> BhytCheckResult:
@@ -131,7 +139,7 @@ def _store_patient(uow: UnitOfWork, deps: Deps, req: IdentifyRequest, card, keys
     """Find or create the patient. Only a card in hand or a BHXH-confirmed answer changes what is
     stored (and says which fields, never their values, in the audit log)."""
     record = _record(card)
-    patient_id = uow.patients.find_by_hashes([k for k, _ in keys])
+    patient_id = uow.patients.find_by_hashes(_find_hashes(deps, card))
     if patient_id is None:
         patient_id = new_id()
         uow.patients.add(patient_id, mask_name(card.name), deps.pii.encrypt(record), now)
@@ -156,7 +164,7 @@ def identify(deps: Deps, req: IdentifyRequest) -> dict:
     card = _parse(deps, req, today)
     keys = _lookup_keys(deps, card)
     if _bounded(req) and not (req.scan is not None and req.card_in_hand):
-        _take_manual_lookup(deps, req, [k for k, _ in keys], now)
+        _take_manual_lookup(deps, req, _find_hashes(deps, card), now)
     check = _ask_bhxh(deps, card)
     level = _assess(req, card, check)
     check_id = new_id()

@@ -80,6 +80,14 @@ def _count_per_window(name: str, raw: str) -> tuple[int, int]:
                              f"{name} is invalid: {raw!r} — e.g. 20/hour, 100/day.") from None
 
 
+def _daily_time(name: str, raw: str) -> str:
+    hours, _, minutes = raw.strip().partition(":")
+    if hours.isdigit() and minutes.isdigit() and int(hours) < 24 and int(minutes) < 60:
+        return f"{int(hours):02d}:{int(minutes):02d}"
+    raise InvalidSetting(f"{name} không hợp lệ: {raw!r} — giờ trong ngày HH:MM, ví dụ 02:30.\n"
+                         f"{name} is invalid: {raw!r} — a time of day HH:MM, e.g. 02:30.")
+
+
 def _env(*names: str, parse: Callable[[str, str], Any] = _text) -> dict:
     """Field metadata: the variables read for this field (first set one wins) and their parser."""
     return {"env": names, "parse": parse}
@@ -116,6 +124,15 @@ class Settings:
     manual_lookup_limit: tuple[int, int] = field(
         default=(20, 3600), metadata=_env("TIEPDON_MANUAL_LOOKUP_LIMIT", parse=_count_per_window))
     pii_key: str | None = field(default=None, repr=False, metadata=_env("TIEPDON_PII_KEY"))  # a secret
+    # during a key rotation: the previous key(s), comma-separated; read, never written with (README "Keys")
+    pii_key_old: str | None = field(default=None, repr=False, metadata=_env("TIEPDON_PII_KEY_OLD"))  # a secret
+    # Backups (README "Backup and restore"): where `tiepdon backup` writes, how many it keeps, and the
+    # daily time (hospital time, HH:MM) of the served process's own backup; unset: no scheduled backup.
+    backup_dir: str = field(default=os.path.join(ROOT, "var", "backups"), metadata=_env("TIEPDON_BACKUP_DIR"))
+    backup_keep: int = field(default=14, metadata=_env("TIEPDON_BACKUP_KEEP", parse=_number(int, 1, _SERVING_NUMBER)))
+    backup_at: str | None = field(default=None, metadata=_env("TIEPDON_BACKUP_AT", parse=_daily_time))
+    # the certificate (PEM) the TLS front end serves, for `tiepdon doctor`'s expiry check
+    tls_cert: str | None = field(default=None, metadata=_env("TIEPDON_TLS_CERT"))
     # proxies whose X-Forwarded-For/-Proto/-Host are believed (client_address.py); empty: nobody.
     # Read as text here, parsed (from the environment or an override alike) at the end of from_env.
     trusted_proxies: tuple | str = field(default=(), metadata=_env("TIEPDON_TRUSTED_PROXIES"))

@@ -336,7 +336,7 @@ class NotInMemory:
 
 ABSENT = ("staff", "devices", "patients", "card_checks", "his_outbox", "manual_lookups",
           "payment_attempts", "bank_transfers", "reconciliation", "accounts", "otp", "links",
-          "share_codes", "slots", "appointments", "notifications", "follow")
+          "share_codes", "slots", "appointments", "notifications", "follow", "sealed")
 
 
 class MemoryUnitOfWork:

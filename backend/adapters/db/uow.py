@@ -13,6 +13,7 @@ from .payment_repositories import (
     PaymentAttemptRepository,
     ReconciliationRepository,
 )
+from .sealed_repository import SealedRepository
 from .repositories import (
     AuditRepository,
     DeviceRepository,
@@ -50,6 +51,7 @@ class SqlUnitOfWork:
         self.appointments = mobile.AppointmentRepository(conn)
         self.notifications = mobile.NotificationRepository(conn)
         self.follow = mobile.FollowRepository(conn)
+        self.sealed = SealedRepository(conn)
         self._tx = conn.begin()
         self.committed = False
 

@@ -441,6 +441,34 @@ class FollowRepository(Protocol):
 
 # --- the unit of work --------------------------------------------------------------------------
 
+class SealedRepository(Protocol):
+    """Every value sealed with the PII vault and every keyed hash, for a key rotation."""
+
+    def names(self) -> list[str]: ...
+
+    def page(self, name: str, after: str | None, limit: int) -> list[tuple[str, str]]:
+        """(key, sealed value) in key order after `after`."""
+        ...
+
+    def replace(self, name: str, key: str, old: str, new: str) -> bool:
+        """Compare-and-set: False when the row changed since it was read."""
+        ...
+
+    def identifiers(self, after: str | None, limit: int) -> list[tuple[str, str, str]]:
+        """(lookup hash, patient id, kind) in hash order after `after`."""
+        ...
+
+    def relink(self, old_hash: str, new_hash: str) -> None: ...
+
+    def unlink(self, lookup_hash: str) -> None: ...
+
+    def accounts(self, after: str | None, limit: int) -> list[tuple[str, str, str]]:
+        """(account id, phone hash, sealed phone) in id order after `after`."""
+        ...
+
+    def rehash_account(self, account_id: str, old_hash: str, new_hash: str) -> bool: ...
+
+
 class UnitOfWork(Protocol):
     tickets: TicketRepository
     visits: VisitRepository
@@ -465,6 +493,7 @@ class UnitOfWork(Protocol):
     appointments: AppointmentRepository
     notifications: NotificationRepository
     follow: FollowRepository
+    sealed: SealedRepository
 
     def commit(self) -> None:
         """Makes the changes durable; a unit left without commit is rolled back."""

@@ -33,7 +33,7 @@ def sql_uow():
 def test_the_port_lists_every_repository_of_the_database_unit(sql_uow):
     attributes = {name for name, value in vars(sql_uow).items() if hasattr(value, "conn")}
     assert set(REPOSITORIES) == attributes
-    assert len(REPOSITORIES) == 23
+    assert len(REPOSITORIES) == 24
 
 
 @pytest.mark.parametrize("name", sorted(REPOSITORIES))
