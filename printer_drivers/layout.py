@@ -185,7 +185,7 @@ def layout_receipt(data: ReceiptPrintData, width_dots: int) -> list[DrawOp]:
         field("Số biên lai", "Receipt no.", _nfc(data.receipt_number))
     if data.provider:
         field("Hình thức", "Method", _safe(data.provider))
-        if en and data.provider_en:
+        if en and data.provider_en and data.provider_en != data.provider:
             ops.append(Text(_safe(data.provider_en), s.small))
     field("Mã tham chiếu", "Reference", _nfc(data.reference))
     if data.provider_transaction_id:

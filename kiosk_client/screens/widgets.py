@@ -67,7 +67,8 @@ class KButton(Button):
 
     def _refit(self, *_):
         width = self.text_size[0] if self.text_size and self.text_size[0] else self.width
-        self.font_size = fitted_font_size(self.text, self.nominal_font_size, width, self.bold)
+        bold = self.bold or (self.markup and "[b]" in self.text)  # a clinic's name is bold markup
+        self.font_size = fitted_font_size(self.text, self.nominal_font_size, width, bold)
 
     def on_release(self):
         app = App.get_running_app()

@@ -134,6 +134,33 @@ class Harness:
                     and (w.texture_size[0] > w.width + 2 or w.texture_size[1] > w.height + 2)]
         return self.ui(collect)
 
+    def broken_words(self) -> list[str]:
+        """Lines that end inside a word ("Ophthalmolog|y"): where the drawn lines of a label, read in
+        order through its text, end at a character that is neither a space nor before one."""
+        from kivy.uix.label import Label
+
+        from kiosk_client.screens.widgets import plain
+
+        def collect():
+            out = []
+            for w in self.app.root_widget.walk(restrict=True):
+                if not isinstance(w, Label) or not w.text or w.opacity <= 0:
+                    continue
+                lines = ["".join(word.text for word in line.words).strip()
+                         for line in (getattr(w._label, "_cached_lines", None) or [])]
+                lines = [t for t in lines if t]
+                full, pos = plain(w.text), 0
+                for i, line in enumerate(lines):
+                    at = full.find(line, pos)
+                    if at < 0:
+                        break
+                    end = at + len(line)
+                    if i < len(lines) - 1 and end < len(full) and not full[end].isspace():
+                        out.append(f"{full[max(0, end - 15):end]}|{full[end:end + 15]}")
+                    pos = end
+            return out
+        return self.ui(collect)
+
     def shot(self, name: str) -> str | None:
         if not self.shots_dir:
             return None
