@@ -33,6 +33,7 @@ class Heartbeat:
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
         self.sent = 0
+        self.last_outcome: str | None = None
 
     def start(self) -> "Heartbeat":
         self._thread = threading.Thread(target=self._run, name="kiosk-heartbeat", daemon=True)
@@ -60,6 +61,7 @@ class Heartbeat:
             outcome = "unauthorized" if exc.code in ("UNAUTHORIZED", "FORBIDDEN") else (
                 "offline" if exc.code == "SERVICE_UNAVAILABLE" else "refused")
         self.sent += 1
+        self.last_outcome = outcome
         self.on_result(outcome, status)
         return outcome
 

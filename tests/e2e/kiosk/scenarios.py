@@ -420,6 +420,7 @@ def appointment_and_held_ticket(h) -> dict:
                30, f"the reprint after {name}")
         h.shot(f"61-ticket-reprinted-{name}")
         facts["steps"].append({"name": name, "ticket": _ticket_facts(h), "texts": h.texts(),
+                               "identity": h.ui(lambda: h.flow.session.identity),
                                "other_clinic": h.ui(lambda: h._find("other_clinic") is not None)})
         h.tap("done")
         h.wait_screen("welcome")
@@ -441,9 +442,18 @@ def revoked(h) -> dict:
 
     facts: dict = {}
     set_revoked("2026-01-01 00:00:00.000000")
-    h.parts.heartbeat.beat_now()
-    h.wait(lambda: h.flow.screen.value == "offline" and h.flow.offline_reason == "unauthorized", 30,
-           "out of service")
+    sent = h.parts.heartbeat.sent
+    # The server remembers a valid token for a moment (2 s): beat until a heartbeat gets the refusal.
+    # The first refused heartbeat must put the kiosk out of service.
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and h.parts.heartbeat.last_outcome != "unauthorized":
+        h.parts.heartbeat.beat_now()
+        h.wait(lambda: h.parts.heartbeat.sent > sent, 10, "a heartbeat")
+        sent = h.parts.heartbeat.sent
+        time.sleep(0.3)
+    h.frames(2)
+    facts["screen_after_first_refusal"] = h.screen()
+    facts["reason"] = h.ui(lambda: h.flow.offline_reason)
     h.shot("70-out-of-service")
     facts["texts"] = h.texts()
     facts["overflow"] = h.overflowing_labels()

@@ -279,8 +279,9 @@ def test_the_appointment_qr_checks_in_and_the_card_or_ticket_qr_reprints_the_sam
     assert len(jobs) == 4 and all(j["completed"] for j in jobs)
     visit = query(stack, "SELECT visit_id FROM tickets WHERE id = ?", first["id"])[0][0]
     assert query(stack, "SELECT COUNT(*) FROM tickets WHERE visit_id = ?", visit) == [(1,)]
-    data = ticket_print_data(first, None, r["first"]["hospital"])
-    for n in range(1, 5):  # the same ticket every time
+    identities = [None] + [s["identity"] for s in r["steps"]]  # the card scan adds the masked name
+    for n, identity in enumerate(identities, start=1):  # the same ticket every time
+        data = ticket_print_data(first, identity, r["first"]["hospital"])
         assert_printed(result["workdir"], n, encode_ticket(data, profile=PROFILE), f"p4-appointment-ticket-{n}")
 
 
@@ -289,6 +290,7 @@ def test_a_revoked_kiosk_says_out_of_service_at_once_and_comes_back_when_accepte
     result = run_kiosk(stack, tmp_path, "revoked", {"db_path": stack.db_url.removeprefix("sqlite:///"),
                                                     "device": "kiosk-e2e-revoked"}, token=token)
     r = result["result"]
+    assert r["screen_after_first_refusal"] == "offline" and r["reason"] == "unauthorized"
     assert "Tạm ngừng phục vụ" in r["texts"] and r["overflow"] == [] and r["back"]
     assert any("quầy tiếp đón" in t for t in r["texts"])
 
