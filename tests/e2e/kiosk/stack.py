@@ -3,6 +3,7 @@ migrated SQLite file, with the BHXH and HIS simulators on loopback ports at a se
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import threading
 from datetime import date, datetime, timedelta, timezone
@@ -43,6 +44,8 @@ def pay_first_config(workdir: str, payments: str = NO_CASHIER) -> str:
     marker = f'code = "{PAY_FIRST_SERVICE}"\n'
     assert marker in source and "[payments]\n" in source
     source = source.replace(marker, marker + "payment_before_call = true\n")
+    # This stack's cashier rule replaces whatever the demo file says.
+    source = re.sub(r"(?m)^(cashier|on_timeout|cashier_where_vi|cashier_where_en) *=.*\n", "", source)
     source = source.replace("[payments]\n", "[payments]\n" + payments, 1)
     path = os.path.join(workdir, "hospital-kiosk-e2e.toml")
     with open(path, "w", encoding="utf-8") as fh:
