@@ -82,16 +82,15 @@ def where_to_pay(invoice: dict) -> Text:
 
 def cashier_text(invoice: dict, timed_out: bool) -> Text:
     """The number is kept; the fee is paid at the cashier (after the patient chose it, or after the
-    payment deadline when the hospital keeps numbers)."""
-    amount, where = vnd(invoice.get("amount")), where_to_pay(invoice)
+    payment deadline when the hospital keeps numbers). The amount and the place are on the ticket
+    screen's amber band and on paper (`ticket_due`), so this stays short enough to fit above them."""
     if timed_out:
-        return Text(f"Đã hết thời gian thanh toán bằng mã QR. Số của bạn vẫn được giữ: vui lòng trả "
-                    f"{amount} tại {where.vi} trước khi vào khám. Phiếu in ghi rõ số tiền và nơi trả.",
-                    f"The time to pay by QR code has run out. Your number is kept: please pay {amount} "
-                    f"at {where.en} before your consultation. The printed ticket shows the amount and "
-                    f"where to pay.")
-    return Text(f"Vui lòng trả {amount} tại {where.vi} trước khi vào khám. Số của bạn vẫn được giữ.",
-                f"Please pay {amount} at {where.en} before your consultation. Your number is kept.")
+        return Text("Đã hết thời gian thanh toán bằng mã QR. Số của bạn vẫn được giữ: vui lòng trả tiền "
+                    "tại quầy thu ngân.",
+                    "The time to pay by QR code has run out. Your number is kept: please pay at the "
+                    "cashier.")
+    return Text("Số của bạn vẫn được giữ. Vui lòng trả tiền tại quầy thu ngân trước khi vào khám.",
+                "Your number is kept. Please pay at the cashier before your consultation.")
 
 
 def timeout_cancelled_text(number: str) -> Text:
@@ -170,7 +169,7 @@ S: dict[str, Text] = {
     "payment_cancel": Text("Huỷ", "Cancel"),
     "payment_cashier": Text("Trả tại quầy thu ngân", "Pay at the cashier"),
     "payment_timeout_title": Text("Hết thời gian thanh toán", "Time to pay has run out"),
-    "cashier_generic": Text("quầy thu ngân", "the cashier"),
+    "cashier_generic": Text("Quầy thu ngân", "the cashier"),
     "method_cash": Text("Tiền mặt", "Cash"),
     "method_card": Text("Thẻ ngân hàng", "Bank card"),
     "receipt_description": Text("Phí khám", "Consultation fee"),
@@ -197,7 +196,7 @@ S: dict[str, Text] = {
     "ticket_done": Text("Xong", "Done"),
     "ticket_reprint": Text("In lại phiếu", "Print again"),
     "ticket_other_clinic": Text("Lấy số nơi khám khác", "Another clinic"),
-    "ticket_due": Text("Cần trả tại quầy thu ngân:", "To pay at the cashier:"),
+    "ticket_due": Text("Cần trả:", "To pay:"),
     "busy_checkin": Text("Đang nhận lịch hẹn…", "Checking in your appointment…"),
     "busy_ticket_lookup": Text("Đang tìm số của bạn…", "Finding your number…"),
     "ticket_qr_unknown": Text("Không tìm thấy số của mã này. Vui lòng ra quầy tiếp đón.",

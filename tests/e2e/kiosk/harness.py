@@ -134,6 +134,24 @@ class Harness:
                     and (w.texture_size[0] > w.width + 2 or w.texture_size[1] > w.height + 2)]
         return self.ui(collect)
 
+    def clipped_labels(self) -> list[str]:
+        """Labels of the screen on show that stick out of the screen's area (a column of text taller
+        than the screen pushes its first lines under the header)."""
+        from kivy.uix.label import Label
+
+        def collect():
+            sm = self.app.sm
+            _, bottom = sm.to_window(sm.x, sm.y)
+            top = bottom + sm.height
+            out = []
+            for w in sm.current_screen.walk(restrict=True):
+                if isinstance(w, Label) and w.text and w.opacity > 0 and w.height > 0:
+                    _, y = w.to_window(w.x, w.y)
+                    if y < bottom - 2 or y + w.height > top + 2:
+                        out.append(w.text[:40])
+            return out
+        return self.ui(collect)
+
     def broken_words(self) -> list[str]:
         """Lines that end inside a word ("Ophthalmolog|y"): where the drawn lines of a label, read in
         order through its text, end at a character that is neither a space nor before one."""

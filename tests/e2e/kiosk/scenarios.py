@@ -351,10 +351,11 @@ def payment_timeout_cashier(h) -> dict:
     h.shot("44-payment-timeout-cashier-ticket")
     facts = _ticket_and_hospital(h)
     facts["print_state"] = h.ui(lambda: h.flow.session.print_state)
-    facts["overflow"] = h.overflowing_labels()
+    facts["overflow"] = h.overflowing_labels() + h.clipped_labels()
     h.tap("lang")
     h.shot("44-payment-timeout-cashier-ticket-en")
     facts["texts_en"] = h.texts()
+    facts["overflow"] += h.overflowing_labels() + h.clipped_labels()
     h.tap("done")
     h.wait_screen("welcome")
     return facts
@@ -365,14 +366,15 @@ def pay_at_cashier(h) -> dict:
     _walk_in_to_payment(h, h.params["service"])
     h.shot("45-payment-with-cashier-option")
     payment_texts = h.texts()
-    payment_overflow = h.overflowing_labels()
+    payment_overflow = h.overflowing_labels() + h.clipped_labels()
     h.tap("pay_cashier")
     h.wait_screen("ticket", 30)
     _wait_printed(h)
     h.shot("46-ticket-pay-at-cashier")
     facts = _ticket_and_hospital(h)
     facts.update(payment_texts=payment_texts, payment_overflow=payment_overflow,
-                 print_state=h.ui(lambda: h.flow.session.print_state), overflow=h.overflowing_labels())
+                 print_state=h.ui(lambda: h.flow.session.print_state),
+                 overflow=h.overflowing_labels() + h.clipped_labels())
     h.tap("done")
     h.wait_screen("welcome")
     return facts
@@ -392,7 +394,7 @@ def walk_in_fee(h) -> dict:
     h.shot("47-ticket-fee-due")
     facts = _ticket_and_hospital(h)
     facts["print_state"] = h.ui(lambda: h.flow.session.print_state)
-    facts["overflow"] = h.overflowing_labels()
+    facts["overflow"] = h.overflowing_labels() + h.clipped_labels()
     h.tap("done")
     h.wait_screen("welcome")
     return facts
@@ -420,6 +422,7 @@ def appointment_and_held_ticket(h) -> dict:
                30, f"the reprint after {name}")
         h.shot(f"61-ticket-reprinted-{name}")
         facts["steps"].append({"name": name, "ticket": _ticket_facts(h), "texts": h.texts(),
+                               "clipped": h.clipped_labels(),
                                "identity": h.ui(lambda: h.flow.session.identity),
                                "other_clinic": h.ui(lambda: h._find("other_clinic") is not None)})
         h.tap("done")
@@ -456,7 +459,7 @@ def revoked(h) -> dict:
     facts["reason"] = h.ui(lambda: h.flow.offline_reason)
     h.shot("70-out-of-service")
     facts["texts"] = h.texts()
-    facts["overflow"] = h.overflowing_labels()
+    facts["overflow"] = h.overflowing_labels() + h.clipped_labels()
     set_revoked(None)
     h.wait_screen("welcome", 30)
     facts["back"] = True
@@ -470,7 +473,7 @@ def english_words(h) -> dict:
     def look(name):
         h.shot(name)
         facts["broken"][name] = h.broken_words()
-        facts["overflow"][name] = h.overflowing_labels()
+        facts["overflow"][name] = h.overflowing_labels() + h.clipped_labels()
 
     h.tap("lang")
     look("80-welcome-en")

@@ -273,7 +273,7 @@ def test_the_appointment_qr_checks_in_and_the_card_or_ticket_qr_reprints_the_sam
     for step in r["steps"]:
         assert step["ticket"]["id"] == first["id"], step["name"]
         assert step["ticket"]["print_state"] == "printed" and step["ticket"]["existing"], step["name"]
-        assert first["display_number"] in step["texts"], step["name"]
+        assert first["display_number"] in step["texts"] and step["clipped"] == [], step["name"]
     assert [s["other_clinic"] for s in r["steps"]] == [False, False, True]  # only the card knows the patient
     jobs = result["printer_jobs"]
     assert len(jobs) == 4 and all(j["completed"] for j in jobs)
@@ -308,7 +308,8 @@ def test_the_payment_deadline_keeps_the_number_for_the_cashier_when_the_hospital
     r = result["result"]
     t = r["ticket"]
     assert r["print_state"] == "printed" and r["overflow"] == []
-    assert "hết thời gian" in r["notice"].lower() and CASHIER_WHERE[0] in r["notice"]
+    assert "hết thời gian" in r["notice"].lower() and "vẫn được giữ" in r["notice"]
+    assert any("39.000 đ" in x and CASHIER_WHERE[0] in x for x in r["texts"])
     assert any(CASHIER_WHERE[1] in x for x in r["texts_en"])
     assert query(cashier_stack, "SELECT status FROM tickets WHERE id = ?", t["id"]) == [("waiting",)]
     assert query(cashier_stack, "SELECT status FROM invoices WHERE ticket_id = ?", t["id"]) == [("pending",)]
@@ -322,7 +323,8 @@ def test_pay_at_the_cashier_keeps_the_number_and_prints_what_to_pay_where(cashie
     r = result["result"]
     t = r["ticket"]
     assert "Trả tại quầy thu ngân" in r["payment_texts"] and r["payment_overflow"] == []
-    assert r["print_state"] == "printed" and r["overflow"] == [] and CASHIER_WHERE[0] in r["notice"]
+    assert r["print_state"] == "printed" and r["overflow"] == [] and "vẫn được giữ" in r["notice"]
+    assert any("39.000 đ" in x and CASHIER_WHERE[0] in x for x in r["texts"])
     assert query(cashier_stack, "SELECT status FROM tickets WHERE id = ?", t["id"]) == [("waiting",)]
     assert query(cashier_stack, "SELECT status FROM invoices WHERE ticket_id = ?", t["id"]) == [("pending",)]
     data = ticket_print_data(t, None, r["hospital"])
