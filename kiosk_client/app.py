@@ -90,12 +90,15 @@ def build_kiosk(config: KioskConfig, *, gateway=None, printer: KioskPrinter | No
                 flow.backend_down()
             elif outcome == "unauthorized":
                 flow.backend_unauthorized()
-            else:
+            elif outcome == "ok" or flow.offline_reason == "network":
                 flow.backend_up()
+            # "refused" (a rate limit…) answers, but does not take a revoked kiosk back into service
         io.post(apply)
 
     heartbeat = Heartbeat(gateway, printer.status if printer else (lambda: "offline"),
                           interval_s=config.heartbeat_s, on_result=on_heartbeat)
+    # A printer fault seen while printing is reported now, not at the next period.
+    flow.printer_listeners.append(lambda _status: heartbeat.beat_now())
     realtime = None
     if config.realtime:
         from .gateways.realtime import KioskRealtime
@@ -279,6 +282,7 @@ def make_app(parts: KioskParts):
                 "no_papers": f.no_papers, "back": f.back, "confirm": f.confirm,
                 "cancel_payment": f.cancel_payment, "done": f.done, "reprint": f.reprint,
                 "open_visit": f.resume_open_visit, "msubmit": f.manual_submit,
+                "pay_cashier": f.pay_at_cashier, "other_clinic": f.other_clinic,
             }
             with_arg = {
                 "service": f.choose_service, "coverage": f.set_coverage, "priority": f.toggle_priority,

@@ -17,6 +17,7 @@ Three rules shape the code:
 from __future__ import annotations
 
 import logging
+import re
 import unicodedata
 import uuid
 from dataclasses import dataclass, field
@@ -25,7 +26,8 @@ from enum import Enum
 from typing import Any, Callable, Protocol
 
 from .gateways.rest import Offline, Problem
-from .i18n import DECLARABLE_PRIORITIES, PROBLEM_TEXT, S, TONE_MARKS, Text, pay_later_text
+from .i18n import (DECLARABLE_PRIORITIES, PROBLEM_TEXT, S, TONE_MARKS, Text, cashier_text,
+                   pay_later_text, timeout_cancelled_text)
 
 log = logging.getLogger("kiosk.flow")
 
@@ -48,6 +50,11 @@ IDLE_SCREENS = frozenset({Screen.SCAN, Screen.MANUAL, Screen.CHOOSE, Screen.CONF
 # Codes after which the patient must present a card again.
 RESCAN_CODES = frozenset({"CARD_REQUIRED", "IDENTIFY_TOKEN_INVALID"})
 BHYT_USABLE = frozenset({"ok", "flagged", "pending"})
+ACTIVE_TICKET = frozenset({"waiting", "called", "serving"})
+# The appointment QR from booking (API: TDA1.<id>.<mac>) and the QR printed on a ticket (its phone
+# tracking link …/t/<id>?token=…): neither holds personal data, both are proof of possession.
+APPOINTMENT_QR = re.compile(r"TDA1\.([A-Za-z0-9_-]{1,64})\.[A-Za-z0-9_-]{1,128}")
+TRACK_QR = re.compile(r"https?://[^\s/]+(?:/[^\s?]*)?/t/([A-Za-z0-9_-]{1,64})\?token=([A-Za-z0-9_.~-]{1,256})")
 
 
 class Gateway(Protocol):
@@ -59,11 +66,15 @@ class Gateway(Protocol):
     def vnpay(self, invoice_id: str, lang: str = "vi") -> dict: ...
     def vietqr(self, invoice_id: str, lang: str = "vi") -> dict: ...
     def pay(self, invoice_id: str, method: str, lang: str = "vi") -> dict: ...
+    def pay_at_cashier(self, invoice_id: str, lang: str = "vi") -> dict: ...
+    def ticket(self, ticket_id: str, token: str, lang: str = "vi") -> dict: ...
+    def check_in_appointment(self, appointment_id: str, qr: str, lang: str = "vi") -> dict: ...
     def heartbeat(self, printer_status: str, lang: str = "vi") -> dict: ...
 
 
 class TicketPrinterPort(Protocol):
     def print_ticket(self, ticket: dict, identity: dict | None, lang: str) -> "PrintOutcome": ...
+    def print_receipt(self, invoice: dict, ticket: dict, lang: str) -> "PrintOutcome": ...
 
 
 @dataclass(frozen=True)
@@ -130,9 +141,12 @@ class Session:
     next_poll: float = 0.0
     print_state: str = "none"  # none | printing | printed | failed
     print_status: str | None = None
+    receipt_due: bool = False  # a payment just went through: its receipt follows the ticket
+    receipt_state: str = "none"  # none | printing | printed | failed
     notice: Text | None = None
     busy: Text | None = None
     message: Text | None = None
+    message_title: Text | None = None
     actions: tuple = ()
     auto_retry_at: float | None = None
     manual: ManualEntry = field(default_factory=ManualEntry)
@@ -184,6 +198,9 @@ class KioskFlow:
         self.cue_listeners: list[Callable[[str], None]] = []
         self.cues: list[str] = []  # recent sound cues, for tests and the bench
         self.tickets_shown: list[str] = []  # ids, for the bench and tests; no personal data
+        # Called when the kiosk learns a new printer state (a print's outcome): the app sends a
+        # heartbeat at once so staff see the fault now, not at the next period.
+        self.printer_listeners: list[Callable[[str], None]] = []
         # Runs a callable once the current screen has been drawn; the app sets it. Printing waits
         # for it so the number is on screen before the print job competes for the CPU.
         self.after_draw: Callable[[Callable[[], None]], None] = lambda fn: fn()
@@ -281,6 +298,15 @@ class KioskFlow:
         if self.screen not in (Screen.WELCOME, Screen.SCAN, Screen.MANUAL):
             # A scan on any later screen is most likely the next person: they consent themselves.
             self.reset("new_scan")
+        appointment = APPOINTMENT_QR.fullmatch(text)
+        if appointment:
+            # Booked with a linked card: the QR proves the booking, and holds no personal data.
+            self._check_in(appointment.group(1), text)
+            return
+        track = TRACK_QR.fullmatch(text)
+        if track:
+            self._find_ticket(track.group(1), track.group(2))
+            return
         if not self.session.consent:
             self.session.pending_scan = text
             self.session.notice = S["consent_needed"]
@@ -395,11 +421,79 @@ class KioskFlow:
             s.manual = ManualEntry()
             self._take_services(services)
             self._cue("ok")
+            held = self.open_tickets()
+            if held:
+                # A ticket today already: print the visit's current one again, never a second one.
+                self._show_ticket(held[-1], existing=True, reprint=True)
+                return
             self._go(Screen.CHOOSE)
 
         origin = Screen.MANUAL if "manual" in source else Screen.SCAN
         self._io("identify", job, ok,
                  lambda e: self._fail(e, lambda: self._identify(source), origin=origin))
+
+    # ------------------------------------------------------------------ appointment and ticket QR
+    def _check_in(self, appointment_id: str, qr: str) -> None:
+        """The booking's QR: the appointment becomes a ticket (POST /appointments/{id}/check-in)."""
+        self._busy("busy_checkin")
+        lang = self.lang
+
+        def ok(answer):
+            ticket = answer.get("ticket") or {}
+            note = None
+            if answer.get("message_vi"):
+                note = Text(answer["message_vi"], answer.get("message_en") or answer["message_vi"])
+            self._cue("ok")
+            self._issued(ticket, notice=note)
+
+        def error(exc):
+            if isinstance(exc, Problem) and exc.code == "APPOINTMENT_ALREADY_CHECKED_IN" \
+                    and isinstance(exc.body.get("ticket"), dict):
+                self._show_held(exc.body["ticket"])
+            elif isinstance(exc, Problem) and exc.code.startswith("APPOINTMENT_"):
+                self._cue("error")
+                self._message(_appointment_problem(exc), ("home",))
+            else:
+                self._fail(exc, lambda: self._check_in(appointment_id, qr))
+
+        self._io("check_in", lambda: self.gateway.check_in_appointment(appointment_id, qr, lang), ok, error)
+
+    def _find_ticket(self, ticket_id: str, token: str) -> None:
+        """The QR of a printed ticket: print the visit's current ticket again (a transfer may have
+        given it a new number)."""
+        self._busy("busy_ticket_lookup")
+        lang = self.lang
+
+        def ok(answer):
+            self._show_held(answer)
+
+        def error(exc):
+            if isinstance(exc, Offline) or (isinstance(exc, Problem) and exc.code == "SERVICE_UNAVAILABLE"):
+                self._fail(exc, lambda: self._find_ticket(ticket_id, token))
+            else:
+                # A wrong or old token says nothing about this kiosk's own rights.
+                self._cue("error")
+                self._message(S["ticket_qr_unknown"], ("home",))
+
+        self._io("find_ticket", lambda: self.gateway.ticket(ticket_id, token, lang), ok, error)
+
+    def _show_held(self, ticket: dict) -> None:
+        ticket = current_ticket(ticket)
+        if ticket.get("status") not in ACTIVE_TICKET:
+            self._cue("error")
+            self._message(S["ticket_not_active"], ("home",))
+            return
+        self._show_ticket(ticket, existing=True, reprint=True)
+
+    def other_clinic(self) -> None:
+        """From a held ticket shown after a card scan: the patient wants another clinic too."""
+        s = self.session
+        if self.screen is not Screen.TICKET or not s.ticket_existing or s.identity is None \
+                or s.print_state == "printing":
+            return
+        self.touch()
+        s.ticket, s.ticket_existing, s.notice, s.print_state = None, False, None, "none"
+        self._go(Screen.CHOOSE)
 
     def _load_services(self, notice: Text | None = None) -> None:
         self._busy("busy_services")
@@ -551,7 +645,7 @@ class KioskFlow:
         self._io("issue", lambda: self.gateway.create_ticket(issue.body, issue.key, lang),
                  self._issued, lambda e: self._fail(e, self._issue))
 
-    def _issued(self, ticket: dict) -> None:
+    def _issued(self, ticket: dict, notice: Text | None = None) -> None:
         s = self.session
         s.issue = None
         invoice = ticket.get("invoice")
@@ -566,7 +660,7 @@ class KioskFlow:
         elif ticket.get("payment_required") and not ticket.get("paid"):
             self._show_ticket(ticket, notice=S["payment_at_cashier"])
         else:
-            self._show_ticket(ticket)
+            self._show_ticket(ticket, notice=notice)
 
     # ------------------------------------------------------------------ payment
     def _start_payment(self) -> None:
@@ -670,7 +764,53 @@ class KioskFlow:
         ticket["invoice"] = {**(s.invoice or {}), **invoice}
         s.invoice = ticket["invoice"]
         self._cue("ok")
+        s.receipt_due = self.printer is not None
         self._show_ticket(ticket)
+
+    # --- the cashier (hospital file [payments] cashier / on_timeout, read from the invoice) ---
+    def cashier_offered(self) -> bool:
+        """A backend that does not say (no `cashier` on the invoice) offers no cashier."""
+        return bool(((self.session.invoice or {}).get("cashier") or {}).get("allowed"))
+
+    def pay_at_cashier(self) -> None:
+        """"Trả tại quầy thu ngân": keep the number, pay at the desk; the ticket says how much and where."""
+        if self.screen is not Screen.PAYMENT or not self.cashier_offered():
+            return
+        self.touch()
+        self._to_cashier(timed_out=False)
+
+    def _to_cashier(self, timed_out: bool) -> None:
+        s = self.session
+        self._busy("busy_wait")
+        invoice_id, lang = s.invoice["id"], self.lang
+
+        def ok(invoice):
+            if invoice.get("status") == "paid":
+                self._paid(invoice)
+                return
+            s = self.session
+            ticket = dict(s.ticket)
+            ticket["invoice"] = {**(s.invoice or {}), **invoice, "at_cashier": True}
+            s.invoice = ticket["invoice"]
+            self._show_ticket(ticket, notice=cashier_text(ticket["invoice"], timed_out))
+
+        def error(exc):
+            if timed_out:
+                self._cancel_unpaid("payment_timeout")  # the hospital does not hold it: say so
+            elif isinstance(exc, Problem) and exc.code in ("CASHIER_NOT_OFFERED", "INVOICE_NOT_PENDING"):
+                s.invoice = {**(s.invoice or {}), "cashier": {"allowed": False}}
+                if exc.code == "CASHIER_NOT_OFFERED":
+                    self._back_to_payment(PROBLEM_TEXT["CASHIER_NOT_OFFERED"])
+                else:  # paid meanwhile, or no longer payable: read it and act on what it is
+                    self._end_payment("payment_timeout")
+            else:
+                self._fail(exc, lambda: self._to_cashier(timed_out))
+
+        self._io("cashier", lambda: self.gateway.pay_at_cashier(invoice_id, lang), ok, error)
+
+    def _back_to_payment(self, notice: Text) -> None:
+        self.session.notice = notice
+        self._go(Screen.PAYMENT)
 
     def cancel_payment(self) -> None:
         if self.screen is not Screen.PAYMENT:
@@ -679,43 +819,61 @@ class KioskFlow:
         self._end_payment("payment_cancelled")
 
     def _end_payment(self, message_key: str) -> None:
-        """Cancel or timeout: check once more (money may have just moved), then drop the number."""
+        """Cancel or timeout: check once more (money may have just moved), then follow the
+        hospital's rule for a deadline (keep the number for the cashier, or cancel it), and say so."""
         s = self.session
         if s.ticket is None:
             return
         self._busy("busy_wait")
-        ticket = s.ticket
 
         def decided(status):
             if status == "paid":
                 return  # _paid showed the ticket
-            self._io("cancel", lambda: self.gateway.cancel_ticket(ticket["id"], ticket["track_token"]),
-                     lambda _: self._message(S[message_key], ("home",)),
-                     lambda _e: self._message(S[message_key], ("home",)))
+            rule = (self.session.invoice or {}).get("cashier") or {}
+            if message_key == "payment_timeout" and rule.get("allowed") and rule.get("on_timeout") == "cashier":
+                self._to_cashier(timed_out=True)
+            else:
+                self._cancel_unpaid(message_key)
 
         def ok(invoice):
             if invoice.get("status") == "paid":
                 self._paid(invoice)
             else:
+                self.session.invoice = {**(self.session.invoice or {}), **invoice}
                 decided(invoice.get("status"))
 
         invoice_id, lang = s.invoice["id"], self.lang
         self._io("final_check", lambda: self.gateway.invoice(invoice_id, lang), ok,
                  lambda _e: decided(None))
 
+    def _cancel_unpaid(self, message_key: str) -> None:
+        ticket = self.session.ticket
+        text = (timeout_cancelled_text(ticket.get("display_number", "")) if message_key == "payment_timeout"
+                else S[message_key])
+        title = S["payment_timeout_title"] if message_key == "payment_timeout" else None
+
+        def said(_result):
+            self._message(text, ("home",), title=title)
+
+        self._io("cancel", lambda: self.gateway.cancel_ticket(ticket["id"], ticket["track_token"]),
+                 said, said)
+
     def payment_seconds_left(self) -> int | None:
         d = self.session.payment_deadline
         return None if d is None else max(0, int(d - self.clock() + 0.999))
 
     # ------------------------------------------------------------------ ticket and printing
-    def _show_ticket(self, ticket: dict, *, existing: bool = False, notice: Text | None = None) -> None:
+    def _show_ticket(self, ticket: dict, *, existing: bool = False, notice: Text | None = None,
+                     reprint: bool = False) -> None:
+        """`reprint`: a ticket held from earlier, shown for a scanned card or ticket/appointment QR,
+        is printed again (never for a typed number: open_tickets() hides those)."""
         s = self.session
         s.ticket, s.ticket_existing, s.notice = ticket, existing, notice
         s.payment, s.payment_deadline = None, None
         self.tickets_shown.append(ticket["id"])
         del self.tickets_shown[:-200]
         self._cue("ticket")
-        if self.printer is not None and not existing:
+        if self.printer is not None and (not existing or reprint):
             s.print_state = "printing"
             self._go(Screen.TICKET)
             generation = self.generation
@@ -739,7 +897,7 @@ class KioskFlow:
         identity, lang, printer = self.session.identity, self.lang, self.printer
 
         def ok(outcome: PrintOutcome):
-            self.printer_status = outcome.status
+            self._printer_seen(outcome.status)
             s = self.session
             s.print_state = "printed" if outcome.ok else "failed"
             s.print_status = outcome.status
@@ -747,6 +905,9 @@ class KioskFlow:
                 self._cue("error")
             self.screen_since = self.clock()  # the return timer starts once printing is over
             self._changed()
+            if outcome.ok and s.receipt_due:
+                s.receipt_due = False
+                self._print_receipt(s.invoice or {}, ticket)
 
         def error(exc):
             log.exception("printing raised", exc_info=exc)
@@ -754,15 +915,40 @@ class KioskFlow:
 
         self._io("print", lambda: printer.print_ticket(ticket, identity, lang), ok, error)
 
+    def _print_receipt(self, invoice: dict, ticket: dict) -> None:
+        """After a payment: the receipt (amount, method, reference, time) under the ticket."""
+        printer, lang = self.printer, self.lang
+        s = self.session
+        s.receipt_state = "printing"
+
+        def ok(outcome: PrintOutcome):
+            self._printer_seen(outcome.status)
+            self.session.receipt_state = "printed" if outcome.ok else "failed"
+            self.screen_since = self.clock()
+            self._changed()
+
+        def error(exc):
+            log.exception("receipt printing raised", exc_info=exc)
+            ok(PrintOutcome(False, "offline"))
+
+        self._io("print_receipt", lambda: printer.print_receipt(invoice, ticket, lang), ok, error)
+
+    def _printer_seen(self, status: str) -> None:
+        changed = status != self.printer_status
+        self.printer_status = status
+        if changed:
+            for listener in list(self.printer_listeners):
+                listener(status)
+
     def done(self) -> None:
         if self.screen in (Screen.TICKET, Screen.MESSAGE):
             self.reset("done")
 
     # ------------------------------------------------------------------ errors
     def _message(self, text: Text, actions: tuple = ("home",), retry=None,
-                 auto_retry_at: float | None = None) -> None:
+                 auto_retry_at: float | None = None, title: Text | None = None) -> None:
         s = self.session
-        s.message, s.actions, s.auto_retry_at = text, actions, auto_retry_at
+        s.message, s.actions, s.auto_retry_at, s.message_title = text, actions, auto_retry_at, title
         self._retry = retry
         self._go(Screen.MESSAGE)
 
@@ -859,8 +1045,11 @@ class KioskFlow:
             if isinstance(exc, Problem) and exc.code in ("UNAUTHORIZED", "FORBIDDEN"):
                 self.offline_reason = "unauthorized"
                 self._changed()
-            elif isinstance(exc, Problem) and exc.code != "SERVICE_UNAVAILABLE":
-                self._back_online()  # it answered: reachable
+            elif isinstance(exc, Problem) and exc.code != "SERVICE_UNAVAILABLE" \
+                    and self.offline_reason != "unauthorized":
+                # It answered: reachable. A refused kiosk stays out of service until its token is
+                # accepted again (a rate limit on its failed attempts is no acceptance).
+                self._back_online()
 
         self._io("probe", lambda: self.gateway.heartbeat(status, lang), ok, error, keep=True)
 
@@ -886,8 +1075,16 @@ class KioskFlow:
             self._back_online()
 
     def backend_unauthorized(self) -> None:
+        """The heartbeat was refused (revoked token): out of service now on an idle kiosk, and
+        right after the patient in front of it is done."""
         if self.screen is Screen.WELCOME and not self.session.has_personal_data:
             self._go_offline("unauthorized", None)
+        elif self.screen is not Screen.OFFLINE:
+            self.offline_reason = "unauthorized"
+            self._next_probe = self.clock() + self.config.offline_retry_s
+        elif self.offline_reason != "unauthorized":
+            self.offline_reason = "unauthorized"
+            self._changed()
 
     def printer_changed(self, status: str) -> None:
         if status != self.printer_status:
@@ -900,7 +1097,9 @@ class KioskFlow:
         s = self.session
         screen = self.screen
         idle = now - self.last_activity
-        if screen in IDLE_SCREENS and idle >= self.config.idle_reset_s:
+        # A screen the kiosk put up by itself (a payment deadline's message) gets the full time to be
+        # read, however long ago the patient last touched.
+        if screen in IDLE_SCREENS and now - max(self.last_activity, self.screen_since) >= self.config.idle_reset_s:
             self.reset("idle")
         elif screen is Screen.WELCOME and s.has_personal_data and idle >= self.config.idle_reset_s:
             self.reset("idle")  # a scan held for consent that nobody confirmed
@@ -967,3 +1166,33 @@ def _apply_tone(value: str, mark: str) -> str:
     letters[target][1] += mark
     word = unicodedata.normalize("NFC", "".join(b + m for b, m in letters))
     return f"{head} {word}" if head else word
+
+
+def current_ticket(ticket: dict) -> dict:
+    """The visit's current ticket (GET /tickets `current`, API 17): after a transfer, the new number
+    and place on the same tracking link. A backend without the field: the ticket itself."""
+    current = ticket.get("current")
+    if not isinstance(current, dict) or not current.get("id") or current.get("id") == ticket.get("id"):
+        return ticket
+    out = dict(ticket)
+    out.update({"id": current["id"], "display_number": current.get("display_number") or current.get("number")
+                or ticket.get("display_number"), "status": current.get("status", "waiting"),
+                "people_ahead": current.get("people_ahead"), "estimated_wait_min": current.get("estimated_wait_min"),
+                "service_point": None, "current": None})
+    out["service"] = {"code": current.get("service_code"), "name_vi": current.get("service_name_vi"),
+                      "name_en": current.get("service_name_en"), "room_vi": current.get("room_vi"),
+                      "room_en": current.get("room_en")}
+    return out
+
+
+def _appointment_problem(exc: Problem) -> Text:
+    text = PROBLEM_TEXT.get(exc.code) or Text(exc.title or PROBLEM_TEXT["INTERNAL_ERROR"].vi,
+                                              exc.title or PROBLEM_TEXT["INTERNAL_ERROR"].en)
+    start = exc.body.get("check_in_from")
+    if exc.code == "APPOINTMENT_TOO_EARLY" and isinstance(start, str):
+        try:
+            at = datetime.fromisoformat(start).strftime("%H:%M")
+        except ValueError:
+            return text
+        return Text(text.vi.replace("{time}", at), text.en.replace("{time}", at))
+    return text

@@ -72,6 +72,34 @@ def pay_later_text(amount: int | None) -> Text:
                 f"Consultation fee {vnd(amount)}: pay at the cashier, or scan the ticket's code with your phone.")
 
 
+def where_to_pay(invoice: dict) -> Text:
+    """Where the cashier is, as the hospital file says (invoice `cashier.where`), else generic."""
+    where = ((invoice or {}).get("cashier") or {}).get("where") or {}
+    if where.get("vi"):
+        return Text(where["vi"], where.get("en") or where["vi"])
+    return S["cashier_generic"]
+
+
+def cashier_text(invoice: dict, timed_out: bool) -> Text:
+    """The number is kept; the fee is paid at the cashier (after the patient chose it, or after the
+    payment deadline when the hospital keeps numbers). The amount and the place are on the ticket
+    screen's amber band and on paper (`ticket_due`), so this stays short enough to fit above them."""
+    if timed_out:
+        return Text("Đã hết thời gian thanh toán bằng mã QR. Số của bạn vẫn được giữ: vui lòng trả tiền "
+                    "tại quầy thu ngân.",
+                    "The time to pay by QR code has run out. Your number is kept: please pay at the "
+                    "cashier.")
+    return Text("Số của bạn vẫn được giữ. Vui lòng trả tiền tại quầy thu ngân trước khi vào khám.",
+                "Your number is kept. Please pay at the cashier before your consultation.")
+
+
+def timeout_cancelled_text(number: str) -> Text:
+    return Text(f"Đã hết thời gian thanh toán nên số {number} đã bị huỷ. Bạn chưa bị trừ tiền cho lượt "
+                f"này. Vui lòng lấy số lại, hoặc ra quầy thu ngân.",
+                f"The time to pay has run out, so number {number} was cancelled. You have not been "
+                f"charged for it. Please start again, or go to the cashier.")
+
+
 def age_text(age: int | None, lang: str) -> str:
     if age is None:
         return ""
@@ -139,6 +167,12 @@ S: dict[str, Text] = {
     "payment_vietqr": Text("Chuyển khoản (VietQR)", "Bank transfer (VietQR)"),
     "payment_vnpay": Text("VNPay", "VNPay"),
     "payment_cancel": Text("Huỷ", "Cancel"),
+    "payment_cashier": Text("Trả tại quầy thu ngân", "Pay at the cashier"),
+    "payment_timeout_title": Text("Hết thời gian thanh toán", "Time to pay has run out"),
+    "cashier_generic": Text("Quầy thu ngân", "the cashier"),
+    "method_cash": Text("Tiền mặt", "Cash"),
+    "method_card": Text("Thẻ ngân hàng", "Bank card"),
+    "receipt_description": Text("Phí khám", "Consultation fee"),
     "payment_left": Text("Còn {s} giây", "{s} seconds left"),
     "payment_timeout": Text("Đã hết thời gian thanh toán. Bạn chưa bị trừ tiền cho lượt này. "
                             "Vui lòng lấy số lại, hoặc ra quầy thu ngân.",
@@ -161,6 +195,16 @@ S: dict[str, Text] = {
     "ticket_printed": Text("Vui lòng nhận phiếu ở khe máy in.", "Please take your ticket from the printer."),
     "ticket_done": Text("Xong", "Done"),
     "ticket_reprint": Text("In lại phiếu", "Print again"),
+    "ticket_other_clinic": Text("Lấy số nơi khám khác", "Another clinic"),
+    "ticket_due": Text("Cần trả:", "To pay:"),
+    "busy_checkin": Text("Đang nhận lịch hẹn…", "Checking in your appointment…"),
+    "busy_ticket_lookup": Text("Đang tìm số của bạn…", "Finding your number…"),
+    "ticket_qr_unknown": Text("Không tìm thấy số của mã này. Vui lòng ra quầy tiếp đón.",
+                              "No number was found for this code. Please go to the reception desk."),
+    "ticket_not_active": Text("Số trên phiếu này đã xong hoặc đã huỷ. Nếu cần khám tiếp, vui lòng lấy số "
+                              "mới hoặc ra quầy tiếp đón.",
+                              "The number on this ticket is finished or cancelled. To be seen again, "
+                              "please get a new number or go to the reception desk."),
     "printer_paper_out": Text("Máy in hết giấy — vé của bạn trên màn hình. Vui lòng chụp lại số "
                               "hoặc quét mã QR.",
                               "The printer is out of paper — your ticket is on the screen. Please "
@@ -185,6 +229,7 @@ S: dict[str, Text] = {
     "out_of_service": Text("Máy tạm ngừng phục vụ. Vui lòng ra quầy tiếp đón.",
                            "This kiosk is out of service. Please go to the reception desk."),
     "error_title": Text("Xin lỗi", "Sorry"),
+    "out_of_service_title": Text("Tạm ngừng phục vụ", "Out of service"),
     "retry": Text("Thử lại", "Try again"),
     "wait_none": Text("được gọi ngay", "called right away"),
     "self_pay_offer": Text("Tự trả tiền", "Pay myself"),
@@ -242,6 +287,21 @@ PROBLEM_TEXT: dict[str, Text] = {
                          "The system is busy. The kiosk will try again in a moment."),
     "UNAUTHORIZED": S["out_of_service"],
     "FORBIDDEN": S["out_of_service"],
+    "CASHIER_NOT_OFFERED": Text("Bệnh viện chưa nhận trả tiền tại quầy cho lượt này. Vui lòng quét mã "
+                                "để thanh toán.",
+                                "The hospital does not take this payment at the cashier. Please scan "
+                                "the code to pay."),
+    "APPOINTMENT_NOT_FOUND": Text("Không tìm thấy lịch hẹn của mã này. Vui lòng ra quầy tiếp đón.",
+                                  "No appointment was found for this code. Please go to the reception desk."),
+    "APPOINTMENT_QR_INVALID": Text("Mã lịch hẹn không đúng. Vui lòng mở lại mã trong ứng dụng và quét lại.",
+                                   "This appointment code is not valid. Please open it again in the app "
+                                   "and scan again."),
+    "APPOINTMENT_CANCELLED": Text("Lịch hẹn này đã bị huỷ. Bạn có thể lấy số khám như thường.",
+                                  "This appointment was cancelled. You can get a number as usual."),
+    "APPOINTMENT_TOO_EARLY": Text("Chưa đến giờ nhận lịch hẹn. Vui lòng quay lại từ {time}.",
+                                  "It is too early to check in. Please come back from {time}."),
+    "APPOINTMENT_EXPIRED": Text("Lịch hẹn này không phải hôm nay. Bạn có thể lấy số khám như thường.",
+                                "This appointment is not for today. You can get a number as usual."),
     "INTERNAL_ERROR": Text("Có lỗi trong hệ thống. Vui lòng thử lại hoặc ra quầy tiếp đón.",
                            "Something went wrong. Please try again or go to the reception desk."),
 }

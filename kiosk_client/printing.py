@@ -9,7 +9,10 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
+from printer_drivers.ticket import ReceiptPrintData, TicketPrintData
+
 from .flow import PrintOutcome
+from .i18n import S
 
 log = logging.getLogger("kiosk.printing")
 
@@ -22,8 +25,6 @@ _BHYT_LINES = {
 
 def ticket_print_data(ticket: dict, identity: dict | None, hospital_name: str, *,
                       show_english: bool = True):
-    from printer_drivers.ticket import TicketPrintData
-
     svc = ticket.get("service") or {}
     priority = ticket.get("priority") or {}
     patient = (identity or {}).get("patient") or {}
@@ -49,6 +50,48 @@ def ticket_print_data(ticket: dict, identity: dict | None, hospital_name: str, *
         bhyt_status_en=bhyt[1] if bhyt else None,
         track_url=ticket["track_url"],
         show_english=show_english,
+        **amount_due(ticket),
+    )
+
+
+def amount_due(ticket: dict) -> dict:
+    """An unpaid invoice on the ticket: the amount and where to pay go on paper (the screen that
+    says it is gone after 20 s)."""
+    invoice = ticket.get("invoice") or {}
+    amount = invoice.get("amount")
+    if invoice.get("status") != "pending" or ticket.get("paid") or not isinstance(amount, int) or amount <= 0:
+        return {}
+    where = ((invoice.get("cashier") or {}).get("where") or {})
+    # Without the hospital's words the layout prints its own: "Quầy thu ngân / the cashier".
+    return {"amount_due_vnd": amount, "pay_where": where.get("vi") or None,
+            "pay_where_en": where.get("en") or where.get("vi") or None}
+
+
+_METHODS = {"vietqr": "payment_vietqr", "vnpay": "payment_vnpay", "cash": "method_cash", "card": "method_card"}
+
+
+def receipt_print_data(invoice: dict, ticket: dict, hospital_name: str, *, show_english: bool = True):
+    """The invoice's `receipt` (API 17) → a printed receipt; a backend without it: the paid invoice's
+    own fields (amount, provider, reference, paid_at)."""
+    receipt = invoice.get("receipt") or {}
+    method = receipt.get("method") or invoice.get("provider") or ""
+    label = S.get(_METHODS.get(method, ""))
+    svc = ticket.get("service") or {}
+    description = S["receipt_description"]
+    paid_at = receipt.get("paid_at") or invoice.get("paid_at")
+    return ReceiptPrintData(
+        hospital_name=hospital_name,
+        amount_vnd=int(receipt.get("amount") or invoice.get("amount")),
+        description_vi=f"{description.vi} – {svc.get('name_vi') or svc.get('code', '')}",
+        description_en=f"{description.en} – {svc.get('name_en') or svc.get('name_vi') or ''}",
+        reference=receipt.get("reference") or invoice.get("reference") or invoice["id"],
+        provider=label.vi if label else method or None,
+        provider_en=label.en if label else None,
+        provider_transaction_id=None,
+        paid_at=datetime.fromisoformat(paid_at) if paid_at else datetime.now().astimezone(),
+        display_number=ticket.get("display_number"),
+        receipt_number=receipt.get("number"),
+        show_english=show_english,
     )
 
 
@@ -70,6 +113,14 @@ class KioskPrinter:
         result = self.printer.print_ticket(data)
         if not result.ok:
             log.warning("ticket %s not printed: %s (%s)", ticket.get("display_number"), result.status,
+                        result.detail)
+        return PrintOutcome(result.ok, result.status)
+
+    def print_receipt(self, invoice: dict, ticket: dict, lang: str) -> PrintOutcome:
+        data = receipt_print_data(invoice, ticket, self.hospital_name)
+        result = self.printer.print_receipt(data)
+        if not result.ok:
+            log.warning("receipt for %s not printed: %s (%s)", ticket.get("display_number"), result.status,
                         result.detail)
         return PrintOutcome(result.ok, result.status)
 

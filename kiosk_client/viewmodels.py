@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from .flow import KioskFlow, Screen
 from .i18n import (PRIORITY_TEXT, S, TONE_MARKS, Text, age_text, people_text, pick, short_wait,
-                   vnd, wait_text)
+                   vnd, wait_text, where_to_pay)
 
 
 @dataclass(frozen=True)
@@ -108,6 +108,7 @@ class PaymentVM:
     seconds_left: str
     methods: list[Choice]
     cancel_label: str
+    cashier_label: str = ""  # "" when the hospital does not take this fee at the cashier
 
 
 @dataclass(frozen=True)
@@ -128,6 +129,8 @@ class TicketVM:
     done_label: str
     reprint_label: str
     can_reprint: bool
+    due: str = ""  # an unpaid fee: how much, and where
+    other_clinic_label: str = ""  # "" when not offered
 
 
 @dataclass(frozen=True)
@@ -318,7 +321,8 @@ def _payment(flow: KioskFlow, c: Common, lang: str) -> PaymentVM:
         _t("payment_scan", lang) if pay else _t("busy_payment", lang),
         _t("payment_waiting", lang),
         S["payment_left"].get(lang).format(s=left) if left is not None else "",
-        methods, _t("payment_cancel", lang))
+        methods, _t("payment_cancel", lang),
+        _t("payment_cashier", lang) if flow.cashier_offered() else "")
 
 
 def _ticket(flow: KioskFlow, c: Common, lang: str) -> TicketVM:
@@ -340,6 +344,11 @@ def _ticket(flow: KioskFlow, c: Common, lang: str) -> TicketVM:
     # A ticket held from earlier is reprinted only for a scanned card or a BHXH-confirmed number.
     can_reprint = flow.printer is not None and s.print_state != "printing" and (
         failed or s.ticket_existing) and not (s.ticket_existing and flow.typed_identity())
+    due = ""
+    if not t.get("paid") and invoice.get("status") == "pending" and invoice.get("amount"):
+        due = f"{_t('ticket_due', lang)} {vnd(invoice.get('amount'))} – {where_to_pay(invoice).get(lang)}"
+    other = (_t("ticket_other_clinic", lang) if s.ticket_existing and s.identity is not None
+             and s.services and s.print_state != "printing" else "")
     return TicketVM(
         c, _t("ticket_existing" if s.ticket_existing else "ticket_title", lang),
         t.get("display_number", ""), _service_name(svc, lang), _room(svc, lang),
@@ -348,19 +357,20 @@ def _ticket(flow: KioskFlow, c: Common, lang: str) -> TicketVM:
         f"{_t('estimated_wait', lang)} {wait_text(t.get('estimated_wait_min'), lang)}"
         if t.get("estimated_wait_min") is not None else "",
         t.get("track_url", ""), _t("ticket_phone", lang), msg, failed, paid, _t("ticket_done", lang),
-        _t("ticket_reprint", lang), can_reprint)
+        _t("ticket_reprint", lang), can_reprint, due, other)
 
 
 def _message(flow: KioskFlow, c: Common, lang: str) -> MessageVM:
     s = flow.session
     labels = {"retry": "retry", "home": "home"}
     actions = [Choice(a, _t(labels[a], lang)) for a in s.actions if a in labels]
-    return MessageVM(c, _t("error_title", lang), (s.message or Text("", "")).get(lang), actions)
+    title = (s.message_title or S["error_title"]).get(lang)
+    return MessageVM(c, title, (s.message or Text("", "")).get(lang), actions)
 
 
 def _offline(flow: KioskFlow, c: Common, lang: str) -> OfflineVM:
     if flow.offline_reason == "unauthorized":
-        return OfflineVM(c, _t("error_title", lang), _t("out_of_service", lang), "")
+        return OfflineVM(c, _t("out_of_service_title", lang), _t("out_of_service", lang), "")
     return OfflineVM(c, _t("offline_title", lang), _t("offline_body", lang), _t("offline_retrying", lang))
 
 

@@ -92,6 +92,8 @@ def layout_ticket(data: TicketPrintData, width_dots: int) -> list[DrawOp]:
         if en and data.directions_en:
             ops.append(Text(_safe(data.directions_en), s.small, align="center"))
     ops += [Spacer(s.gap), Rule(dashed=True), Spacer(s.gap)]
+    if data.amount_due_vnd is not None:
+        ops += _amount_due(data, s, en)
 
     if data.priority_label:
         ops.append(Text(_safe(data.priority_label), s.body, bold=True, align="center", invert=True))
@@ -133,6 +135,23 @@ def layout_ticket(data: TicketPrintData, width_dots: int) -> list[DrawOp]:
     return ops
 
 
+def _amount_due(data: TicketPrintData, s: _Sizes, en: bool) -> list[DrawOp]:
+    """Unpaid fee: the amount in large type, where to pay, and that it comes before the visit."""
+    ops: list[DrawOp] = [Text("CHƯA THANH TOÁN – Cần trả", s.body, bold=True, align="center", invert=True)]
+    if en:
+        ops.append(Text("NOT PAID – Amount due", s.small, align="center"))
+    ops.append(Text(format_vnd(data.amount_due_vnd), s.amount, bold=True, align="center", wrap=False))
+    where = _safe(data.pay_where) if data.pay_where else "Quầy thu ngân"
+    ops.append(Text(f"Nơi trả tiền: {where}", s.body, bold=True, align="center"))
+    if en:
+        where_en = _safe(data.pay_where_en) if data.pay_where_en else "the cashier"
+        ops.append(Text(f"Where to pay: {where_en}", s.small, align="center"))
+    ops += _bilingual("Vui lòng trả tiền trước khi vào khám.", "Please pay before your consultation.",
+                      s, en, align="center")
+    ops += [Spacer(s.gap), Rule(dashed=True), Spacer(s.gap)]
+    return ops
+
+
 def _qr_section(url: str, s: _Sizes, hint_vi: str, hint_en: str | None) -> list[DrawOp]:
     # Four modules of quiet zone above and below: scanners need it and printers do not add it.
     quiet = 4 * s.qr_module
@@ -162,8 +181,12 @@ def layout_receipt(data: ReceiptPrintData, width_dots: int) -> list[DrawOp]:
         label = f"{label_vi} / {label_en}" if en else label_vi
         ops.append(Text(f"{label}: {value}", s.body))
 
+    if data.receipt_number:
+        field("Số biên lai", "Receipt no.", _nfc(data.receipt_number))
     if data.provider:
         field("Hình thức", "Method", _safe(data.provider))
+        if en and data.provider_en and data.provider_en != data.provider:
+            ops.append(Text(_safe(data.provider_en), s.small))
     field("Mã tham chiếu", "Reference", _nfc(data.reference))
     if data.provider_transaction_id:
         # Printed in full on purpose: it is the bank's reference for disputes, not personal data.

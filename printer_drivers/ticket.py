@@ -41,9 +41,17 @@ class TicketPrintData:
     # Language hint: English lines can be switched off for hospitals that want a shorter ticket.
     show_english: bool = True
     timezone: str = HOSPITAL_TIMEZONE
+    # An unpaid fee: how much is due and where to pay it (None: nothing due, or paid already).
+    amount_due_vnd: int | None = None
+    pay_where: str | None = None
+    pay_where_en: str | None = None
 
     def __post_init__(self) -> None:
         _require_aware("issued_at", self.issued_at)
+        if self.amount_due_vnd is not None and (isinstance(self.amount_due_vnd, bool)
+                                                or not isinstance(self.amount_due_vnd, int)
+                                                or self.amount_due_vnd <= 0):
+            raise ValueError("amount_due_vnd must be a positive int number of đồng or None")
         if not self.display_number.strip():
             raise ValueError("display_number must not be empty")
         if not self.track_url.strip():
@@ -68,6 +76,8 @@ class ReceiptPrintData:
     display_number: str | None = None
     # A QR is printed only when the hospital offers an online copy of the receipt.
     receipt_url: str | None = None
+    receipt_number: str | None = None
+    provider_en: str | None = None  # the method in English, printed on its own smaller line
     show_english: bool = True
     timezone: str = HOSPITAL_TIMEZONE
 

@@ -82,6 +82,13 @@ class RestGateway:
     def pay(self, invoice_id: str, method: str, lang: str = "vi") -> dict:
         return self._call("POST", f"/api/v1/invoices/{invoice_id}/pay", json={"method": method}, lang=lang)
 
+    def pay_at_cashier(self, invoice_id: str, lang: str = "vi") -> dict:
+        return self._call("POST", f"/api/v1/invoices/{invoice_id}/pay-at-cashier", json={}, lang=lang)
+
+    def check_in_appointment(self, appointment_id: str, qr: str, lang: str = "vi") -> dict:
+        return self._call("POST", f"/api/v1/appointments/{appointment_id}/check-in", json={"qr": qr},
+                          lang=lang)
+
     def heartbeat(self, printer_status: str, lang: str = "vi") -> dict:
         return self._call("POST", "/api/v1/devices/heartbeat",
                           json={"printer_status": printer_status, "app_version": self.app_version},

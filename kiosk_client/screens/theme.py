@@ -22,7 +22,8 @@ BHYT_COLOURS = {"ok": OK, "flagged": WARNING, "pending": WARNING, "refused": ERR
 
 TOUCH_MIN = 130   # dp: every button is at least this tall (brief: ≥ 120 px)
 BODY = 40         # sp
-SMALL = 32
+SMALL = 38        # secondary text: readable at arm's length by an 80-year-old (was 32)
+DETAIL_MIN = 36   # sp: the smallest detail line on a button (queue counts, typed values)
 TITLE = 60
 HUGE = 96
 NUMBER = 230

@@ -134,6 +134,51 @@ class Harness:
                     and (w.texture_size[0] > w.width + 2 or w.texture_size[1] > w.height + 2)]
         return self.ui(collect)
 
+    def clipped_labels(self) -> list[str]:
+        """Labels of the screen on show that stick out of the screen's area (a column of text taller
+        than the screen pushes its first lines under the header)."""
+        from kivy.uix.label import Label
+
+        def collect():
+            sm = self.app.sm
+            _, bottom = sm.to_window(sm.x, sm.y)
+            top = bottom + sm.height
+            out = []
+            for w in sm.current_screen.walk(restrict=True):
+                if isinstance(w, Label) and w.text and w.opacity > 0 and w.height > 0:
+                    _, y = w.to_window(w.x, w.y)
+                    if y < bottom - 2 or y + w.height > top + 2:
+                        out.append(w.text[:40])
+            return out
+        return self.ui(collect)
+
+    def broken_words(self) -> list[str]:
+        """Lines that end inside a word ("Ophthalmolog|y"): where the drawn lines of a label, read in
+        order through its text, end at a character that is neither a space nor before one."""
+        from kivy.uix.label import Label
+
+        from kiosk_client.screens.widgets import plain
+
+        def collect():
+            out = []
+            for w in self.app.root_widget.walk(restrict=True):
+                if not isinstance(w, Label) or not w.text or w.opacity <= 0:
+                    continue
+                lines = ["".join(word.text for word in line.words).strip()
+                         for line in (getattr(w._label, "_cached_lines", None) or [])]
+                lines = [t for t in lines if t]
+                full, pos = plain(w.text), 0
+                for i, line in enumerate(lines):
+                    at = full.find(line, pos)
+                    if at < 0:
+                        break
+                    end = at + len(line)
+                    if i < len(lines) - 1 and end < len(full) and not full[end].isspace():
+                        out.append(f"{full[max(0, end - 15):end]}|{full[end:end + 15]}")
+                    pos = end
+            return out
+        return self.ui(collect)
+
     def shot(self, name: str) -> str | None:
         if not self.shots_dir:
             return None

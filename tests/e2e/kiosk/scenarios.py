@@ -299,7 +299,10 @@ def vnpay_pay(h) -> dict:
     facts["sim_pay_status"] = r.status_code
     h.wait_screen("ticket", 30)
     _wait_printed(h)
+    h.wait(lambda: h.flow.session.receipt_state in ("printed", "failed"), 20, "the receipt")
     h.shot("42-ticket-paid")
+    facts["paid"] = _ticket_and_hospital(h)
+    facts["receipt_state"] = h.ui(lambda: h.flow.session.receipt_state)
     facts["ticket"] = _ticket_facts(h)
     facts["ticket_texts"] = h.texts()
     facts["cues"] = h.ui(lambda: list(h.flow.cues))
@@ -309,14 +312,186 @@ def vnpay_pay(h) -> dict:
 
 
 def payment_timeout(h) -> dict:
-    """Nobody pays: the kiosk gives up at the deadline, cancels the unpaid number and says so."""
+    """Nobody pays and the hospital cancels at the deadline: the kiosk cancels the unpaid number and
+    says so on a screen that stays up long enough to read (the patient last touched it long ago)."""
     facts: dict = {}
     _walk_in_to_payment(h, h.params["service"])
     facts["ticket_id"] = h.ui(lambda: h.flow.session.ticket["id"])
+    facts["number"] = h.ui(lambda: h.flow.session.ticket["display_number"])
     h.wait_screen("message", 60)
+    shown_at = h.ui(lambda: h.flow.screen_since)
+    # Past several 0.25 s ticks of the kiosk: the message must still be there.
+    h.wait(lambda: h.flow.clock() - shown_at >= 1.0, 10, "a second on the message")
+    facts["still_shown"] = h.screen() == "message"
     h.shot("43-payment-timeout")
     facts["message_texts"] = h.texts()
     facts["printed"] = h.ui(lambda: h.flow.session.print_state)
+    h.tap("lang")
+    h.shot("43-payment-timeout-en")
+    facts["message_texts_en"] = h.texts()
     h.tap("msg:home")
     h.wait_screen("welcome")
+    return facts
+
+
+def _ticket_and_hospital(h) -> dict:
+    facts = h.ui(lambda: {"ticket": h.flow.session.ticket, "invoice": h.flow.session.invoice,
+                          "hospital": h.parts.printer.hospital_name,
+                          "notice": h.flow.session.notice.vi if h.flow.session.notice else ""})
+    facts["texts"] = h.texts()
+    return facts
+
+
+def payment_timeout_cashier(h) -> dict:
+    """Nobody pays and the hospital keeps numbers for the cashier: the kiosk says so, keeps the number
+    and prints the ticket with the amount due and where to pay."""
+    _walk_in_to_payment(h, h.params["service"])
+    h.wait_screen("ticket", 60)
+    _wait_printed(h)
+    h.shot("44-payment-timeout-cashier-ticket")
+    facts = _ticket_and_hospital(h)
+    facts["print_state"] = h.ui(lambda: h.flow.session.print_state)
+    facts["overflow"] = h.overflowing_labels() + h.clipped_labels()
+    h.tap("lang")
+    h.shot("44-payment-timeout-cashier-ticket-en")
+    facts["texts_en"] = h.texts()
+    facts["overflow"] += h.overflowing_labels() + h.clipped_labels()
+    h.tap("done")
+    h.wait_screen("welcome")
+    return facts
+
+
+def pay_at_cashier(h) -> dict:
+    """The patient taps "Trả tại quầy thu ngân": the number is kept and the ticket says what to pay where."""
+    _walk_in_to_payment(h, h.params["service"])
+    h.shot("45-payment-with-cashier-option")
+    payment_texts = h.texts()
+    payment_overflow = h.overflowing_labels() + h.clipped_labels()
+    h.tap("pay_cashier")
+    h.wait_screen("ticket", 30)
+    _wait_printed(h)
+    h.shot("46-ticket-pay-at-cashier")
+    facts = _ticket_and_hospital(h)
+    facts.update(payment_texts=payment_texts, payment_overflow=payment_overflow,
+                 print_state=h.ui(lambda: h.flow.session.print_state),
+                 overflow=h.overflowing_labels() + h.clipped_labels())
+    h.tap("done")
+    h.wait_screen("welcome")
+    return facts
+
+
+def walk_in_fee(h) -> dict:
+    """A walk-in at a clinic that takes the fee later: the printed ticket says how much and where."""
+    h.tap("start")
+    h.wait_screen("scan")
+    h.tap("no_papers")
+    h.wait_screen("choose", 30)
+    h.tap(f"service:{h.params['service']}")
+    h.wait_screen("confirm")
+    h.tap("confirm")
+    h.wait_screen("ticket", 30)
+    _wait_printed(h)
+    h.shot("47-ticket-fee-due")
+    facts = _ticket_and_hospital(h)
+    facts["print_state"] = h.ui(lambda: h.flow.session.print_state)
+    facts["overflow"] = h.overflowing_labels() + h.clipped_labels()
+    h.tap("done")
+    h.wait_screen("welcome")
+    return facts
+
+
+def appointment_and_held_ticket(h) -> dict:
+    """The booking's QR checks the patient in and prints the ticket; scanning it again, the card, or
+    the QR printed on the ticket prints the same ticket again, never a second one."""
+    facts: dict = {"steps": []}
+    h.scan_keys(h.params["appointment_qr"])
+    h.wait_screen("ticket", 30)
+    _wait_printed(h)
+    h.shot("60-ticket-appointment-checked-in")
+    first = _ticket_and_hospital(h)
+    facts["first"] = first
+    facts["first_print"] = h.ui(lambda: h.flow.session.print_state)
+    h.tap("done")
+    h.wait_screen("welcome")
+    for name, text in (("appointment_again", h.params["appointment_qr"]), ("ticket_qr", first["ticket"]["track_url"]),
+                       ("card", h.params["card_qr"])):
+        h.scan_keys(text)
+        if name == "card":
+            h.tap("start")  # a card needs the patient's agreement first
+        h.wait(lambda: h.flow.screen.value == "ticket" and h.flow.session.print_state in ("printed", "failed"),
+               30, f"the reprint after {name}")
+        h.shot(f"61-ticket-reprinted-{name}")
+        facts["steps"].append({"name": name, "ticket": _ticket_facts(h), "texts": h.texts(),
+                               "clipped": h.clipped_labels(),
+                               "identity": h.ui(lambda: h.flow.session.identity),
+                               "other_clinic": h.ui(lambda: h._find("other_clinic") is not None)})
+        h.tap("done")
+        h.wait_screen("welcome")
+    return facts
+
+
+def revoked(h) -> dict:
+    """The kiosk's token is revoked: at the next heartbeat it says it is out of service, and comes
+    back by itself when the token is accepted again."""
+    import sqlite3
+
+    def set_revoked(value):
+        con = sqlite3.connect(h.params["db_path"])
+        try:
+            con.execute("UPDATE devices SET revoked_at = ? WHERE name = ?", (value, h.params["device"]))
+            con.commit()
+        finally:
+            con.close()
+
+    facts: dict = {}
+    set_revoked("2026-01-01 00:00:00.000000")
+    sent = h.parts.heartbeat.sent
+    # The server remembers a valid token for a moment (2 s): beat until a heartbeat gets the refusal.
+    # The first refused heartbeat must put the kiosk out of service.
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and h.parts.heartbeat.last_outcome != "unauthorized":
+        h.parts.heartbeat.beat_now()
+        h.wait(lambda: h.parts.heartbeat.sent > sent, 10, "a heartbeat")
+        sent = h.parts.heartbeat.sent
+        time.sleep(0.3)
+    h.frames(2)
+    facts["screen_after_first_refusal"] = h.screen()
+    facts["reason"] = h.ui(lambda: h.flow.offline_reason)
+    h.shot("70-out-of-service")
+    facts["texts"] = h.texts()
+    facts["overflow"] = h.overflowing_labels() + h.clipped_labels()
+    set_revoked(None)
+    h.wait_screen("welcome", 30)
+    facts["back"] = True
+    return facts
+
+
+def english_words(h) -> dict:
+    """Every screen a walk-in sees, in English: no word is cut across two lines."""
+    facts: dict = {"broken": {}, "overflow": {}}
+
+    def look(name):
+        h.shot(name)
+        facts["broken"][name] = h.broken_words()
+        facts["overflow"][name] = h.overflowing_labels() + h.clipped_labels()
+
+    h.tap("lang")
+    look("80-welcome-en")
+    h.tap("start")
+    h.wait_screen("scan")
+    look("81-scan-en")
+    h.tap("no_papers")
+    h.wait_screen("choose", 30)
+    look("82-choose-en")
+    h.tap(f"service:{h.params['service']}")
+    h.wait_screen("confirm")
+    h.tap("priority:revolutionary_merit")
+    look("83-confirm-en-selected")
+    h.tap("back")
+    h.wait_screen("choose")
+    h.tap("lang")
+    look("84-choose-vi")
+    h.tap("service:KHAM-MAT")
+    h.wait_screen("confirm")
+    look("85-confirm-vi")
     return facts

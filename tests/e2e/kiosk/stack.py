@@ -3,11 +3,18 @@ migrated SQLite file, with the BHXH and HIS simulators on loopback ports at a se
 from __future__ import annotations
 
 import os
+import re
+import secrets
 import threading
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
+
+from sqlalchemy import text
 
 from backend.adapters.db.migrate import upgrade
 from backend.bootstrap import build_container
+from backend.domain.tokens import new_id
+from backend.domain.hospital_time import hospital_day
+from backend.services.appointments import qr_payload
 from backend.services.auth import add_device
 from backend.settings import Settings
 from backend.simulators.bhxh import create_bhxh_simulator, start_in_thread
@@ -25,19 +32,31 @@ TMN_CODE = "DEMO0001"
 PAY_FIRST_SERVICE = "KHAM-MAT"
 
 
-def pay_first_config(workdir: str) -> str:
+# The hospital's cashier rule (API 17, [payments] cashier / on_timeout): a stack is started with one.
+CASHIER_WHERE = ("Quầy thu ngân số 3, Sảnh A", "Cashier desk 3, Hall A")
+NO_CASHIER = 'cashier = false\non_timeout = "cancel"\n'
+WITH_CASHIER = (f'cashier = true\non_timeout = "cashier"\ncashier_where_vi = "{CASHIER_WHERE[0]}"\n'
+                f'cashier_where_en = "{CASHIER_WHERE[1]}"\n')
+
+
+def pay_first_config(workdir: str, payments: str = NO_CASHIER) -> str:
     source = open(CONFIG, encoding="utf-8").read()
     marker = f'code = "{PAY_FIRST_SERVICE}"\n'
-    assert marker in source
+    assert marker in source and "[payments]\n" in source
+    source = source.replace(marker, marker + "payment_before_call = true\n")
+    # This stack's cashier rule replaces whatever the demo file says.
+    source = re.sub(r"(?m)^(cashier|on_timeout|cashier_where_vi|cashier_where_en) *=.*\n", "", source)
+    source = source.replace("[payments]\n", "[payments]\n" + payments, 1)
     path = os.path.join(workdir, "hospital-kiosk-e2e.toml")
     with open(path, "w", encoding="utf-8") as fh:
-        fh.write(source.replace(marker, marker + "payment_before_call = true\n"))
+        fh.write(source)
     return path
 
 
 class KioskStack:
-    def __init__(self, workdir: str, latency_ms: int = 50, **server_env):
+    def __init__(self, workdir: str, latency_ms: int = 50, payments: str = NO_CASHIER, **server_env):
         self.workdir = workdir
+        self.payments = payments
         self.latency_ms = latency_ms
         self.db_url = f"sqlite:///{os.path.join(workdir, 'kiosk-e2e.db')}"
         self.server_env = server_env
@@ -62,11 +81,9 @@ class KioskStack:
         threading.Thread(target=self.vnpay_server.serve_forever, kwargs={"poll_interval": 0.05},
                          daemon=True).start()
         self.vnpay_url = f"http://127.0.0.1:{self.vnpay_server.server_port}"
-        config = pay_first_config(self.workdir)
+        config = self.config_path = pay_first_config(self.workdir, self.payments)
         upgrade(self.db_url)
-        container = build_container(Settings.from_env({
-            "database_url": self.db_url, "secret_key": TEST_SECRET, "pii_key": TEST_PII_KEY,
-            "config_path": config, "background_workers": False}))
+        container = self._container()
         _, self.token = add_device(container.deps, "kiosk-e2e")
         container.engine.dispose()
         self.server = ServerProcess(
@@ -82,6 +99,48 @@ class KioskStack:
             **self.server_env,
         ).start(timeout=60)
         return self
+
+    def _container(self):
+        return build_container(Settings.from_env({
+            "database_url": self.db_url, "secret_key": TEST_SECRET, "pii_key": TEST_PII_KEY,
+            "config_path": self.config_path, "background_workers": False}))
+
+    def add_kiosk(self, name: str) -> str:
+        """Another kiosk's token (a test that revokes one must not take the others down)."""
+        container = self._container()
+        try:
+            return add_device(container.deps, name)[1]
+        finally:
+            container.engine.dispose()
+
+    def appointment_now(self, card_qr: str, service: str = "KHAM-NOI") -> str:
+        """A patient (recorded by a kiosk scan of their card) booked on a phone for a slot that started
+        five minutes ago; returns the appointment QR the booking app shows (TDA1.<id>.<mac>)."""
+        import requests
+
+        r = requests.post(f"{self.url}/api/v1/kiosk/identify", timeout=20,
+                          headers={"Authorization": f"Bearer {self.token}"},
+                          json={"scan": card_qr, "consent": {"accepted": True}})
+        assert r.status_code == 200, r.text
+        container = self._container()
+        deps = container.deps
+        try:
+            now = datetime.now(timezone.utc)
+            account_id, appointment_id = new_id(), new_id()
+            with deps.uow.write() as uow:
+                # The newest patient: the one the scan above recorded.
+                patient_id = uow.patients.conn.execute(
+                    text("SELECT id FROM patients ORDER BY created_at DESC LIMIT 1")).scalar_one()
+                uow.accounts.add(id=account_id, phone_hash=secrets.token_hex(32), phone_enc="-",
+                                 phone_masked="091****000", notifications=False, language="vi", created_at=now)
+                uow.appointments.add(id=appointment_id, account_id=account_id, patient_id=patient_id,
+                                     service_code=service, coverage="bhyt", day=hospital_day(now),
+                                     slot_start=now - timedelta(minutes=5), slot_end=now + timedelta(minutes=25),
+                                     status="booked", created_at=now)
+                uow.commit()
+            return qr_payload(deps, appointment_id)
+        finally:
+            container.engine.dispose()
 
     @property
     def url(self) -> str:

@@ -15,12 +15,18 @@ import time
 import pytest
 import zxingcpp
 
+from kiosk_client.printing import receipt_print_data, ticket_print_data
+from printer_drivers.encode import encode_receipt, encode_ticket
+from printer_drivers.layout import layout_receipt, layout_ticket
+from printer_drivers.ops import Text as TextOp
 from printer_drivers.preview import preview_image
-from tests.e2e.kiosk.stack import PAY_FIRST_SERVICE, KioskStack
+from printer_drivers.config import PrinterConfig
+from tests.e2e.kiosk.stack import CASHIER_WHERE, PAY_FIRST_SERVICE, WITH_CASHIER, KioskStack
 
 pytestmark = pytest.mark.slow
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 ARTIFACTS = os.path.join(ROOT, "tests", "artifacts", "kiosk")
+SHOTS = os.path.join(ROOT, "var", "shots")
 MIN_TOUCH_PX = 120
 
 
@@ -31,10 +37,19 @@ def stack(tmp_path_factory):
     s.stop()
 
 
-def run_kiosk(stack, tmp_path, scenario, params=None, timeouts=None, timeout_s=120) -> dict:
+@pytest.fixture(scope="module")
+def cashier_stack(tmp_path_factory):
+    """A hospital that takes fees at the cashier and keeps numbers at the payment deadline."""
+    s = KioskStack(str(tmp_path_factory.mktemp("kiosk-cashier-stack")), latency_ms=50,
+                   payments=WITH_CASHIER).start()
+    yield s
+    s.stop()
+
+
+def run_kiosk(stack, tmp_path, scenario, params=None, timeouts=None, timeout_s=120, token=None) -> dict:
     workdir = tmp_path / scenario
     workdir.mkdir()
-    spec = {"backend_url": stack.url, "token": stack.token, "scenario": scenario,
+    spec = {"backend_url": stack.url, "token": token or stack.token, "scenario": scenario,
             "workdir": str(workdir), "shots_dir": ARTIFACTS, "params": params or {},
             "timeouts": {"offline_retry_s": 1, **(timeouts or {})}, "timeout_s": timeout_s,
             "launched_at": time.time()}
@@ -176,10 +191,142 @@ def test_self_pay_patient_pays_by_vnpay_and_the_kiosk_moves_on_by_itself(stack, 
 
 
 def test_payment_timeout_ends_on_a_clear_screen_and_cancels_the_unpaid_number(stack, tmp_path):
+    # The patient's last touch is older than the idle limit when the deadline passes: the message
+    # must still get its own time on screen (it used to jump straight to welcome).
     result = run_kiosk(stack, tmp_path, "payment_timeout", {"service": PAY_FIRST_SERVICE},
-                       timeouts={"payment_timeout_s": 4})
+                       timeouts={"payment_timeout_s": 6, "idle_reset_s": 4})
     r = result["result"]
-    assert any("hết thời gian thanh toán" in t.lower() for t in r["message_texts"])
+    assert r["still_shown"]
+    assert "Hết thời gian thanh toán" in r["message_texts"] and "Time to pay has run out" in r["message_texts_en"]
+    assert any(f"số {r['number']} đã bị huỷ" in t for t in r["message_texts"])
+    assert any(f"number {r['number']} was cancelled" in t for t in r["message_texts_en"])
     assert r["printed"] == "none" and result["printer_jobs"] == []
     assert query(stack, "SELECT status FROM tickets WHERE id = ?", r["ticket_id"]) == [("cancelled",)]
     assert query(stack, "SELECT status FROM invoices WHERE ticket_id = ?", r["ticket_id"]) != [("paid",)]
+
+
+def job_preview(workdir, job_number):
+    return preview_image((workdir / "printer" / f"job-{job_number:04d}.bin").read_bytes(), 576)
+
+
+def keep_preview(image, name) -> None:
+    """The printed paper as a PNG beside the screenshots, to look at."""
+    os.makedirs(SHOTS, exist_ok=True)
+    image.save(os.path.join(SHOTS, f"{name}.png"))
+
+
+def assert_printed(workdir, job_number, stream, name) -> None:
+    """What came out of the printer simulator is exactly the expected job, pixel for pixel."""
+    got = job_preview(workdir, job_number)
+    keep_preview(got, name)
+    want = preview_image(stream, 576)
+    assert got.size == want.size and got.tobytes() == want.tobytes(), name
+
+
+def ticket_lines(data) -> list[str]:
+    return [op.text for op in layout_ticket(data, 576) if isinstance(op, TextOp)]
+
+
+PROFILE = PrinterConfig.from_dict({"kind": "network", "host": "127.0.0.1", "port": 9100}).printer_profile()
+
+
+def test_a_walk_in_ticket_with_the_fee_unpaid_prints_the_amount_and_where_to_pay(stack, tmp_path):
+    result = run_kiosk(stack, tmp_path, "walk_in_fee", {"service": "KHAM-TMH"})
+    r = result["result"]
+    assert r["print_state"] == "printed" and len(result["printer_jobs"]) == 1 and r["overflow"] == []
+    data = ticket_print_data(r["ticket"], None, r["hospital"])
+    lines = ticket_lines(data)
+    assert data.amount_due_vnd == 39000 and "39.000 đ" in lines and "Nơi trả tiền: Quầy thu ngân" in lines
+    assert_printed(result["workdir"], 1, encode_ticket(data, profile=PROFILE), "p1-ticket-fee-due")
+    assert any("39.000 đ" in t for t in r["texts"])  # and on the screen
+
+
+def test_after_paying_the_kiosk_prints_a_receipt_through_the_printer(stack, tmp_path):
+    result = run_kiosk(stack, tmp_path, "vnpay_pay", {"service": PAY_FIRST_SERVICE, "vnpay_url": stack.vnpay_url})
+    r = result["result"]
+    assert r["receipt_state"] == "printed"
+    jobs = result["printer_jobs"]
+    assert len(jobs) == 2 and all(j["completed"] for j in jobs)
+    paid = r["paid"]
+    ticket = ticket_print_data(paid["ticket"], None, paid["hospital"])
+    assert ticket.amount_due_vnd is None  # paid: nothing due on the ticket
+    receipt = receipt_print_data(paid["invoice"], paid["ticket"], paid["hospital"])
+    lines = " ".join(op.text for op in layout_receipt(receipt, 576) if isinstance(op, TextOp))
+    invoice = query(stack, "SELECT amount, provider FROM invoices WHERE ticket_id = ?", r["ticket_id"])
+    assert invoice == [(39000, "vnpay")]
+    for part in ("39.000 đ", "VNPay", paid["ticket"]["display_number"], receipt.reference):
+        assert part in lines
+    assert_printed(result["workdir"], 1, encode_ticket(ticket, profile=PROFILE), "p2-ticket-paid")
+    assert_printed(result["workdir"], 2, encode_receipt(receipt, profile=PROFILE), "p3-receipt")
+
+
+def test_the_appointment_qr_checks_in_and_the_card_or_ticket_qr_reprints_the_same_ticket(stack, tmp_path):
+    card = stack.insured_patient(20, name="Trần Thị Hẹn")
+    qr = stack.appointment_now(card)
+    result = run_kiosk(stack, tmp_path, "appointment_and_held_ticket", {"appointment_qr": qr, "card_qr": card})
+    r = result["result"]
+    first = r["first"]["ticket"]
+    assert r["first_print"] == "printed" and first["display_number"].startswith("N")
+    appointment_id = qr.split(".")[1]
+    assert query(stack, "SELECT status, ticket_id FROM appointments WHERE id = ?", appointment_id) == [
+        ("checked_in", first["id"])]
+    for step in r["steps"]:
+        assert step["ticket"]["id"] == first["id"], step["name"]
+        assert step["ticket"]["print_state"] == "printed" and step["ticket"]["existing"], step["name"]
+        assert first["display_number"] in step["texts"] and step["clipped"] == [], step["name"]
+    assert [s["other_clinic"] for s in r["steps"]] == [False, False, True]  # only the card knows the patient
+    jobs = result["printer_jobs"]
+    assert len(jobs) == 4 and all(j["completed"] for j in jobs)
+    visit = query(stack, "SELECT visit_id FROM tickets WHERE id = ?", first["id"])[0][0]
+    assert query(stack, "SELECT COUNT(*) FROM tickets WHERE visit_id = ?", visit) == [(1,)]
+    identities = [None] + [s["identity"] for s in r["steps"]]  # the card scan adds the masked name
+    for n, identity in enumerate(identities, start=1):  # the same ticket every time
+        data = ticket_print_data(first, identity, r["first"]["hospital"])
+        assert_printed(result["workdir"], n, encode_ticket(data, profile=PROFILE), f"p4-appointment-ticket-{n}")
+
+
+def test_a_revoked_kiosk_says_out_of_service_at_once_and_comes_back_when_accepted(stack, tmp_path):
+    token = stack.add_kiosk("kiosk-e2e-revoked")
+    result = run_kiosk(stack, tmp_path, "revoked", {"db_path": stack.db_url.removeprefix("sqlite:///"),
+                                                    "device": "kiosk-e2e-revoked"}, token=token)
+    r = result["result"]
+    assert r["screen_after_first_refusal"] == "offline" and r["reason"] == "unauthorized"
+    assert "Tạm ngừng phục vụ" in r["texts"] and r["overflow"] == [] and r["back"]
+    assert any("quầy tiếp đón" in t for t in r["texts"])
+
+
+def test_no_word_is_cut_across_two_lines_and_nothing_overflows(stack, tmp_path):
+    result = run_kiosk(stack, tmp_path, "english_words", {"service": "KHAM-SAN"})
+    r = result["result"]
+    assert r["broken"] == {name: [] for name in r["broken"]}
+    assert r["overflow"] == {name: [] for name in r["overflow"]}
+
+
+def test_the_payment_deadline_keeps_the_number_for_the_cashier_when_the_hospital_says_so(cashier_stack, tmp_path):
+    result = run_kiosk(cashier_stack, tmp_path, "payment_timeout_cashier", {"service": PAY_FIRST_SERVICE},
+                       timeouts={"payment_timeout_s": 6})
+    r = result["result"]
+    t = r["ticket"]
+    assert r["print_state"] == "printed" and r["overflow"] == []
+    assert "hết thời gian" in r["notice"].lower() and "vẫn được giữ" in r["notice"]
+    assert any("39.000 đ" in x and CASHIER_WHERE[0] in x for x in r["texts"])
+    assert any(CASHIER_WHERE[1] in x for x in r["texts_en"])
+    assert query(cashier_stack, "SELECT status FROM tickets WHERE id = ?", t["id"]) == [("waiting",)]
+    assert query(cashier_stack, "SELECT status FROM invoices WHERE ticket_id = ?", t["id"]) == [("pending",)]
+    data = ticket_print_data(t, None, r["hospital"])
+    assert data.amount_due_vnd == 39000 and f"Nơi trả tiền: {CASHIER_WHERE[0]}" in ticket_lines(data)
+    assert_printed(result["workdir"], 1, encode_ticket(data, profile=PROFILE), "p5-ticket-timeout-cashier")
+
+
+def test_pay_at_the_cashier_keeps_the_number_and_prints_what_to_pay_where(cashier_stack, tmp_path):
+    result = run_kiosk(cashier_stack, tmp_path, "pay_at_cashier", {"service": PAY_FIRST_SERVICE})
+    r = result["result"]
+    t = r["ticket"]
+    assert "Trả tại quầy thu ngân" in r["payment_texts"] and r["payment_overflow"] == []
+    assert r["print_state"] == "printed" and r["overflow"] == [] and "vẫn được giữ" in r["notice"]
+    assert any("39.000 đ" in x and CASHIER_WHERE[0] in x for x in r["texts"])
+    assert query(cashier_stack, "SELECT status FROM tickets WHERE id = ?", t["id"]) == [("waiting",)]
+    assert query(cashier_stack, "SELECT status FROM invoices WHERE ticket_id = ?", t["id"]) == [("pending",)]
+    data = ticket_print_data(t, None, r["hospital"])
+    assert data.amount_due_vnd == 39000 and data.pay_where == CASHIER_WHERE[0]
+    assert_printed(result["workdir"], 1, encode_ticket(data, profile=PROFILE), "p6-ticket-pay-at-cashier")

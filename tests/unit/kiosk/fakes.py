@@ -118,14 +118,28 @@ class FakeGateway:
     def heartbeat(self, printer_status, lang="vi"):
         return self._take("heartbeat", printer_status)
 
+    def pay_at_cashier(self, invoice_id, lang="vi"):
+        return self._take("pay_at_cashier", invoice_id)
+
+    def ticket(self, ticket_id, token, lang="vi"):
+        return self._take("ticket", ticket_id, token)
+
+    def check_in_appointment(self, appointment_id, qr, lang="vi"):
+        return self._take("check_in_appointment", appointment_id, qr)
+
 
 class FakePrinter:
     def __init__(self, ok=True, status="ok"):
         self.outcome = PrintOutcome(ok, status)
         self.printed: list[dict] = []
+        self.receipts: list[dict] = []
 
     def print_ticket(self, ticket, identity, lang):
         self.printed.append(ticket)
+        return self.outcome
+
+    def print_receipt(self, invoice, ticket, lang):
+        self.receipts.append(invoice)
         return self.outcome
 
 

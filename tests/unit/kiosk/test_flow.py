@@ -203,13 +203,17 @@ def test_visit_already_open_shows_the_existing_ticket_without_printing_it_again(
     gw.answer("identify", identify_answer(open_tickets=[existing]))
     gw.answer("create_ticket", Problem("VISIT_ALREADY_OPEN", 409))
     flow, gw, _ = make(gw)
-    to_choose(flow)
+    flow.start()
+    flow.scan(CCCD)
+    assert flow.screen is Screen.TICKET and len(flow.printer.printed) == 1  # the card scan reprinted it
+    flow.other_clinic()
+    assert flow.screen is Screen.CHOOSE
     vm = viewmodels.build(flow)
     assert "N007" in vm.open_visit
     flow.choose_service("KHAM-NOI")
     flow.confirm()
     assert flow.screen is Screen.TICKET and flow.session.ticket["id"] == "old"
-    assert flow.session.ticket_existing and flow.printer.printed == []
+    assert flow.session.ticket_existing and len(flow.printer.printed) == 1
     assert viewmodels.build(flow).can_reprint
 
 
@@ -217,7 +221,10 @@ def test_resume_open_visit_from_the_patient_card():
     gw = FakeGateway()
     gw.answer("identify", identify_answer(open_tickets=[ticket(number=4, tid="mine")]))
     flow, gw, _ = make(gw)
-    to_choose(flow)
+    flow.start()
+    flow.scan(CCCD)
+    flow.other_clinic()
+    assert flow.screen is Screen.CHOOSE
     flow.resume_open_visit()
     assert flow.screen is Screen.TICKET and flow.session.ticket["id"] == "mine"
     assert gw.called("create_ticket") == []
