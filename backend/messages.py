@@ -414,6 +414,12 @@ OTHER_TEXTS: dict[str, Text] = {
                             "Checked in. You are queued with your appointment's priority."),
     "arrival.late": Text("Bạn đến muộn so với giờ hẹn nên được xếp hàng như người đến khám trực tiếp.",
                          "You are late for your slot, so you are queued as a walk-in."),
+    # Words for one query-string field a client got wrong (VALIDATION_ERROR's `errors`).
+    "field.day_or_datetime": Text(
+        "Cần một ngày (YYYY-MM-DD) hoặc thời điểm ISO 8601, ví dụ 2026-12-02 hoặc 2026-12-02T08:00+07:00",
+        "A date (YYYY-MM-DD) or an ISO 8601 datetime is needed, e.g. 2026-12-02 or 2026-12-02T08:00+07:00"),
+    "field.range_order": Text("Thời điểm kết thúc phải sau thời điểm bắt đầu",
+                              "The end must come after the start"),
     "alert.long_wait": Text("Số {number} ({service_vi}) đã chờ {minutes} phút",
                             "Ticket {number} ({service_en}) has waited {minutes} min"),
     # SMS: one language per message, the account's. Short: a Vietnamese SMS is UCS-2 (70 characters a

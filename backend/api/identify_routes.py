@@ -14,6 +14,7 @@ from ..services.ports.signing import SigningUnavailable
 from .blueprint import Blueprint
 from .guards import deps, device_or_staff, staff_required
 from .problems import ProblemException
+from .query_fields import DayOrDateTime, check_period
 from .schemas import ProblemSchema
 from ..presenters.identification import identify_json
 from ..presenters.rest import iso, ticket_json
@@ -157,8 +158,13 @@ class VisitXml0(MethodView):
 
 
 class AuditQuerySchema(Schema):
-    start = fields.DateTime(required=True, data_key="from")
-    end = fields.DateTime(required=True, data_key="to")
+    start = DayOrDateTime(required=True, data_key="from", metadata={"example": "2026-12-02"})
+    end = DayOrDateTime(end=True, required=True, data_key="to", metadata={"example": "2026-12-03"})
+
+    @validates_schema
+    def ordered(self, data, **_):
+        if "start" in data and "end" in data:
+            check_period(data["start"], data["end"], "to")
 
 
 @blp.route("/audit")
@@ -168,7 +174,12 @@ class Audit(MethodView):
     @blp.alt_response(200, success=True, description="Who accessed or changed what, when")
     @staff_required("admin")
     def get(self, query):
-        """Audit trail for a period (breach reports within 72 hours, Nghị định 13/2023)"""
+        """Audit trail for a period (breach reports within 72 hours, Nghị định 13/2023)
+
+        `from` and `to` are plain dates (YYYY-MM-DD: the hospital's local day; `to` includes its
+        whole day, so from=2026-12-02&to=2026-12-02 is that one day) or ISO 8601 datetimes (without
+        an offset: hospital-local time; `to` is then exclusive). 422 VALIDATION_ERROR for anything
+        else, for dates outside 1900–9000, or when `to` is not after `from`."""
         entries = audit_trail(deps(), query["start"], query["end"])
         # detail holds field names and reason codes, never personal data
         return {"entries": [{"at": iso(e.at), "actor": e.actor, "actor_name": e.actor_name, "action": e.action,
