@@ -89,6 +89,7 @@ def build(settings: Settings, *, check_migrations: bool = True, for_server: bool
     )
     if clock is not None:
         deps.clock = clock
+    deps.kiosk_heartbeat_s = settings.kiosk_heartbeat_s
     deps.pii = FernetPiiVault(settings.pii_key)
     deps.card_checker = card_checker or _card_checker(settings)
     deps.xml0_signer = _xml0_signer(settings, deps.clock)
