@@ -1,0 +1,139 @@
+"""Issue 17, items 10–15, in a real Chromium against a real `tiepdon serve` (with VNPay configured):
+the room page names who walked in, the dashboard explains each exception and acts on it, kiosk
+trouble is a banner at the top, the TV captions what it says and answers a recall at once, and the
+phone page says "not found" alone and lets a patient pay from the phone itself.
+
+Screenshots go to var/shots/ of the worktree (looked at by a person, not committed)."""
+import os
+import re
+
+import pytest
+import requests
+from playwright.sync_api import expect
+
+from tests.support.app import PASSWORD
+from tests.support.servers import ServerProcess
+
+from .helpers import Site, login, new_page, prepare_database, public
+from .test_pages import expect_live, sentence
+
+SHOTS = os.path.join(os.path.dirname(__file__), "..", "..", "..", "var", "shots")
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    db_url = f"sqlite:///{tmp_path_factory.mktemp('web17') / 'tiepdon.db'}"
+    s = Site(db_url, prepare_database(db_url))
+    s.server = ServerProcess(db_url, VNPAY_TMN_CODE="TIEPDON1", VNPAY_HASH_SECRET="s" * 32,
+                             TIEPDON_KIOSK_HEARTBEAT_S="2")
+    s.server.start(timeout=30)
+    yield s
+    s.server.stop()
+
+
+def shot(page, name: str) -> None:
+    os.makedirs(SHOTS, exist_ok=True)
+    page.screenshot(path=os.path.join(SHOTS, name + ".png"), full_page=True)
+
+
+# --- 14: the lobby TV ---------------------------------------------------------------------------
+
+def test_tv_empty_state_is_words_not_a_bar(browser, site, page_errors):
+    tv = new_page(browser, site, page_errors)
+    tv.goto("/display/CLS")
+    expect_live(tv)
+    expect(tv.locator("#latest-number")).to_be_hidden()
+    expect(tv.locator("#latest-room")).to_contain_text("Chưa có số nào được gọi")
+    assert "—" not in tv.locator("#latest").inner_text()
+    shot(tv, "tv-empty")
+    assert page_errors.real() == []
+    tv.context.close()
+
+
+def test_tv_shows_the_spoken_caption_and_a_recall_is_said_at_once(browser, site, page_errors):
+    tv = new_page(browser, site, page_errors)
+    tv.goto("/display/KHU-KHAM")
+    expect_live(tv)
+    first, other = site.issue("KHAM-NOI"), site.issue("KHAM-NGOAI")
+    doctor = site.staff_session("bs101")
+    r = doctor.post(site.url + "/api/v1/service-points/P101/call-next", timeout=10)
+    assert r.status_code == 200, r.text
+    text, _ = sentence(first["display_number"], "Phòng khám 101")
+    caption = tv.locator("#caption")
+    # The sentence is on screen, not only in an attribute.
+    expect(caption).to_have_text(text)
+    expect(caption).to_be_visible()
+    expect(caption).to_have_attribute("data-state", "speaking")
+    shot(tv, "tv-caption")
+
+    # Recalled while it is still being said: cut short and said again now, not queued behind itself.
+    assert doctor.post(f"{site.url}/api/v1/tickets/{first['id']}/recall", timeout=10).status_code == 200
+    expect(caption).to_have_attribute("data-cuts", "1")
+    expect(caption).to_have_attribute("data-count", "2")
+    expect(caption).to_have_text(text)
+
+    # Another room's call waits its turn (nobody is cut off), then is said and captioned.
+    surgeon = site.staff_session("bs104")
+    assert surgeon.post(site.url + "/api/v1/service-points/P104/call-next", timeout=10).status_code == 200
+    text2, _ = sentence(other["display_number"], "Phòng khám 104")
+    expect(caption).to_have_text(text2, timeout=30_000)
+    expect(caption).to_have_attribute("data-count", "3")
+    expect(caption).to_have_attribute("data-cuts", "1")
+    assert page_errors.real() == []
+    tv.context.close()
+
+
+# --- 15: the phone --------------------------------------------------------------------------------
+
+def test_a_wrong_tracking_token_shows_only_not_found_and_stops_trying(browser, site, page_errors):
+    ticket = site.issue("KHAM-MAT")
+    phone = new_page(browser, site, page_errors, 390, 844, mobile=True)
+    handshakes = []
+    phone.on("request", lambda req: handshakes.append(req.url) if "/socket.io/" in req.url else None)
+    phone.goto(f"/t/{ticket['id']}?token=not-the-token")
+    expect(phone.locator("#status-main")).to_have_text("Không tìm thấy số thứ tự này")
+    expect(phone.locator("#live-line")).to_be_hidden()
+    expect(phone.locator(".ticket-card")).to_be_hidden()  # no empty number card
+    expect(phone.get_by_text("Mất kết nối")).to_have_count(0)
+    expect(phone.get_by_text("đang thử lại")).to_have_count(0)
+    seen = len(handshakes)
+    phone.wait_for_timeout(4500)  # longer than the page's retry delay (3 s)
+    assert len(handshakes) == seen, handshakes[seen:]
+    expect(phone.locator("#live-line")).to_be_hidden()
+    shot(phone, "phone-not-found")
+    phone.context.close()
+
+
+def test_paying_on_the_phone_offers_vnpay_and_copy_buttons(browser, site, page_errors):
+    ticket = site.issue("KHAM-TMH")
+    assert ticket["invoice"]["status"] == "pending"
+    phone = new_page(browser, site, page_errors, 390, 844, mobile=True)
+    phone.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=site.url)
+    phone.goto(public(ticket["track_url"], site))
+    expect_live(phone)
+    pay = phone.get_by_role("button", name="Thanh toán qua VNPay")
+    expect(phone.get_by_role("button", name="Sao chép: Số tài khoản")).to_be_visible()
+    expect(pay).to_be_visible()
+    # The QR is folded away: this phone cannot scan its own screen.
+    expect(phone.locator("#invoice-qr")).to_be_hidden()
+    expect(phone.locator("#bank-account")).to_contain_text("1012345678")
+    expect(phone.locator("#bank-amount")).to_have_text(re.compile(r"39\.000\s₫"))
+    reference = phone.locator("#bank-ref").inner_text().strip()
+    assert re.fullmatch(r"TD[0-9A-Z]+", reference), reference
+    shot(phone, "phone-pay")
+
+    copies = {"copy-account": "1012345678", "copy-amount": "39000", "copy-ref": reference}
+    for button, value in copies.items():
+        phone.locator("#" + button).click()
+        expect(phone.locator("#copied")).to_contain_text(value)
+        assert phone.evaluate("navigator.clipboard.readText()") == value
+    shot(phone, "phone-copied")
+
+    # VNPay: the gateway's own page (stubbed here: no Internet in tests), with this invoice's amount.
+    phone.route("https://sandbox.vnpayment.vn/**", lambda route: route.fulfill(
+        status=200, content_type="text/html", body="<html><body><h1>VNPAY</h1></body></html>"))
+    pay.click()
+    phone.wait_for_url(re.compile(r"^https://sandbox\.vnpayment\.vn/"))
+    assert "vnp_Amount=3900000" in phone.url and "vnp_BankCode" not in phone.url
+    assert page_errors.real() == []
+    phone.context.close()
