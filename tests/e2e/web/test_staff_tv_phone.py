@@ -137,3 +137,33 @@ def test_paying_on_the_phone_offers_vnpay_and_copy_buttons(browser, site, page_e
     assert "vnp_Amount=3900000" in phone.url and "vnp_BankCode" not in phone.url
     assert page_errors.real() == []
     phone.context.close()
+
+
+# --- 13: kiosk trouble on the reception dashboard ----------------------------------------------
+
+def test_kiosk_trouble_is_a_banner_at_the_top_and_arrives_without_a_reload(browser, site, page_errors):
+    site.heartbeat("ok")
+    dash = new_page(browser, site, page_errors, 1366, 768)
+    login(dash, "letan")
+    expect_live(dash)
+    banner = dash.locator("#device-banner")
+    expect(banner).to_be_hidden()
+
+    site.heartbeat("paper_out")  # what a kiosk sends the moment its printer runs out
+    problem = banner.locator('[data-trouble="paper_out"]')
+    expect(problem).to_contain_text("Máy in hết giấy")
+    expect(problem).to_contain_text("Printer out of paper")
+    expect(problem).to_contain_text("lắp cuộn giấy mới")  # what to do, not only what happened
+    box = banner.bounding_box()
+    assert box["y"] < 200 and box["y"] + box["height"] < 768, box  # at the top, above the fold
+    shot(dash, "dashboard-device-paper-out")
+
+    # The kiosk stops (TIEPDON_KIOSK_HEARTBEAT_S=2 here): after 3 missed beats the banner says so.
+    expect(banner.locator('[data-trouble="silent"]')).to_contain_text("Ki-ốt không phản hồi", timeout=30_000)
+    expect(dash.locator('#devices [data-device="kiosk-sanh-a-1"]')).to_contain_text("Không phản hồi")
+    shot(dash, "dashboard-device-silent")
+
+    site.heartbeat("ok")  # back, with paper
+    expect(banner).to_be_hidden()
+    assert page_errors.real() == []
+    dash.context.close()

@@ -5,11 +5,30 @@
 
 import { get, post } from "./api.js";
 import { bi, h, replace } from "./dom.js";
-import { clock, minutesSince, noteServerTime, PRINTER, STATUS } from "./format.js";
+import { clock, minutesSince, noteServerTime, PRINTER, serverNow, STATUS } from "./format.js";
 import { openStaffLive, priorityActions, priorityBadge, seesEverything, showError, startStaffPage } from "./staff.js";
 
-// A kiosk heartbeats every minute or so; three missed in a row means something is wrong.
-const DEVICE_SILENT_MIN = 3;
+// A kiosk heartbeats every `heartbeat_s` (30 s); three missed in a row and the server says it is
+// not responding (device.updated responding: false). The page checks the same rule between events.
+const MISSED_BEATS = 3;
+const DEFAULT_HEARTBEAT_S = 30;
+
+// What staff do about each kind of kiosk trouble, shown in the banner at the top of the page.
+const TROUBLE = {
+  silent: ["bad", "Ki-ốt không phản hồi", "Kiosk not responding",
+    "Kiểm tra nguồn điện và dây mạng của ki-ốt; nếu màn hình treo, khởi động lại ki-ốt. Trong lúc chờ, hướng dẫn người bệnh lấy số tại quầy.",
+    "Check the kiosk's power and network cable; if its screen is frozen, restart it. Meanwhile, send patients to the desk for a number."],
+  paper_out: ["bad", "Máy in hết giấy", "Printer out of paper",
+    "Mở nắp máy in, lắp cuộn giấy mới (mặt in hướng lên), đóng nắp. Ki-ốt tự báo lại khi in được.",
+    "Open the printer cover, load a new roll (print side up), close the cover. The kiosk reports back once it can print."],
+  cover_open: ["bad", "Nắp máy in đang mở", "Printer cover open",
+    "Đóng chặt nắp máy in cho đến khi nghe tiếng tách.", "Close the printer cover firmly until it clicks."],
+  offline: ["bad", "Máy in mất kết nối", "Printer offline",
+    "Kiểm tra dây cáp và công tắc nguồn của máy in; tắt rồi bật lại máy in.",
+    "Check the printer's cable and power switch; turn the printer off and on again."],
+  paper_low: ["warn", "Máy in sắp hết giấy", "Printer paper low",
+    "Chuẩn bị sẵn một cuộn giấy mới cho ki-ốt này.", "Have a new paper roll ready for this kiosk."],
+};
 
 const state = {
   at: null,
@@ -231,14 +250,46 @@ async function loadPayments(staff) {
 
 // --- devices ------------------------------------------------------------------------------
 
+function isResponding(d) {
+  if (!d.last_seen_at) return false;
+  const limitS = (d.heartbeat_s || DEFAULT_HEARTBEAT_S) * MISSED_BEATS;
+  const quietS = (serverNow() - Date.parse(d.last_seen_at)) / 1000;
+  // The server's word counts until the page's own clock says the kiosk went quiet since.
+  return d.responding !== false && quietS < limitS;
+}
+
+function troubles(d) {
+  const out = [];
+  if (!isResponding(d)) out.push("silent");
+  if (d.printer_status && TROUBLE[d.printer_status]) out.push(d.printer_status);
+  return out;
+}
+
+function renderBanner(items) {
+  const problems = [];
+  for (const d of items) {
+    for (const kind of troubles(d)) {
+      const [tone, vi, en, doVi, doEn] = TROUBLE[kind];
+      problems.push(h("li", { class: "device-problem " + tone, dataset: { device: d.name, trouble: kind } },
+        h("strong", { text: d.name }), ": ", bi(vi, en),
+        h("div", { class: "device-todo" }, h("span", { class: "todo-label" }, bi("Cần làm", "To do"), ": "), bi(doVi, doEn))));
+    }
+  }
+  const banner = el("device-banner");
+  banner.hidden = !problems.length;
+  banner.classList.toggle("warn-only", problems.length > 0 && problems.every((p) => p.classList.contains("warn")));
+  replace(el("device-problems"), problems);
+}
+
 function renderDevices() {
   const items = [...state.devices.values()].filter((d) => !d.revoked);
+  renderBanner(items);
   if (!items.length) {
     replace(el("devices"), h("li", { class: "empty" }, bi("Chưa có ki-ốt nào", "No kiosks registered")));
     return;
   }
   replace(el("devices"), items.sort((a, b) => a.name.localeCompare(b.name)).map((d) => {
-    const silent = !d.last_seen_at || minutesSince(d.last_seen_at) >= DEVICE_SILENT_MIN;
+    const silent = !isResponding(d);
     const [vi, en, tone] = PRINTER[d.printer_status] || ["Chưa rõ", "Unknown", "muted"];
     return h("li", { dataset: { device: d.name } },
       h("span", { class: "strong", text: d.name }),
@@ -327,13 +378,16 @@ async function main() {
       },
       "device.updated": (d) => {
         const prev = state.devices.get(d.device) || { name: d.device, kind: "kiosk", revoked: false };
-        state.devices.set(d.device, { ...prev, printer_status: d.printer_status, app_version: d.app_version, last_seen_at: d.last_seen_at });
+        state.devices.set(d.device, { ...prev, printer_status: d.printer_status, app_version: d.app_version,
+          last_seen_at: d.last_seen_at, responding: d.responding, heartbeat_s: d.heartbeat_s || prev.heartbeat_s });
         renderDevices();
       },
     },
   });
   // Relative times ("waited 12 min", "not responding") age on screen without asking the server.
-  setInterval(() => { renderQueues(); renderDevices(); }, 30000);
+  setInterval(renderQueues, 30000);
+  // Kiosk silence is judged against a heartbeat of seconds: look often (cheap, no request).
+  setInterval(renderDevices, 5000);
 }
 
 main();
