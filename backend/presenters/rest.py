@@ -4,7 +4,7 @@ from datetime import date, datetime
 from ..domain.catalog import Catalog, Service, ServicePoint
 from ..domain.hospital_time import hospital_day, to_local
 from ..domain.tickets import Ticket
-from ..messages import pair
+from ..messages import MESSAGES, pair
 from ..services.tickets import TicketView
 
 
@@ -149,3 +149,29 @@ def account_json(a) -> dict:
 def link_json(link) -> dict:
     """services.accounts.Link: a patient linked to an account."""
     return {"id": link.id, "relation": link.relation, "name_masked": link.name_masked, "since": iso(link.created_at)}
+
+
+def _words(prefix: str, key: str, **fields) -> dict:
+    t = pair(key, **fields)
+    return {f"{prefix}_vi": t.vi, f"{prefix}_en": t.en}
+
+
+def bhyt_flag_json(row: dict) -> dict:
+    """A flagged BHYT check for reception: BHXH's code in words, what to do, the action offered."""
+    code = row.get("code") or ""
+    meaning = f"bhxh_code.{code}"
+    todo = f"bhyt_todo.{row['outcome']}"
+    return {
+        "visit_id": row["visit_id"], "status": row["status"], "code": row["code"], "outcome": row["outcome"],
+        "attempts": row["attempts"], "name_masked": row["name_masked"], "tickets": row["tickets"],
+        **(_words("meaning", meaning) if meaning in MESSAGES else _words("meaning", "bhxh_code.unknown", code=code)),
+        **_words("todo", todo if todo in MESSAGES else "bhyt_todo.other"),
+        "action": row["action"],
+    }
+
+
+def his_item_json(row: dict) -> dict:
+    """A visit not yet in the HIS: its state in words and what staff can do (send now / again)."""
+    key = f"his_state.{row['status']}"
+    words = _words("todo", key, attempts=row["attempts"]) if key in MESSAGES else {}
+    return {**row, "queued_at": iso(row["queued_at"]), "next_attempt_at": iso(row["next_attempt_at"]), **words}

@@ -167,3 +167,83 @@ def test_kiosk_trouble_is_a_banner_at_the_top_and_arrives_without_a_reload(brows
     expect(banner).to_be_hidden()
     assert page_errors.real() == []
     dash.context.close()
+
+
+# --- 11: exceptions with their meaning and a working action ----------------------------------
+
+def _container(site):
+    from backend.bootstrap import build_container  # lazy: only these scene-setting helpers need it
+    from backend.settings import Settings
+    from tests.support.app import CONFIG, TEST_PII_KEY, TEST_SECRET
+
+    return build_container(Settings.from_env({
+        "database_url": site.db_url, "secret_key": TEST_SECRET, "pii_key": TEST_PII_KEY,
+        "config_path": CONFIG, "background_workers": False}))
+
+
+def test_exceptions_say_what_they_mean_and_staff_resolve_them_in_the_page(browser, site, page_errors):
+    from datetime import datetime, timezone
+
+    from tests.support.cards import bhyt_qr
+
+    # Two BHYT visits: one whose check got no answer (no BHXH gateway here: pending), one that BHXH
+    # answered 130 (a child without a card: staff must look at the birth certificate).
+    pending = site.check_in(bhyt_qr("GD4797905000001", "Lê Văn Chờ", "03/03/1980", 1, "01/01/2026",
+                                    "31/12/2026"), "KHAM-RHM")
+    child = site.check_in(bhyt_qr("TE1797905000002", "Lê Bé Con", "04/04/2024", 1, "01/01/2026",
+                                  "31/12/2026"), "KHAM-NHI")
+    c = _container(site)
+    try:
+        with c.deps.uow.write() as uow:
+            for check in uow.card_checks.for_visits([child["visit_id"]]):
+                uow.card_checks.update(check.id, status="refused", code="130", outcome="child_see_reception",
+                                       staff_flag=True, next_attempt_at=None)
+            uow.reconciliation.add({
+                "id": "rec-unmatched-1", "source": "vietqr", "reason": "unmatched", "status": "open",
+                "amount": 50000, "expected_amount": None, "invoice_id": None, "reference": None,
+                "bank_transaction_id": None, "txn_ref": None, "created_at": datetime.now(timezone.utc)})
+            # The HIS refused the child's registration for good (parked).
+            row = uow.his_outbox.get_for_visit(child["visit_id"])
+            uow.his_outbox.finish(row.id, status="parked", last_error="HIS 422")
+            uow.commit()
+    finally:
+        c.engine.dispose()
+
+    dash = new_page(browser, site, page_errors, 1366, 900)
+    login(dash, "quantri")  # an administrator sees every list, payments included
+    expect_live(dash)
+    child_row = dash.locator(f'#bhyt li[data-visit="{child["visit_id"]}"]')
+    expect(child_row).to_contain_text("Trẻ em chưa có thẻ BHYT")
+    expect(child_row).to_contain_text("Child without a health insurance card")
+    expect(child_row).to_contain_text("giấy khai sinh")
+    pending_row = dash.locator(f'#bhyt li[data-visit="{pending["visit_id"]}"]')
+    expect(pending_row).to_contain_text("Cổng BHXH không trả lời")
+    expect(pending_row).to_contain_text("hệ thống tự hỏi lại")
+    his_row = dash.locator(f'#his li[data-visit="{child["visit_id"]}"]')
+    expect(his_row).to_contain_text("HIS từ chối hồ sơ")
+    his_pending = dash.locator(f'#his li[data-visit="{pending["visit_id"]}"]')
+    expect(his_pending.get_by_role("button", name=re.compile("^Gửi ngay"))).to_be_visible()
+    pay_row = dash.locator('#payments li[data-item="rec-unmatched-1"]')
+    expect(pay_row).to_contain_text("nội dung chuyển khoản không khớp hoá đơn nào")
+    dash.locator("#bhyt").scroll_into_view_if_needed()
+    shot(dash, "dashboard-exceptions")
+
+    # Each action works from the page.
+    pending_row.get_by_role("button", name=re.compile("^Kiểm tra lại ngay")).click()
+    child_row.get_by_role("button", name=re.compile("^Đã xử lý")).click()
+    expect(child_row).to_have_count(0)
+    his_row.get_by_role("button", name=re.compile("^Gửi lại")).click()
+    expect(his_row.locator(".badge")).to_contain_text("Đang thử lại")
+    his_pending.get_by_role("button", name=re.compile("^Gửi ngay")).click()
+    pay_row.get_by_role("button", name=re.compile("^Bỏ qua")).click()
+    expect(pay_row.locator(".exc-error")).to_contain_text("Ghi chú lý do")  # a dismissal needs a reason
+    pay_row.get_by_label("Ghi chú").fill("Chuyển nhầm, đã hoàn qua ngân hàng")
+    pay_row.get_by_role("button", name=re.compile("^Bỏ qua")).click()
+    expect(pay_row).to_have_count(0)
+    expect(dash.locator("#page-error")).to_be_empty()
+
+    audit = site.staff_session("quantri").get(site.url + "/api/v1/audit?from=2020-01-01&to=2100-01-01").json()
+    actions = {(e["action"], e["subject"]) for e in audit["entries"]}
+    assert ("bhyt.recheck", pending["visit_id"]) in actions and ("bhyt.reviewed", child["visit_id"]) in actions
+    assert page_errors.real() == []
+    dash.context.close()

@@ -4,6 +4,7 @@
 // that have no events of their own.
 
 import { get, post } from "./api.js";
+import { reconciliationItem } from "./reconcile.js";
 import { bi, h, replace } from "./dom.js";
 import { clock, minutesSince, noteServerTime, PRINTER, serverNow, STATUS } from "./format.js";
 import { openStaffLive, priorityActions, priorityBadge, seesEverything, showError, startStaffPage } from "./staff.js";
@@ -187,16 +188,33 @@ function updateSearchFrom(update) {
 
 // --- lists without events ---------------------------------------------------------------
 
+function exceptionAction(labelVi, labelEn, call, reload) {
+  return h("button", {
+    type: "button", class: "btn small",
+    onclick: async (ev) => {
+      ev.target.closest("button").disabled = true;
+      showError(null);
+      try { await call(); } catch (e) { showError(e); }
+      reload();
+    },
+  }, bi(labelVi, labelEn));
+}
+
 async function loadBhyt() {
   try {
     const data = await get("/api/v1/visits/bhyt-flagged");
     const items = data.visits;
-    replace(el("bhyt"), items.length ? items.map((v) => h("li", {},
-      h("span", { class: "strong", text: v.tickets.join(", ") || "—" }),
-      h("span", { text: v.name_masked || "" }),
-      h("span", { class: "badge " + (v.status === "pending" ? "warn" : "bad") },
-        v.status === "pending" ? bi("Đang chờ BHXH", "Waiting for BHXH") : bi("Cần nhân viên xem", "Needs staff")),
-      v.code ? h("span", { class: "empty" }, bi("mã " + v.code, "code " + v.code)) : null))
+    replace(el("bhyt"), items.length ? items.map((v) => h("li", { class: "exception", dataset: { visit: v.visit_id, code: v.code } },
+      h("div", { class: "exc-head" },
+        h("span", { class: "strong", text: v.tickets.join(", ") || "—" }),
+        h("span", { text: v.name_masked || "" }),
+        h("span", { class: "badge " + (v.status === "pending" ? "warn" : "bad") },
+          v.status === "pending" ? bi("Đang chờ BHXH", "Waiting for BHXH") : bi("Cần nhân viên xem", "Needs staff"))),
+      h("div", { class: "exc-meaning" }, /^\d+$/.test(v.code || "") ? [h("span", { class: "code", text: v.code }), " "] : null, bi(v.meaning_vi, v.meaning_en)),
+      h("div", { class: "exc-todo" }, h("span", { class: "todo-label" }, bi("Cần làm", "To do"), ": "), bi(v.todo_vi, v.todo_en)),
+      v.action === "recheck"
+        ? exceptionAction("Kiểm tra lại ngay", "Check again now", () => post(`/api/v1/visits/${encodeURIComponent(v.visit_id)}/bhyt-recheck`), loadBhyt)
+        : exceptionAction("Đã xử lý", "Done", () => post(`/api/v1/visits/${encodeURIComponent(v.visit_id)}/bhyt-reviewed`), loadBhyt)))
       : h("li", { class: "empty" }, bi("Không có thẻ nào chờ kiểm tra", "No checks pending")));
   } catch (e) {
     replace(el("bhyt"), h("li", { class: "empty" }, bi("Không tải được danh sách", "Could not load the list")));
@@ -207,42 +225,32 @@ async function loadHis() {
   try {
     const data = await get("/api/v1/visits/not-in-his");
     const items = data.visits;
-    replace(el("his"), items.length ? items.map((v) => h("li", {},
-      h("span", { class: "strong", text: v.tickets.join(", ") || "—" }),
-      h("span", { text: v.name_masked || "" }),
-      h("span", { class: "badge " + (v.status === "parked" ? "bad" : "warn") },
-        v.status === "parked" ? bi("HIS từ chối", "Refused by HIS") : bi(`Đang thử lại (${v.attempts})`, `Retrying (${v.attempts})`)),
-      v.status === "parked" ? h("button", {
-        type: "button", class: "btn small secondary",
-        onclick: async () => { try { await post(`/api/v1/visits/${encodeURIComponent(v.visit_id)}/his-retry`); loadHis(); } catch (e) { showError(e); } },
-      }, bi("Gửi lại", "Send again")) : null))
+    replace(el("his"), items.length ? items.map((v) => h("li", { class: "exception", dataset: { visit: v.visit_id } },
+      h("div", { class: "exc-head" },
+        h("span", { class: "strong", text: v.tickets.join(", ") || "—" }),
+        h("span", { text: v.name_masked || "" }),
+        h("span", { class: "badge " + (v.status === "parked" ? "bad" : "warn") },
+          v.status === "parked" ? bi("HIS từ chối", "Refused by HIS") : bi(`Đang thử lại (${v.attempts})`, `Retrying (${v.attempts})`))),
+      v.todo_vi ? h("div", { class: "exc-todo" }, bi(v.todo_vi, v.todo_en)) : null,
+      exceptionAction(v.status === "parked" ? "Gửi lại" : "Gửi ngay", v.status === "parked" ? "Send again" : "Send now",
+        () => post(`/api/v1/visits/${encodeURIComponent(v.visit_id)}/his-retry`), loadHis)))
       : h("li", { class: "empty" }, bi("Mọi lượt khám đã có trong HIS", "Every visit is in the HIS")));
   } catch (e) {
     replace(el("his"), h("li", { class: "empty" }, bi("Không tải được danh sách", "Could not load the list")));
   }
 }
 
-const CATEGORY = {
-  unmatched: ["Không khớp hoá đơn", "No matching invoice"],
-  wrong_amount: ["Sai số tiền", "Wrong amount"],
-  late: ["Trả sau khi hết hạn", "Paid after expiry"],
-  duplicate: ["Trả hai lần", "Paid twice"],
-};
+let staffMember = null;
 
 async function loadPayments(staff) {
+  staffMember = staff;
   const panel = el("payments-panel");
   if (staff.role !== "admin" && staff.role !== "cashier") { panel.hidden = true; return; }
   try {
     const data = await get("/api/v1/payments/reconciliation");
     panel.hidden = false;
-    replace(el("payments"), data.items.length ? data.items.map((it) => {
-      const [vi, en] = CATEGORY[it.category] || [it.category, it.category];
-      return h("li", {},
-        h("span", { class: "strong", text: new Intl.NumberFormat("vi-VN").format(it.amount) + " ₫" }),
-        h("span", { class: "badge warn" }, bi(vi, en)),
-        h("span", { text: [it.reference, it.sender_name].filter(Boolean).join(" · ") }),
-        h("span", { class: "empty", text: clock(it.transferred_at || it.created_at) }));
-    }) : h("li", { class: "empty" }, bi("Không có khoản nào cần đối soát", "Nothing to reconcile")));
+    replace(el("payments"), data.items.length ? data.items.map((it) => reconciliationItem(it, () => loadPayments(staffMember)))
+      : h("li", { class: "empty" }, bi("Không có khoản nào cần đối soát", "Nothing to reconcile")));
   } catch (e) {
     panel.hidden = true; // the payments module is off, or this role may not see it
   }
