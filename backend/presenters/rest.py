@@ -175,3 +175,23 @@ def his_item_json(row: dict) -> dict:
     key = f"his_state.{row['status']}"
     words = _words("todo", key, attempts=row["attempts"]) if key in MESSAGES else {}
     return {**row, "queued_at": iso(row["queued_at"]), "next_attempt_at": iso(row["next_attempt_at"]), **words}
+
+
+def current_patient_json(current, catalog: Catalog, public_url: str) -> dict:
+    """GET /service-points/{code}/current: the ticket, who it is (masked), coverage, payment."""
+    t = current.view.ticket
+    check = current.bhyt_check
+    bhyt = None
+    if check is not None:
+        key = f"bhxh_code.{check['code']}"
+        bhyt = {**check, **(_words("meaning", key) if key in MESSAGES else {})}
+    invoice = current.view.invoice
+    return {
+        "ticket": ticket_json(current.view, catalog, public_url),
+        "patient": None if current.name_masked is None else {
+            "name_masked": current.name_masked, "age": current.age, "gender": current.gender},
+        "coverage": {"kind": t.coverage, "bhyt_check": bhyt},
+        "payment": {"required": t.payment_required, "paid": t.paid,
+                    "invoice_status": invoice.status.value if invoice is not None else None,
+                    "amount": invoice.amount if invoice is not None else None},
+    }
