@@ -247,3 +247,43 @@ def test_exceptions_say_what_they_mean_and_staff_resolve_them_in_the_page(browse
     assert ("bhyt.recheck", pending["visit_id"]) in actions and ("bhyt.reviewed", child["visit_id"]) in actions
     assert page_errors.real() == []
     dash.context.close()
+
+
+# --- 10: the room page names who walked in ---------------------------------------------------
+
+def test_the_room_page_shows_who_walked_in_to_the_rooms_own_staff(browser, site, page_errors):
+    from backend.services.auth import add_staff
+    from tests.support.cards import bhyt_qr
+
+    c = _container(site)
+    try:
+        add_staff(c.deps, "bs105", "BS. Đỗ Thị Sản", "room", PASSWORD, ["P105"])
+    finally:
+        c.engine.dispose()
+    ticket = site.check_in(bhyt_qr("DN4797905000105", "Phạm Thị Hoa", "10/10/1994", 2, "01/01/2026",
+                                   "31/12/2026"), "KHAM-SAN")
+    room = new_page(browser, site, page_errors, 1366, 900)
+    login(room, "bs105")
+    expect(room).to_have_url(re.compile(r"/staff/points/P105$"))
+    expect_live(room)
+    expect(room.locator("#current-who")).to_be_hidden()
+    room.get_by_role("button", name=re.compile("^Gọi tiếp")).click()
+    expect(room.locator("#current-number")).to_have_text(ticket["display_number"])
+    who = room.locator("#current-who")
+    expect(who.locator("#who-name")).to_contain_text("Phạm T. H")
+    expect(who.locator("#who-name")).to_contain_text("32 tuổi")
+    expect(who.locator("#who-coverage")).to_contain_text("BHYT")
+    expect(who.locator("#who-coverage [data-check]")).to_contain_text("Đang chờ BHXH")
+    expect(who.locator("#who-payment")).to_contain_text("Không có khoản phải trả")
+    assert "Phạm Thị Hoa" not in room.content()
+    shot(room, "room-current-patient")
+
+    # Another room's doctor opening this page sees no one's details.
+    other = new_page(browser, site, page_errors, 1366, 900)
+    login(other, "bs101")
+    other.goto("/staff/points/P105")
+    expect(other.locator("#not-assigned")).to_be_visible()
+    expect(other.locator("#current-who")).to_be_hidden()
+    assert page_errors.real() == []
+    room.context.close()
+    other.context.close()

@@ -7,6 +7,7 @@ import { bi, h, replace } from "./dom.js";
 import { clock, minutesSince, noteServerTime, STATUS } from "./format.js";
 import { loadServices, openStaffLive, priorityActions, priorityBadge, seesEverything, showError, startStaffPage } from "./staff.js";
 import { applyWaiting } from "./waiting.js";
+import { showCurrentPatient } from "./current-patient.js";
 
 const CODE = document.body.dataset.point;
 const el = (id) => document.getElementById(id);
@@ -67,11 +68,25 @@ function renderCurrent() {
   replace(el("current-facts"), facts);
 
   const s = t && t.status;
+  renderWho(t);
   el("btn-recall").disabled = s !== "called";
   el("btn-start").disabled = s !== "called";
   el("btn-finish").disabled = !(s === "called" || s === "serving");
   el("btn-skip").disabled = s !== "called";
   renderTransfer();
+}
+
+// Who walked in: asked once per called ticket (each read is audited) and again when its payment
+// or status changes; only this point's own staff may see it.
+let whoKey = null;
+function renderWho(t) {
+  const box = el("current-who");
+  const own = state.staff && state.staff.service_points.includes(CODE);
+  const key = t && own ? [t.id, t.status, t.paid].join("|") : null;
+  if (key === whoKey) return;
+  whoKey = key;
+  if (!key) { box.hidden = true; return; }
+  showCurrentPatient(box, CODE);
 }
 
 function transferSource() {
