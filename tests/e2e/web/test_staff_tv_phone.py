@@ -287,3 +287,34 @@ def test_the_room_page_shows_who_walked_in_to_the_rooms_own_staff(browser, site,
     assert page_errors.real() == []
     room.context.close()
     other.context.close()
+
+
+def test_a_cashier_resolves_unmatched_money_at_the_desk(browser, site, page_errors):
+    from datetime import datetime, timezone
+
+    from backend.services.auth import add_staff
+
+    c = _container(site)
+    try:
+        add_staff(c.deps, "thungan", "Vũ Thị Thu", "cashier", PASSWORD, ["TN1"])
+        with c.deps.uow.write() as uow:
+            uow.reconciliation.add({
+                "id": "rec-desk-1", "source": "vietqr", "reason": "unmatched", "status": "open",
+                "amount": 120000, "expected_amount": None, "invoice_id": None, "reference": None,
+                "bank_transaction_id": None, "txn_ref": None, "created_at": datetime.now(timezone.utc)})
+            uow.commit()
+    finally:
+        c.engine.dispose()
+    desk = new_page(browser, site, page_errors, 1366, 900)
+    login(desk, "thungan")
+    expect(desk).to_have_url(re.compile(r"/staff/points/TN1$"))
+    item = desk.locator('#payments li[data-item="rec-desk-1"]')
+    expect(item).to_contain_text("không khớp hoá đơn nào")
+    expect(item).to_contain_text("Cần làm")
+    item.get_by_label("Ghi chú").fill("Đã trả lại tiền mặt cho người chuyển")
+    item.get_by_role("button", name=re.compile("^Đã trả lại tiền")).click()
+    expect(item).to_have_count(0)
+    items = site.staff_session("thungan").get(site.url + "/api/v1/payments/reconciliation?status=resolved").json()
+    assert [(i["id"], i["resolution"]) for i in items["items"] if i["id"] == "rec-desk-1"] == [("rec-desk-1", "returned")]
+    assert page_errors.real() == []
+    desk.context.close()

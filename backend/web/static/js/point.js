@@ -8,6 +8,7 @@ import { clock, minutesSince, noteServerTime, STATUS } from "./format.js";
 import { loadServices, openStaffLive, priorityActions, priorityBadge, seesEverything, showError, startStaffPage } from "./staff.js";
 import { applyWaiting } from "./waiting.js";
 import { showCurrentPatient } from "./current-patient.js";
+import { reconciliationItem } from "./reconcile.js";
 
 const CODE = document.body.dataset.point;
 const el = (id) => document.getElementById(id);
@@ -289,10 +290,8 @@ async function loadPayments() {
   try {
     const data = await get("/api/v1/payments/reconciliation");
     panel.hidden = false;
-    replace(el("payments"), data.items.length ? data.items.map((it) => h("li", {},
-      h("span", { class: "strong", text: new Intl.NumberFormat("vi-VN").format(it.amount) + " ₫" }),
-      h("span", { text: [it.reference, it.sender_name, it.content].filter(Boolean).join(" · ") }),
-      h("span", { class: "empty", text: clock(it.transferred_at || it.created_at) })))
+    // Each item says what it means and resolves here (apply / returned / dismiss with a note).
+    replace(el("payments"), data.items.length ? data.items.map((it) => reconciliationItem(it, loadPayments))
       : h("li", { class: "empty" }, bi("Không có khoản nào cần đối soát", "Nothing to reconcile")));
   } catch (e) {
     panel.hidden = true;
