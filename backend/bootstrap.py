@@ -91,6 +91,7 @@ def build(settings: Settings, *, check_migrations: bool = True, for_server: bool
     )
     if clock is not None:
         deps.clock = clock
+    deps.kiosk_heartbeat_s = settings.kiosk_heartbeat_s
     deps.pii = FernetPiiVault(settings.pii_key, old_keys_from(settings.pii_key_old))
     deps.card_checker = card_checker or _card_checker(settings)
     deps.xml0_signer = _xml0_signer(settings, deps.clock)

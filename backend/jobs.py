@@ -12,6 +12,7 @@ from .adapters.db.backup import ScheduledBackup, parse_daily_time
 from .adapters.db.engine import CHECKPOINT_EVERY_S, WalCheckpointer, is_sqlite
 from .adapters.workers import PeriodicJobs
 from .services.accounts import purge_expired
+from .services.device_watch import SilentKioskWatch
 from .services.his_sync import sync_outbox
 from .services.identification import prepare_card_checker, recheck_pending
 from .services.notifications import run_notification_jobs
@@ -40,6 +41,9 @@ def periodic_jobs(container) -> list[Job]:
         Job("mobile_notifications", lambda: run_notification_jobs(deps), every),  # N places, called, reminders
         Job("mobile_purge", lambda: purge_expired(deps), every),  # spent SMS codes, share codes, sessions
     ]
+    # A third of a heartbeat: a kiosk silent for 3 beats is announced before the 4th would be due.
+    watch = SilentKioskWatch()
+    jobs.append(Job("kiosk_watch", lambda: watch.run(deps), max(0.2, deps.kiosk_heartbeat_s / 3), loop="devices"))
     payments_every = payments_of(deps).jobs_interval_s
     if payments_every > 0:  # expiry sweep + VNPay querydr; 0 in hospital.toml turns it off
         jobs.append(Job("payments", lambda: run_payment_jobs(deps), payments_every, loop="payments"))

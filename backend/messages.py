@@ -432,6 +432,76 @@ OTHER_TEXTS: dict[str, Text] = {
                             "Checked in. You are queued with your appointment's priority."),
     "arrival.late": Text("Bạn đến muộn so với giờ hẹn nên được xếp hàng như người đến khám trực tiếp.",
                          "You are late for your slot, so you are queued as a walk-in."),
+    # The BHYT checks list of the reception dashboard: what BHXH's answer (maKetQua, specs/bhxh.md)
+    # means, in words, and what staff do about it. Keyed by code, then by the outcome it led to.
+    "bhxh_code.001": Text("Thẻ do BHXH Bộ Quốc phòng quản lý", "Card managed by the Ministry of Defence's BHXH"),
+    "bhxh_code.002": Text("Thẻ do BHXH Bộ Công an quản lý", "Card managed by the Ministry of Public Security's BHXH"),
+    "bhxh_code.054": Text("CCCD của cán bộ tra cứu chưa được đăng ký với BHXH",
+                          "The look-up officer's CCCD is not registered with BHXH"),
+    "bhxh_code.055": Text("Họ tên cán bộ tra cứu không khớp CCCD đã đăng ký",
+                          "The look-up officer's name does not match the registered CCCD"),
+    "bhxh_code.060": Text("Họ tên không khớp thông tin thẻ", "The name does not match the card"),
+    "bhxh_code.061": Text("Họ tên không khớp thông tin thẻ (đúng chữ cái đầu)",
+                          "The name does not match the card (first letter right)"),
+    "bhxh_code.070": Text("Ngày sinh không khớp thông tin thẻ", "The date of birth does not match the card"),
+    "bhxh_code.100": Text("BHXH lỗi khi đọc dữ liệu thẻ", "BHXH failed to read the card data"),
+    "bhxh_code.101": Text("Máy chủ BHXH gặp lỗi", "BHXH server error"),
+    "bhxh_code.130": Text("Trẻ em chưa có thẻ BHYT", "Child without a health insurance card"),
+    "bhxh_code.205": Text("Bệnh viện gửi yêu cầu sai định dạng", "The hospital sent a malformed request"),
+    "bhxh_code.401": Text("BHXH từ chối đăng nhập của bệnh viện", "BHXH refused the hospital's sign-in"),
+    "bhxh_code.UNAVAILABLE": Text("Cổng BHXH không trả lời", "The BHXH gateway did not answer"),
+    "bhxh_code.unknown": Text("Mã trả lời lạ từ BHXH ({code})", "Unknown answer code from BHXH ({code})"),
+    "bhyt_todo.ok_flag_staff": Text(
+        "Xem thẻ BHYT và giấy tờ tuỳ thân của người bệnh khi họ đến quầy/phòng, rồi bấm “Đã xử lý”.",
+        "Look at the patient's card and ID papers when they come to the desk or room, then press “Done”."),
+    "bhyt_todo.refuse_see_reception": Text(
+        "Mời người bệnh đến quầy, đối chiếu họ tên và ngày sinh với CCCD. Nếu thẻ ghi sai, hướng dẫn khám "
+        "dịch vụ và liên hệ BHXH để sửa thẻ. Xong bấm “Đã xử lý”.",
+        "Ask the patient to the desk and compare name and birth date with their CCCD. If the card is wrong, "
+        "offer a self-pay visit and refer them to BHXH to correct it. Then press “Done”."),
+    "bhyt_todo.child_see_reception": Text(
+        "Xem giấy khai sinh hoặc giấy chứng sinh của trẻ để khám BHYT trẻ dưới 6 tuổi theo quy định, ghi "
+        "nhận trong HIS. Xong bấm “Đã xử lý”.",
+        "See the child's birth certificate to register the under-6 BHYT visit as the rules allow, and record "
+        "it in the HIS. Then press “Done”."),
+    "bhyt_todo.config_error_pending": Text(
+        "Báo bộ phận CNTT sửa tài khoản tra cứu BHXH. Người bệnh vẫn khám bình thường; sau khi sửa, bấm "
+        "“Kiểm tra lại ngay”.",
+        "Tell IT to fix the BHXH look-up account. The patient goes on as usual; once fixed, press "
+        "“Check again now”."),
+    "bhyt_todo.auth_error_pending": Text(
+        "Báo bộ phận CNTT (tài khoản cổng BHXH). Người bệnh vẫn khám bình thường; sau khi sửa, bấm "
+        "“Kiểm tra lại ngay”.",
+        "Tell IT (the BHXH gateway account). The patient goes on as usual; once fixed, press "
+        "“Check again now”."),
+    "bhyt_todo.bug_alert_it": Text(
+        "Báo bộ phận CNTT. Người bệnh vẫn khám bình thường; có thể bấm “Kiểm tra lại ngay”.",
+        "Tell IT. The patient goes on as usual; you may press “Check again now”."),
+    "bhyt_todo.unknown_code_pending": Text(
+        "Báo bộ phận CNTT mã này. Người bệnh vẫn khám bình thường; có thể bấm “Kiểm tra lại ngay”.",
+        "Tell IT this code. The patient goes on as usual; you may press “Check again now”."),
+    "bhyt_todo.retry_pending": Text(
+        "Không cần làm gì: hệ thống tự hỏi lại BHXH. Có thể bấm “Kiểm tra lại ngay”.",
+        "Nothing to do: the system asks BHXH again by itself. You may press “Check again now”."),
+    "bhyt_todo.gateway_unavailable_pending": Text(
+        "Không cần làm gì: hệ thống tự hỏi lại khi cổng BHXH hoạt động. Có thể bấm “Kiểm tra lại ngay”.",
+        "Nothing to do: the system asks again when the BHXH gateway is back. You may press “Check again now”."),
+    "bhyt_todo.other": Text("Xem thẻ và giấy tờ của người bệnh, rồi bấm “Đã xử lý”.",
+                            "Look at the patient's card and papers, then press “Done”."),
+    "his_state.pending": Text(
+        "HIS chưa nhận hồ sơ; hệ thống tự gửi lại (đã thử {attempts} lần). Bấm “Gửi ngay” để thử lại ngay.",
+        "The HIS has not taken the record yet; it is resent by itself ({attempts} tries). Press “Send now” "
+        "to try at once."),
+    "his_state.parked": Text(
+        "HIS từ chối hồ sơ sau {attempts} lần gửi. Sửa thông tin trong HIS (hoặc báo CNTT), rồi bấm “Gửi lại”.",
+        "The HIS refused the record after {attempts} tries. Fix it in the HIS (or tell IT), then press "
+        "“Send again”."),
+    # Words for one query-string field a client got wrong (VALIDATION_ERROR's `errors`).
+    "field.day_or_datetime": Text(
+        "Cần một ngày (YYYY-MM-DD) hoặc thời điểm ISO 8601, ví dụ 2026-12-02 hoặc 2026-12-02T08:00+07:00",
+        "A date (YYYY-MM-DD) or an ISO 8601 datetime is needed, e.g. 2026-12-02 or 2026-12-02T08:00+07:00"),
+    "field.range_order": Text("Thời điểm kết thúc phải sau thời điểm bắt đầu",
+                              "The end must come after the start"),
     "alert.long_wait": Text("Số {number} ({service_vi}) đã chờ {minutes} phút",
                             "Ticket {number} ({service_en}) has waited {minutes} min"),
     # SMS: one language per message, the account's. Short: a Vietnamese SMS is UCS-2 (70 characters a

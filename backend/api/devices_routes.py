@@ -30,6 +30,10 @@ class DeviceSchema(Schema):
         "enum": ["ok", "paper_low", "paper_out", "cover_open", "offline"]})
     app_version = fields.String(allow_none=True)
     revoked = fields.Boolean()
+    responding = fields.Boolean(metadata={
+        "description": "false once 3 heartbeats in a row were missed (or none ever came)"})
+    heartbeat_s = fields.Float(metadata={"description": "the kiosks' heartbeat period the server expects",
+                                         "example": 30.0})
 
 
 class DevicesSchema(Schema):

@@ -6,7 +6,7 @@ from flask.views import MethodView
 from marshmallow import Schema, fields, validate, validates_schema, ValidationError
 
 from ..domain import actors
-from ..services import his_sync, identification
+from ..services import his_sync, identification, visit_exceptions
 from ..services.auth import IDENTIFY_ROLES, audit_trail
 from ..services.identification import IdentifyRequest
 from ..services.tickets import describe_tickets
@@ -14,9 +14,10 @@ from ..services.ports.signing import SigningUnavailable
 from .blueprint import Blueprint
 from .guards import deps, device_or_staff, staff_required
 from .problems import ProblemException
+from .query_fields import DayOrDateTime, check_period
 from .schemas import ProblemSchema
 from ..presenters.identification import identify_json
-from ..presenters.rest import iso, ticket_json
+from ..presenters.rest import bhyt_flag_json, his_item_json, iso, ticket_json
 
 blp = Blueprint("identify", __name__, url_prefix="/api/v1", description="Patient identification")
 
@@ -101,11 +102,7 @@ class NotInHis(MethodView):
     @staff_required("admin", "reception")
     def get(self):
         """Visits not yet registered in the HIS"""
-        rows = his_sync.not_in_his(deps())
-        for r in rows:
-            for k in ("queued_at", "next_attempt_at"):
-                r[k] = iso(r[k])
-        return {"visits": rows}
+        return {"visits": [his_item_json(r) for r in his_sync.not_in_his(deps())]}
 
 
 @blp.route("/visits/<visit_id>/his-retry")
@@ -114,7 +111,8 @@ class HisRetry(MethodView):
     @blp.alt_response(204, success=True, description="Queued again")
     @staff_required("admin", "reception")
     def post(self, visit_id):
-        """Send a parked HIS registration again (after fixing it in the HIS)"""
+        """Send a HIS registration now: a parked one again (after fixing it in the HIS), a pending one
+        without waiting out its back-off (409 INVALID_TRANSITION once it is sent)"""
         his_sync.retry_parked(deps(), visit_id)
         return Response(status=204)
 
@@ -125,8 +123,34 @@ class BhytFlagged(MethodView):
     @blp.alt_response(200, success=True, description="Today's visits whose BHYT check is pending or needs staff")
     @staff_required("admin", "reception", "cashier")
     def get(self):
-        """Today's visits with a BHYT check pending or flagged for staff"""
-        return {"visits": identification.flagged_today(deps())}
+        """Today's visits with a BHYT check pending or flagged for staff: BHXH's code in words
+        (meaning_vi/en), what staff do (todo_vi/en) and the action offered here (`recheck`: POST
+        /visits/{id}/bhyt-recheck; `reviewed`: POST /visits/{id}/bhyt-reviewed)"""
+        return {"visits": [bhyt_flag_json(r) for r in visit_exceptions.bhyt_flags(deps())]}
+
+
+@blp.route("/visits/<visit_id>/bhyt-recheck")
+class BhytRecheck(MethodView):
+    @blp.doc(security=[{"staffSession": []}])
+    @blp.alt_response(204, success=True, description="BHXH is asked again at the next pass (seconds)")
+    @staff_required("admin", "reception")
+    def post(self, visit_id):
+        """Ask BHXH again now about a visit's pending BHYT check (audited; 409 INVALID_TRANSITION
+        when none is pending, 404 VISIT_NOT_FOUND)"""
+        visit_exceptions.recheck_now(deps(), visit_id, actors.staff(g.staff.id))
+        return Response(status=204)
+
+
+@blp.route("/visits/<visit_id>/bhyt-reviewed")
+class BhytReviewed(MethodView):
+    @blp.doc(security=[{"staffSession": []}])
+    @blp.alt_response(204, success=True, description="Off the list of BHYT checks needing staff")
+    @staff_required("admin", "reception")
+    def post(self, visit_id):
+        """Staff dealt with a visit's flagged BHYT check (card and papers seen; audited; 409
+        INVALID_TRANSITION when nothing is flagged, 404 VISIT_NOT_FOUND)"""
+        visit_exceptions.mark_reviewed(deps(), visit_id, actors.staff(g.staff.id))
+        return Response(status=204)
 
 
 @blp.route("/visits/<visit_id>/xml0")
@@ -157,8 +181,13 @@ class VisitXml0(MethodView):
 
 
 class AuditQuerySchema(Schema):
-    start = fields.DateTime(required=True, data_key="from")
-    end = fields.DateTime(required=True, data_key="to")
+    start = DayOrDateTime(required=True, data_key="from", metadata={"example": "2026-12-02"})
+    end = DayOrDateTime(end=True, required=True, data_key="to", metadata={"example": "2026-12-03"})
+
+    @validates_schema
+    def ordered(self, data, **_):
+        if "start" in data and "end" in data:
+            check_period(data["start"], data["end"], "to")
 
 
 @blp.route("/audit")
@@ -168,7 +197,12 @@ class Audit(MethodView):
     @blp.alt_response(200, success=True, description="Who accessed or changed what, when")
     @staff_required("admin")
     def get(self, query):
-        """Audit trail for a period (breach reports within 72 hours, Nghị định 13/2023)"""
+        """Audit trail for a period (breach reports within 72 hours, Nghị định 13/2023)
+
+        `from` and `to` are plain dates (YYYY-MM-DD: the hospital's local day; `to` includes its
+        whole day, so from=2026-12-02&to=2026-12-02 is that one day) or ISO 8601 datetimes (without
+        an offset: hospital-local time; `to` is then exclusive). 422 VALIDATION_ERROR for anything
+        else, for dates outside 1900–9000, or when `to` is not after `from`."""
         entries = audit_trail(deps(), query["start"], query["end"])
         # detail holds field names and reason codes, never personal data
         return {"entries": [{"at": iso(e.at), "actor": e.actor, "actor_name": e.actor_name, "action": e.action,

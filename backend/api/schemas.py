@@ -317,3 +317,14 @@ class HealthSchema(Schema):
     status = fields.String(metadata={"example": "ok"})
     version = fields.String()
     checks = fields.Dict()
+
+
+class CurrentPatientSchema(Schema):
+    ticket = fields.Nested(TicketSchema)
+    patient = fields.Dict(allow_none=True, metadata={
+        "description": "null for a walk-in never identified", "example": {
+            "name_masked": "Nguyễn V. A", "age": 36, "gender": "male"}})
+    coverage = fields.Dict(metadata={"example": {"kind": "bhyt", "bhyt_check": {
+        "status": "ok", "code": "000", "outcome": "ok"}}})
+    payment = fields.Dict(metadata={"example": {"required": True, "paid": False, "invoice_status": "pending",
+                                                "amount": 39000}})

@@ -13,12 +13,14 @@ from ..services import calling
 from ..services.auth import lane_of
 from ..services.calling import StaffScope
 from ..services.queues import overview_in
+from ..services.room_current import current_patient
 from ..services.stats import day_stats
 from ..services.tickets import describe
 from .blueprint import Blueprint
 from .guards import deps, staff_required
 from .schemas import (
     CallNextSchema,
+    CurrentPatientSchema,
     ProblemSchema,
     PrioritySetSchema,
     QueuesSchema,
@@ -28,7 +30,7 @@ from .schemas import (
     TransferResultSchema,
     TransferSchema,
 )
-from ..presenters.rest import queues_json, ticket_json
+from ..presenters.rest import current_patient_json, queues_json, ticket_json
 
 blp = Blueprint("staff", __name__, url_prefix="/api/v1", description="Staff: calling and queues")
 
@@ -120,6 +122,23 @@ class TicketPriority(MethodView):
         ticket = calling.set_priority(deps(), ticket_id, PriorityClass(body["reason"]), body["confirmed"],
                                       _scope())
         return _json(ticket)
+
+
+@blp.route("/service-points/<point_code>/current")
+class CurrentPatient(MethodView):
+    @blp.alt_response(200, schema=CurrentPatientSchema, success=True,
+                      description="The patient called or being seen at this point now")
+    @blp.alt_response(204, description="Nobody is called at this point")
+    @blp.doc(**STAFF_DOC)
+    @staff_required()
+    def get(self, point_code):
+        """Who walked in: masked name, age, priority, coverage and BHYT state, payment (the point's
+        own staff only, 403 FORBIDDEN for anyone else; the read is audited as patient.read)"""
+        d = deps()
+        current = current_patient(d, point_code, g.staff)
+        if current is None:
+            return Response(status=204)
+        return current_patient_json(current, d.catalog, d.public_url)
 
 
 @blp.route("/queues")

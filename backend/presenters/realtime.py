@@ -105,7 +105,7 @@ def invoice_update(invoice: dict) -> dict:
     return out
 
 
-DEVICE_FIELDS = ("device", "printer_status", "app_version", "last_seen_at")
+DEVICE_FIELDS = ("device", "printer_status", "app_version", "last_seen_at", "responding", "heartbeat_s", "at")
 
 
 def device_update(device: dict) -> dict:

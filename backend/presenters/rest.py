@@ -5,7 +5,7 @@ from ..domain.catalog import Catalog, Service, ServicePoint
 from ..domain.hospital_time import hospital_day, to_local
 from ..domain.invoices import CashierDesk
 from ..domain.tickets import Ticket, requeue_allowed
-from ..messages import pair
+from ..messages import MESSAGES, pair
 from ..services.payments import receipt_body
 from ..services.tickets import Linked, TicketView
 
@@ -176,3 +176,49 @@ def account_json(a) -> dict:
 def link_json(link) -> dict:
     """services.accounts.Link: a patient linked to an account."""
     return {"id": link.id, "relation": link.relation, "name_masked": link.name_masked, "since": iso(link.created_at)}
+
+
+def _words(prefix: str, key: str, **fields) -> dict:
+    t = pair(key, **fields)
+    return {f"{prefix}_vi": t.vi, f"{prefix}_en": t.en}
+
+
+def bhyt_flag_json(row: dict) -> dict:
+    """A flagged BHYT check for reception: BHXH's code in words, what to do, the action offered."""
+    code = row.get("code") or ""
+    meaning = f"bhxh_code.{code}"
+    todo = f"bhyt_todo.{row['outcome']}"
+    return {
+        "visit_id": row["visit_id"], "status": row["status"], "code": row["code"], "outcome": row["outcome"],
+        "attempts": row["attempts"], "name_masked": row["name_masked"], "tickets": row["tickets"],
+        **(_words("meaning", meaning) if meaning in MESSAGES else _words("meaning", "bhxh_code.unknown", code=code)),
+        **_words("todo", todo if todo in MESSAGES else "bhyt_todo.other"),
+        "action": row["action"],
+    }
+
+
+def his_item_json(row: dict) -> dict:
+    """A visit not yet in the HIS: its state in words and what staff can do (send now / again)."""
+    key = f"his_state.{row['status']}"
+    words = _words("todo", key, attempts=row["attempts"]) if key in MESSAGES else {}
+    return {**row, "queued_at": iso(row["queued_at"]), "next_attempt_at": iso(row["next_attempt_at"]), **words}
+
+
+def current_patient_json(current, catalog: Catalog, public_url: str) -> dict:
+    """GET /service-points/{code}/current: the ticket, who it is (masked), coverage, payment."""
+    t = current.view.ticket
+    check = current.bhyt_check
+    bhyt = None
+    if check is not None:
+        key = f"bhxh_code.{check['code']}"
+        bhyt = {**check, **(_words("meaning", key) if key in MESSAGES else {})}
+    invoice = current.view.invoice
+    return {
+        "ticket": ticket_json(current.view, catalog, public_url),
+        "patient": None if current.name_masked is None else {
+            "name_masked": current.name_masked, "age": current.age, "gender": current.gender},
+        "coverage": {"kind": t.coverage, "bhyt_check": bhyt},
+        "payment": {"required": t.payment_required, "paid": t.paid,
+                    "invoice_status": invoice.status.value if invoice is not None else None,
+                    "amount": invoice.amount if invoice is not None else None},
+    }

@@ -2,6 +2,7 @@
 from dataclasses import dataclass
 
 from ..domain import actors
+from ..domain.devices import responding
 from ..domain.errors import DomainError
 from ..domain.lanes import Lane
 from ..domain.passwords import DUMMY_HASH, hash_password, verify_password
@@ -165,16 +166,23 @@ def heartbeat(deps: Deps, device: Device, printer_status: str, app_version: str 
         uow.commit()
     state = {"device": device.name, "printer_status": printer_status, "app_version": app_version,
              "last_seen_at": now}
-    deps.publisher.device_changed(state)
+    # Pushed to /staff at once (device.updated): a printer out of paper is news now, not at the
+    # next page reload.
+    deps.publisher.device_changed({**state, "responding": True, "heartbeat_s": deps.kiosk_heartbeat_s,
+                                   "at": now})
     return state
 
 
 def list_devices(deps: Deps) -> list[dict]:
+    """Every kiosk with its last report; `responding` is False after 3 missed heartbeats."""
+    now = deps.clock()
     with deps.uow.read() as uow:
         return [
             {"name": r.name, "kind": r.kind, "last_seen_at": r.last_seen_at,
              "printer_status": r.printer_status, "app_version": r.app_version,
-             "revoked": r.revoked_at is not None}
+             "revoked": r.revoked_at is not None,
+             "responding": responding(r.last_seen_at, now, deps.kiosk_heartbeat_s),
+             "heartbeat_s": deps.kiosk_heartbeat_s}
             for r in uow.devices.all()
         ]
 

@@ -36,4 +36,5 @@ class Deps:
     payments: PaymentContext | None = None  # None: payments_of() gives an unconfigured context
     mobile: MobileContext | None = None  # None: mobile_of() gives an unconfigured context
     device_cache: DeviceCache = field(default_factory=DeviceCache)  # kiosk tokens, this process
+    kiosk_heartbeat_s: float = 30.0  # the kiosks' heartbeat period: 3 missed = not responding
     manual_lookup_limit: tuple[int, int] | None = None  # typed card numbers per channel: count, window s

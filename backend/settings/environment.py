@@ -167,6 +167,8 @@ class Settings:
     sms_timeout_s: float = field(default=5.0, metadata=_env("SMS_TIMEOUT_S", parse=_number(float)))
     background_workers: bool = field(default=True, metadata=_env("TIEPDON_BACKGROUND_WORKERS", parse=_bool))
     worker_interval_s: float = field(default=2.0, metadata=_env("TIEPDON_WORKER_INTERVAL_S", parse=_number(float)))
+    # the kiosks' heartbeat period (kiosk_client heartbeat_s): after 3 missed, staff hear the kiosk is silent
+    kiosk_heartbeat_s: float = field(default=30.0, metadata=_env("TIEPDON_KIOSK_HEARTBEAT_S", parse=_number(float)))
     # how often waiting tickets are checked against their service's long_wait_min (0: never)
     long_wait_check_s: float = field(default=30.0, metadata=_env("TIEPDON_LONG_WAIT_CHECK_S", parse=_number(float)))
     # Serving (see README "Connections"): what one process holds and how long a client may dawdle

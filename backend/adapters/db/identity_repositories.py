@@ -90,6 +90,9 @@ class CardCheckRepository:
             return []
         return list(self.conn.execute(select(CC).where(CC.c.visit_id.in_(visit_ids))))
 
+    def update(self, check_id: str, **values) -> None:
+        self.conn.execute(update(CC).where(CC.c.id == check_id).values(**values))
+
     def flagged_today(self, since: datetime):
         stmt = select(CC).where(CC.c.created_at >= since, CC.c.visit_id.is_not(None),
                                 or_(CC.c.status == "pending", CC.c.staff_flag.is_(True)))
@@ -131,7 +134,8 @@ class HisOutboxRepository:
         return self.conn.execute(select(OUT).where(OUT.c.visit_id == visit_id)).first()
 
     def retry_now(self, outbox_id: str, now: datetime) -> bool:
-        res = self.conn.execute(update(OUT).where(OUT.c.id == outbox_id, OUT.c.status == "parked")
+        """A parked item back in the queue, or a pending one waiting out its back-off sent now."""
+        res = self.conn.execute(update(OUT).where(OUT.c.id == outbox_id, OUT.c.status.in_(("parked", "pending")))
                                 .values(status="pending", next_attempt_at=now))
         return res.rowcount == 1
 

@@ -1,7 +1,9 @@
 // Calls a number out loud: a chime, then the sentence in Vietnamese. The browser's own voice is
 // used when it has a Vietnamese one (speechSynthesis, vi-VN); otherwise the words are played
 // from pre-generated clips (static/audio/vi, one per word) back to back. Announcements queue up,
-// so two rooms calling at once are both heard, one after the other.
+// so two rooms calling at once are both heard, one after the other. A recall of the number being
+// spoken cuts it short and starts again at once; a recall of a number still waiting its turn is
+// not queued twice. The sentence is shown as a caption while it is spoken (and stays until the next).
 
 import { callSentence, callTokens } from "./vi-words.js";
 
@@ -19,15 +21,18 @@ export class Announcer {
     this.buffers = new Map();
     this.manifest = null;
     this.voice = null;
-    this.chain = Promise.resolve();
+    this.loading = Promise.resolve();
+    this.queue = []; // {key, number, room} waiting their turn
+    this.current = null; // {key, cancelled, stop()} being spoken
+    this.running = false;
     this.count = 0;
+    this.cuts = 0;
   }
 
   /** Starts loading; announcements made meanwhile wait for it rather than being lost. */
   init() {
-    const loading = this.load();
-    this.chain = this.chain.then(() => loading);
-    return loading;
+    this.loading = this.load();
+    return this.loading;
   }
 
   async load() {
@@ -66,20 +71,61 @@ export class Announcer {
   }
 
   announce(displayNumber, room) {
-    this.chain = this.chain.then(() => this.play(displayNumber, room)).catch((e) => console.warn("announce failed", e));
-    return this.chain;
+    const key = displayNumber + "|" + room;
+    const item = { key, number: displayNumber, room };
+    if (this.current && this.current.key === key) {
+      // Recalled while being said: say it again now, from the start, not after the end.
+      this.cuts += 1;
+      this.caption.dataset.cuts = String(this.cuts);
+      this.queue.unshift(item);
+      this.current.stop();
+    } else if (!this.queue.some((q) => q.key === key)) {
+      this.queue.push(item);
+    }
+    return this.pump();
   }
 
-  async play(displayNumber, room) {
+  async pump() {
+    if (this.running) return;
+    this.running = true;
+    try {
+      await this.loading;
+      while (this.queue.length) {
+        const item = this.queue.shift();
+        const run = { key: item.key, cancelled: false, sources: [], wake: null };
+        run.stop = () => {
+          run.cancelled = true;
+          for (const src of run.sources) { try { src.stop(); } catch (e) { /* already ended */ } }
+          if (this.voice && window.speechSynthesis) window.speechSynthesis.cancel();
+          if (run.wake) run.wake();
+        };
+        this.current = run;
+        try {
+          await this.play(item.number, item.room, run);
+        } catch (e) {
+          console.warn("announce failed", e);
+        }
+        this.current = null;
+      }
+    } finally {
+      this.running = false;
+      this.caption.dataset.state = "idle";
+    }
+  }
+
+  async play(displayNumber, room, run) {
     const sentence = callSentence(displayNumber, room);
     this.count += 1;
     this.caption.dataset.count = String(this.count);
     this.caption.dataset.text = sentence;
+    this.caption.dataset.state = "speaking";
+    this.caption.textContent = sentence;
     const mode = this.voice ? "speech" : "clips";
     this.caption.dataset.mode = this.audible || mode === "speech" ? mode : mode + "-muted";
-    await this.playBuffers([await this.buffer(this.base + "chime.wav")]);
+    await this.playBuffers([await this.buffer(this.base + "chime.wav")], [], run);
+    if (run.cancelled) return;
     if (this.voice) {
-      await this.speak(sentence);
+      await this.speak(sentence, run);
       return;
     }
     const tokens = callTokens(displayNumber, room);
@@ -94,8 +140,9 @@ export class Announcer {
       }
       plan.push({ buffer: await this.buffer(this.base + "vi/" + file), gap: token === "đến" || token === "số" ? PHRASE_GAP_S : WORD_GAP_S });
     }
+    if (run.cancelled) return;
     this.caption.dataset.clips = String(plan.length);
-    await this.playBuffers(plan.map((p) => p.buffer), plan.map((p) => p.gap));
+    await this.playBuffers(plan.map((p) => p.buffer), plan.map((p) => p.gap), run);
   }
 
   async buffer(url) {
@@ -110,8 +157,8 @@ export class Announcer {
     return this.buffers.get(url);
   }
 
-  playBuffers(buffers, gaps = []) {
-    if (!this.audible) return Promise.resolve();
+  playBuffers(buffers, gaps = [], run = null) {
+    if (!this.audible || (run && run.cancelled)) return Promise.resolve();
     let at = this.ctx.currentTime + 0.05;
     buffers.forEach((buffer, i) => {
       if (!buffer) return;
@@ -119,13 +166,17 @@ export class Announcer {
       src.buffer = buffer;
       src.connect(this.ctx.destination);
       src.start(at);
+      if (run) run.sources.push(src);
       at += buffer.duration + (gaps[i] === undefined ? WORD_GAP_S : gaps[i]);
     });
     const waitMs = Math.max(0, (at - this.ctx.currentTime) * 1000) + 150;
-    return new Promise((resolve) => setTimeout(resolve, waitMs));
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, waitMs);
+      if (run) run.wake = () => { clearTimeout(timer); resolve(); };
+    });
   }
 
-  speak(text) {
+  speak(text, run = null) {
     return new Promise((resolve) => {
       const u = new SpeechSynthesisUtterance(text);
       u.voice = this.voice;
@@ -133,6 +184,7 @@ export class Announcer {
       u.rate = 0.9; // slower than conversation: a hall echoes, and many listeners are elderly
       u.onend = resolve;
       u.onerror = resolve;
+      if (run) run.wake = resolve;
       window.speechSynthesis.speak(u);
       // A voice that never reports its end must not hold every later call hostage.
       setTimeout(resolve, 15000);

@@ -5,6 +5,7 @@
 import { get, post } from "./api.js";
 import { bi, h, replace } from "./dom.js";
 import { clock, minutesSince, vnd } from "./format.js";
+import { reconciliationItem } from "./reconcile.js";
 import { openStaffLive, showError, startStaffPage } from "./staff.js";
 
 const el = (id) => document.getElementById(id);
@@ -66,24 +67,10 @@ function row(item) {
     h("td", {}, payForm(item)));
 }
 
-const CATEGORY = {
-  unmatched: ["Không khớp hoá đơn", "No matching invoice"],
-  wrong_amount: ["Sai số tiền", "Wrong amount"],
-  late: ["Trả sau khi hết hạn", "Paid after expiry"],
-  duplicate: ["Trả hai lần", "Paid twice"],
-  void: ["Trả cho số đã huỷ", "Paid for a cancelled ticket"],
-};
-
 async function loadReconciliation() {
   const data = await get("/api/v1/payments/reconciliation");
-  replace(el("reconcile"), data.items.length ? data.items.map((it) => {
-    const [vi, en] = CATEGORY[it.category] || [it.category, it.category];
-    return h("li", { dataset: { category: it.category } },
-      h("span", { class: "badge warn" }, bi(vi, en)), " ",
-      h("strong", { text: vnd(it.amount) }), " ",
-      h("span", { text: [it.reference, it.sender_name, it.content].filter(Boolean).join(" · ") }), " ",
-      h("span", { class: "soft", text: clock(it.transferred_at || it.created_at) }));
-  }) : h("li", { class: "empty" }, bi("Không có khoản nào cần đối soát", "Nothing to reconcile")));
+  replace(el("reconcile"), data.items.length ? data.items.map((it) => reconciliationItem(it, loadSoon))
+    : h("li", { class: "empty" }, bi("Không có khoản nào cần đối soát", "Nothing to reconcile")));
 }
 
 async function load() {
@@ -99,7 +86,7 @@ async function load() {
 }
 
 // A form being filled in is never replaced under the cashier's fingers.
-const typing = () => document.activeElement && document.activeElement.closest("form.pay-form");
+const typing = () => document.activeElement && document.activeElement.closest("form.pay-form, .exc-note");
 let soon = null;
 function loadSoon() {
   clearTimeout(soon);

@@ -4,12 +4,32 @@
 // that have no events of their own.
 
 import { get, post } from "./api.js";
+import { reconciliationItem } from "./reconcile.js";
 import { bi, h, replace } from "./dom.js";
-import { clock, minutesSince, noteServerTime, PRINTER, STATUS } from "./format.js";
+import { clock, minutesSince, noteServerTime, PRINTER, serverNow, STATUS } from "./format.js";
 import { openStaffLive, priorityActions, priorityBadge, seesEverything, showError, startStaffPage } from "./staff.js";
 
-// A kiosk heartbeats every minute or so; three missed in a row means something is wrong.
-const DEVICE_SILENT_MIN = 3;
+// A kiosk heartbeats every `heartbeat_s` (30 s); three missed in a row and the server says it is
+// not responding (device.updated responding: false). The page checks the same rule between events.
+const MISSED_BEATS = 3;
+const DEFAULT_HEARTBEAT_S = 30;
+
+// What staff do about each kind of kiosk trouble, shown in the banner at the top of the page.
+const TROUBLE = {
+  silent: ["bad", "Ki-ốt không phản hồi", "Kiosk not responding",
+    "Kiểm tra nguồn điện và dây mạng của ki-ốt; nếu màn hình treo, khởi động lại ki-ốt. Trong lúc chờ, hướng dẫn người bệnh lấy số tại quầy.",
+    "Check the kiosk's power and network cable; if its screen is frozen, restart it. Meanwhile, send patients to the desk for a number."],
+  paper_out: ["bad", "Máy in hết giấy", "Printer out of paper",
+    "Mở nắp máy in, lắp cuộn giấy mới (mặt in hướng lên), đóng nắp. Ki-ốt tự báo lại khi in được.",
+    "Open the printer cover, load a new roll (print side up), close the cover. The kiosk reports back once it can print."],
+  cover_open: ["bad", "Nắp máy in đang mở", "Printer cover open",
+    "Đóng chặt nắp máy in cho đến khi nghe tiếng tách.", "Close the printer cover firmly until it clicks."],
+  offline: ["bad", "Máy in mất kết nối", "Printer offline",
+    "Kiểm tra dây cáp và công tắc nguồn của máy in; tắt rồi bật lại máy in.",
+    "Check the printer's cable and power switch; turn the printer off and on again."],
+  paper_low: ["warn", "Máy in sắp hết giấy", "Printer paper low",
+    "Chuẩn bị sẵn một cuộn giấy mới cho ki-ốt này.", "Have a new paper roll ready for this kiosk."],
+};
 
 const state = {
   at: null,
@@ -168,16 +188,33 @@ function updateSearchFrom(update) {
 
 // --- lists without events ---------------------------------------------------------------
 
+function exceptionAction(labelVi, labelEn, call, reload) {
+  return h("button", {
+    type: "button", class: "btn small",
+    onclick: async (ev) => {
+      ev.target.closest("button").disabled = true;
+      showError(null);
+      try { await call(); } catch (e) { showError(e); }
+      reload();
+    },
+  }, bi(labelVi, labelEn));
+}
+
 async function loadBhyt() {
   try {
     const data = await get("/api/v1/visits/bhyt-flagged");
     const items = data.visits;
-    replace(el("bhyt"), items.length ? items.map((v) => h("li", {},
-      h("span", { class: "strong", text: v.tickets.join(", ") || "—" }),
-      h("span", { text: v.name_masked || "" }),
-      h("span", { class: "badge " + (v.status === "pending" ? "warn" : "bad") },
-        v.status === "pending" ? bi("Đang chờ BHXH", "Waiting for BHXH") : bi("Cần nhân viên xem", "Needs staff")),
-      v.code ? h("span", { class: "empty" }, bi("mã " + v.code, "code " + v.code)) : null))
+    replace(el("bhyt"), items.length ? items.map((v) => h("li", { class: "exception", dataset: { visit: v.visit_id, code: v.code } },
+      h("div", { class: "exc-head" },
+        h("span", { class: "strong", text: v.tickets.join(", ") || "—" }),
+        h("span", { text: v.name_masked || "" }),
+        h("span", { class: "badge " + (v.status === "pending" ? "warn" : "bad") },
+          v.status === "pending" ? bi("Đang chờ BHXH", "Waiting for BHXH") : bi("Cần nhân viên xem", "Needs staff"))),
+      h("div", { class: "exc-meaning" }, /^\d+$/.test(v.code || "") ? [h("span", { class: "code", text: v.code }), " "] : null, bi(v.meaning_vi, v.meaning_en)),
+      h("div", { class: "exc-todo" }, h("span", { class: "todo-label" }, bi("Cần làm", "To do"), ": "), bi(v.todo_vi, v.todo_en)),
+      v.action === "recheck"
+        ? exceptionAction("Kiểm tra lại ngay", "Check again now", () => post(`/api/v1/visits/${encodeURIComponent(v.visit_id)}/bhyt-recheck`), loadBhyt)
+        : exceptionAction("Đã xử lý", "Done", () => post(`/api/v1/visits/${encodeURIComponent(v.visit_id)}/bhyt-reviewed`), loadBhyt)))
       : h("li", { class: "empty" }, bi("Không có thẻ nào chờ kiểm tra", "No checks pending")));
   } catch (e) {
     replace(el("bhyt"), h("li", { class: "empty" }, bi("Không tải được danh sách", "Could not load the list")));
@@ -188,43 +225,32 @@ async function loadHis() {
   try {
     const data = await get("/api/v1/visits/not-in-his");
     const items = data.visits;
-    replace(el("his"), items.length ? items.map((v) => h("li", {},
-      h("span", { class: "strong", text: v.tickets.join(", ") || "—" }),
-      h("span", { text: v.name_masked || "" }),
-      h("span", { class: "badge " + (v.status === "parked" ? "bad" : "warn") },
-        v.status === "parked" ? bi("HIS từ chối", "Refused by HIS") : bi(`Đang thử lại (${v.attempts})`, `Retrying (${v.attempts})`)),
-      v.status === "parked" ? h("button", {
-        type: "button", class: "btn small secondary",
-        onclick: async () => { try { await post(`/api/v1/visits/${encodeURIComponent(v.visit_id)}/his-retry`); loadHis(); } catch (e) { showError(e); } },
-      }, bi("Gửi lại", "Send again")) : null))
+    replace(el("his"), items.length ? items.map((v) => h("li", { class: "exception", dataset: { visit: v.visit_id } },
+      h("div", { class: "exc-head" },
+        h("span", { class: "strong", text: v.tickets.join(", ") || "—" }),
+        h("span", { text: v.name_masked || "" }),
+        h("span", { class: "badge " + (v.status === "parked" ? "bad" : "warn") },
+          v.status === "parked" ? bi("HIS từ chối", "Refused by HIS") : bi(`Đang thử lại (${v.attempts})`, `Retrying (${v.attempts})`))),
+      v.todo_vi ? h("div", { class: "exc-todo" }, bi(v.todo_vi, v.todo_en)) : null,
+      exceptionAction(v.status === "parked" ? "Gửi lại" : "Gửi ngay", v.status === "parked" ? "Send again" : "Send now",
+        () => post(`/api/v1/visits/${encodeURIComponent(v.visit_id)}/his-retry`), loadHis)))
       : h("li", { class: "empty" }, bi("Mọi lượt khám đã có trong HIS", "Every visit is in the HIS")));
   } catch (e) {
     replace(el("his"), h("li", { class: "empty" }, bi("Không tải được danh sách", "Could not load the list")));
   }
 }
 
-const CATEGORY = {
-  unmatched: ["Không khớp hoá đơn", "No matching invoice"],
-  wrong_amount: ["Sai số tiền", "Wrong amount"],
-  late: ["Trả sau khi hết hạn", "Paid after expiry"],
-  duplicate: ["Trả hai lần", "Paid twice"],
-  void: ["Trả cho số đã huỷ", "Paid for a cancelled ticket"],
-};
+let staffMember = null;
 
 async function loadPayments(staff) {
+  staffMember = staff;
   const panel = el("payments-panel");
   if (staff.role !== "admin" && staff.role !== "cashier") { panel.hidden = true; return; }
   try {
     const data = await get("/api/v1/payments/reconciliation");
     panel.hidden = false;
-    replace(el("payments"), data.items.length ? data.items.map((it) => {
-      const [vi, en] = CATEGORY[it.category] || [it.category, it.category];
-      return h("li", {},
-        h("span", { class: "strong", text: new Intl.NumberFormat("vi-VN").format(it.amount) + " ₫" }),
-        h("span", { class: "badge warn" }, bi(vi, en)),
-        h("span", { text: [it.reference, it.sender_name].filter(Boolean).join(" · ") }),
-        h("span", { class: "empty", text: clock(it.transferred_at || it.created_at) }));
-    }) : h("li", { class: "empty" }, bi("Không có khoản nào cần đối soát", "Nothing to reconcile")));
+    replace(el("payments"), data.items.length ? data.items.map((it) => reconciliationItem(it, () => loadPayments(staffMember)))
+      : h("li", { class: "empty" }, bi("Không có khoản nào cần đối soát", "Nothing to reconcile")));
   } catch (e) {
     panel.hidden = true; // the payments module is off, or this role may not see it
   }
@@ -232,14 +258,46 @@ async function loadPayments(staff) {
 
 // --- devices ------------------------------------------------------------------------------
 
+function isResponding(d) {
+  if (!d.last_seen_at) return false;
+  const limitS = (d.heartbeat_s || DEFAULT_HEARTBEAT_S) * MISSED_BEATS;
+  const quietS = (serverNow() - Date.parse(d.last_seen_at)) / 1000;
+  // The server's word counts until the page's own clock says the kiosk went quiet since.
+  return d.responding !== false && quietS < limitS;
+}
+
+function troubles(d) {
+  const out = [];
+  if (!isResponding(d)) out.push("silent");
+  if (d.printer_status && TROUBLE[d.printer_status]) out.push(d.printer_status);
+  return out;
+}
+
+function renderBanner(items) {
+  const problems = [];
+  for (const d of items) {
+    for (const kind of troubles(d)) {
+      const [tone, vi, en, doVi, doEn] = TROUBLE[kind];
+      problems.push(h("li", { class: "device-problem " + tone, dataset: { device: d.name, trouble: kind } },
+        h("strong", { text: d.name }), ": ", bi(vi, en),
+        h("div", { class: "device-todo" }, h("span", { class: "todo-label" }, bi("Cần làm", "To do"), ": "), bi(doVi, doEn))));
+    }
+  }
+  const banner = el("device-banner");
+  banner.hidden = !problems.length;
+  banner.classList.toggle("warn-only", problems.length > 0 && problems.every((p) => p.classList.contains("warn")));
+  replace(el("device-problems"), problems);
+}
+
 function renderDevices() {
   const items = [...state.devices.values()].filter((d) => !d.revoked);
+  renderBanner(items);
   if (!items.length) {
     replace(el("devices"), h("li", { class: "empty" }, bi("Chưa có ki-ốt nào", "No kiosks registered")));
     return;
   }
   replace(el("devices"), items.sort((a, b) => a.name.localeCompare(b.name)).map((d) => {
-    const silent = !d.last_seen_at || minutesSince(d.last_seen_at) >= DEVICE_SILENT_MIN;
+    const silent = !isResponding(d);
     const [vi, en, tone] = PRINTER[d.printer_status] || ["Chưa rõ", "Unknown", "muted"];
     return h("li", { dataset: { device: d.name } },
       h("span", { class: "strong", text: d.name }),
@@ -328,13 +386,16 @@ async function main() {
       },
       "device.updated": (d) => {
         const prev = state.devices.get(d.device) || { name: d.device, kind: "kiosk", revoked: false };
-        state.devices.set(d.device, { ...prev, printer_status: d.printer_status, app_version: d.app_version, last_seen_at: d.last_seen_at });
+        state.devices.set(d.device, { ...prev, printer_status: d.printer_status, app_version: d.app_version,
+          last_seen_at: d.last_seen_at, responding: d.responding, heartbeat_s: d.heartbeat_s || prev.heartbeat_s });
         renderDevices();
       },
     },
   });
   // Relative times ("waited 12 min", "not responding") age on screen without asking the server.
-  setInterval(() => { renderQueues(); renderDevices(); }, 30000);
+  setInterval(renderQueues, 30000);
+  // Kiosk silence is judged against a heartbeat of seconds: look often (cheap, no request).
+  setInterval(renderDevices, 5000);
 }
 
 main();

@@ -29,8 +29,10 @@ function renderLatest() {
   const call = state.newest;
   const box = el("latest");
   box.dataset.empty = call ? "false" : "true";
+  // Nothing called yet: words, not a giant dash (which a TV across the hall shows as a white bar).
+  el("latest-number").hidden = !call;
   if (!call) {
-    el("latest-number").textContent = "—";
+    el("latest-number").textContent = "";
     replace(el("latest-room"), bi("Chưa có số nào được gọi", "No number called yet"));
     return;
   }

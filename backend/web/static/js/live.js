@@ -50,13 +50,17 @@ export function openLive({
   });
   socket.io.on("reconnect_attempt", () => onStatus("connecting"));
   socket.on("connect_error", (err) => {
-    onStatus("offline");
     const data = err && err.data;
-    if (data && data.code) {
-      // A refusal by the server, not a network error: Socket.IO will not retry it by itself.
-      if (onRefused(data) === false) return;
-      retry(3000);
+    if (data && data.code && onRefused(data) === false) {
+      // A final refusal (a wrong or unknown ticket): nothing to retry, nothing "offline" to say.
+      clearTimeout(retryTimer);
+      socket.disconnect();
+      onStatus("refused");
+      return;
     }
+    onStatus("offline");
+    // A refusal by the server, not a network error: Socket.IO will not retry it by itself.
+    if (data && data.code) retry(3000);
   });
 
   function retry(ms) {
@@ -84,6 +88,8 @@ export function showLiveStatus(el) {
   return (state) => {
     if (!el) return;
     el.dataset.state = state;
+    el.hidden = state === "refused";
+    if (el.hidden) return;
     const [vi, en] = TEXT[state];
     el.replaceChildren(document.createTextNode(vi + " "), Object.assign(document.createElement("span"), { className: "en", textContent: en }));
   };

@@ -7,6 +7,8 @@ import { bi, h, replace } from "./dom.js";
 import { clock, minutesSince, noteServerTime, STATUS } from "./format.js";
 import { loadServices, openStaffLive, priorityActions, priorityBadge, seesEverything, showError, startStaffPage } from "./staff.js";
 import { applyWaiting } from "./waiting.js";
+import { showCurrentPatient } from "./current-patient.js";
+import { reconciliationItem } from "./reconcile.js";
 
 const CODE = document.body.dataset.point;
 const el = (id) => document.getElementById(id);
@@ -69,6 +71,7 @@ function renderCurrent() {
   replace(el("current-facts"), facts);
 
   const s = t && t.status;
+  renderWho(t);
   el("btn-recall").disabled = s !== "called";
   el("btn-start").disabled = s !== "called";
   // Only a patient being served can be finished: one only called comes in (Start) or is a no-show.
@@ -116,6 +119,19 @@ function requeue(t) {
     renderOutcome();
     say(`Đã xếp lại ${t.display_number} vào hàng chờ`, `${t.display_number} is back in the queue`);
   });
+}
+
+// Who walked in: asked once per called ticket (each read is audited) and again when its payment
+// or status changes; only this point's own staff may see it.
+let whoKey = null;
+function renderWho(t) {
+  const box = el("current-who");
+  const own = state.staff && state.staff.service_points.includes(CODE);
+  const key = t && own ? [t.id, t.status, t.paid].join("|") : null;
+  if (key === whoKey) return;
+  whoKey = key;
+  if (!key) { box.hidden = true; return; }
+  showCurrentPatient(box, CODE);
 }
 
 function transferSource() {
@@ -355,10 +371,8 @@ async function loadPayments() {
   try {
     const data = await get("/api/v1/payments/reconciliation");
     panel.hidden = false;
-    replace(el("payments"), data.items.length ? data.items.map((it) => h("li", {},
-      h("span", { class: "strong", text: new Intl.NumberFormat("vi-VN").format(it.amount) + " ₫" }),
-      h("span", { text: [it.reference, it.sender_name, it.content].filter(Boolean).join(" · ") }),
-      h("span", { class: "empty", text: clock(it.transferred_at || it.created_at) })))
+    // Each item says what it means and resolves here (apply / returned / dismiss with a note).
+    replace(el("payments"), data.items.length ? data.items.map((it) => reconciliationItem(it, loadPayments))
       : h("li", { class: "empty" }, bi("Không có khoản nào cần đối soát", "Nothing to reconcile")));
   } catch (e) {
     panel.hidden = true;

@@ -44,7 +44,15 @@ const TEXT = {
   not_found: ["Không tìm thấy số thứ tự này", "This ticket could not be found"],
   not_found_sub: ["Hãy quét lại mã QR trên phiếu.", "Please scan the QR code on your ticket again."],
   pay_due: ["Vui lòng thanh toán trước khi vào khám", "Please pay before your consultation"],
-  pay_scan: ["Quét mã QR bằng ứng dụng ngân hàng, giữ nguyên nội dung chuyển khoản.", "Scan with your banking app and keep the transfer note unchanged."],
+  pay_scan: ["Chuyển khoản đúng số tiền và giữ nguyên nội dung chuyển khoản.", "Transfer the exact amount and keep the transfer note unchanged."],
+  pay_vnpay: ["Thanh toán qua VNPay", "Pay with VNPay"],
+  pay_vnpay_failed: ["Chưa mở được VNPay, hãy thử lại hoặc chuyển khoản.", "Could not open VNPay: try again or make a bank transfer."],
+  pay_or: ["hoặc chuyển khoản từ ứng dụng ngân hàng:", "or transfer from your banking app:"],
+  amount: ["Số tiền", "Amount"],
+  copy: ["Sao chép", "Copy"],
+  copied: ["Đã sao chép {what}", "Copied: {what}"],
+  copy_failed: ["Không sao chép được, hãy chép tay.", "Could not copy: please write it down."],
+  qr_other: ["Mã QR (để quét bằng điện thoại khác)", "QR code (to scan with another phone)"],
   pay_cashier: ["Vui lòng thanh toán tại quầy thu ngân.", "Please pay at the cashier desk."],
   paid: ["Đã thanh toán ✓", "Paid ✓"],
   receipt_no: ["Số biên lai", "Receipt no."],
@@ -64,6 +72,7 @@ const TEXT = {
   live: ["Trực tuyến", "Live"],
   connecting: ["Đang kết nối…", "Connecting…"],
   offline: ["Mất kết nối – đang thử lại", "Offline – retrying"],
+  refused: ["", ""],
   toggle: ["English", "Tiếng Việt"],
   moved: ["Bạn đã được chuyển tiếp. Số mới của bạn: {number}", "You have been sent on. Your new number: {number}"],
   moved_sub: ["Số cũ {old} không còn dùng. Trang này theo số mới, bạn không cần quét lại.", "The old number {old} is no longer used. This page follows the new one: no need to scan again."],
@@ -80,6 +89,7 @@ let live = null;
 let moved = null; // {from: old display number, to: new display number, service?: {vi, en}}
 const followedTo = new Set(); // replacements already followed: one reconnect each
 const vietqr = new Map(); // invoice id → VietQR details, or null when not offered
+let methods = []; // GET /services payment_methods: what this hospital takes now
 
 function t(key, vars = {}) {
   const pair = TEXT[key];
@@ -102,7 +112,14 @@ function render() {
   const live = el("live-status");
   live.dataset.state = liveState;
   live.textContent = t(liveState);
+  // A ticket that does not exist is not a connection problem: say only that it was not found.
+  el("live-line").hidden = refused || liveState === "refused";
   el("updated").textContent = updatedAt ? t("updated", { t: clock(updatedAt) }) : "";
+  for (const button of document.querySelectorAll("button[data-copy]")) {
+    button.setAttribute("aria-label", `${t("copy")}: ${button.closest("div").querySelector("dt").textContent}`);
+  }
+  // No ticket: no empty number card (a big dash reads as a bar), only the words.
+  document.querySelector(".ticket-card").hidden = refused;
   if (refused) {
     status.dataset.status = "error";
     el("status-main").textContent = t("not_found");
@@ -173,9 +190,8 @@ function renderInvoice() {
   const qr = el("invoice-qr");
   const bank = el("invoice-bank");
   const receipt = el("invoice-receipt");
-  qr.hidden = true;
-  bank.hidden = true;
-  receipt.hidden = true;
+  const pay = el("pay-vnpay");
+  for (const node of [el("qr-other"), bank, pay, el("pay-or"), receipt]) node.hidden = true;
   if (inv.status === "paid") {
     el("invoice-state").textContent = t("paid");
     const r = inv.receipt;
@@ -197,6 +213,10 @@ function renderInvoice() {
     el("invoice-state").textContent = t("expired");
     return;
   }
+  // On the phone itself a QR cannot be scanned: a link to VNPay, and the transfer details to copy
+  // into the banking app. The QR stays, folded away, for someone paying from another phone.
+  const vnpay = methods.some((m) => m.method === "vnpay");
+  pay.hidden = !vnpay;
   const details = vietqr.get(inv.id);
   if (details === undefined) {
     el("invoice-state").textContent = t("pay_due");
@@ -204,18 +224,65 @@ function renderInvoice() {
     return;
   }
   if (details === null) {
-    el("invoice-state").textContent = t("pay_cashier");
+    el("invoice-state").textContent = vnpay ? t("pay_due") : t("pay_cashier");
     return;
   }
   el("invoice-state").textContent = t("pay_scan");
+  el("pay-or").hidden = !vnpay;
   const src = `/api/v1/invoices/${encodeURIComponent(inv.id)}/qr.svg?provider=vietqr&token=${encodeURIComponent(follow.token)}`;
   if (qr.getAttribute("src") !== src) qr.src = src;
   qr.alt = t("qr_alt", { amount: vnd(inv.amount) });
-  qr.hidden = false;
+  el("qr-other").hidden = false;
   bank.hidden = false;
   el("bank-name").textContent = details.bank_name || details.bank_bin;
   replace(el("bank-account"), details.account, details.account_name ? h("span", { class: "soft", text: details.account_name }) : null);
+  el("bank-amount").textContent = vnd(details.amount ?? inv.amount);
   el("bank-ref").textContent = details.reference;
+}
+
+// What each copy button puts on the clipboard: exactly what a banking app's fields take.
+function copyValue(what) {
+  const inv = ticket && ticket.invoice;
+  const details = inv && vietqr.get(inv.id);
+  if (!details) return null;
+  return { account: details.account, amount: String(details.amount ?? inv.amount), reference: details.reference }[what];
+}
+
+async function copy(what, label) {
+  const value = copyValue(what);
+  if (!value) return;
+  let ok = false;
+  try {
+    await navigator.clipboard.writeText(value);
+    ok = true;
+  } catch (e) {
+    // Older phone browsers, or a page not served over HTTPS: the select-and-copy way.
+    const area = h("textarea", { class: "visually-hidden", readonly: true });
+    area.value = value;
+    document.body.append(area);
+    area.select();
+    try { ok = document.execCommand("copy"); } catch (e2) { ok = false; }
+    area.remove();
+  }
+  el("copied").textContent = ok ? t("copied", { what: `${label} ${value}` }) : t("copy_failed");
+}
+
+async function payVnpay() {
+  const inv = ticket && ticket.invoice;
+  if (!inv) return;
+  const button = el("pay-vnpay");
+  button.disabled = true;
+  try {
+    // No bank chosen here: VNPay's page lets the patient pick their bank or card (a QR would
+    // again need a second phone).
+    const r = await post(`/api/v1/invoices/${encodeURIComponent(inv.id)}/vnpay?token=${encodeURIComponent(follow.token)}`,
+      { bank_code: null, locale: lang === "en" ? "en" : "vn" });
+    location.assign(r.payment_url);
+  } catch (e) {
+    el("copied").textContent = t("pay_vnpay_failed");
+  } finally {
+    button.disabled = false;
+  }
 }
 
 async function fetchVietQr(invoiceId) {
@@ -270,8 +337,13 @@ function main() {
       replace(el("page-error"), h("span", { text: e.message }));
     }
   });
+  el("pay-vnpay").addEventListener("click", payVnpay);
+  for (const button of document.querySelectorAll("button[data-copy]")) {
+    button.addEventListener("click", () => copy(button.dataset.copy, button.closest("div").querySelector("dt").textContent));
+  }
   fetch("/api/v1/services").then((r) => r.json()).then((s) => {
     hospital = s.hospital || null;
+    methods = s.payment_methods || [];
     render();
   }).catch(() => {});
   render();
