@@ -75,6 +75,7 @@ def build(settings: Settings, *, check_migrations: bool = True, for_server: bool
     if for_server:
         with gate.hold():  # other processes sharing the file may be serving already
             require_writable(engine)  # a real write: a server that can store nothing must not start
+        gate.close()
     hospital = load_hospital_file(settings.config_path, ignore_hours=settings.ignore_opening_hours,
                                   appointment_overrides=appointments)
     public_url = settings.public_url or "http://localhost:8000"

@@ -106,6 +106,14 @@ class WriteGate:
             finally:
                 fcntl.flock(self._fd, fcntl.LOCK_UN)
 
+    def close(self) -> None:
+        """Drops the lock file's descriptor (opened again on the next write): a server master
+        must hold no database file its forked workers would inherit."""
+        with self._lock:
+            if self._fd is not None:
+                os.close(self._fd)
+                self._fd = None
+
 
 # Another process holding the file lock is waited for in short sleeps, not in a blocking flock()
 # that would stop this process's event loop until the other writer finishes.
@@ -128,6 +136,9 @@ class NoGate:
 
     def hold(self):
         return nullcontext()
+
+    def close(self) -> None:
+        pass
 
 
 def gate_for(engine: Engine) -> "WriteGate | NoGate":
