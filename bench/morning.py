@@ -35,11 +35,13 @@ import secrets
 import socket
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter
 from datetime import date
 
 import aiohttp
+from werkzeug.serving import make_server
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from _server import ROOT, BenchServer, free_port, machine_speed_line  # noqa: E402
@@ -49,7 +51,7 @@ from backend.bootstrap import build_container  # noqa: E402
 from backend.services.auth import add_device, add_staff  # noqa: E402
 from backend.settings import Settings  # noqa: E402
 from backend.simulators.bank import create_bank_simulator, simulator_of as bank_of  # noqa: E402
-from backend.simulators.bhxh import create_bhxh_simulator  # noqa: E402
+from backend.simulators.bhxh import QuietRequestHandler, create_bhxh_simulator  # noqa: E402
 from backend.simulators.bhxh_data import (DEFAULT_ACCOUNT, DEFAULT_STAFF_CCCD,  # noqa: E402
                                           DEFAULT_STAFF_NAME, SimCard)
 from backend.simulators.his import create_his_simulator, make_his_simulator_server  # noqa: E402
@@ -454,12 +456,6 @@ def patients(n: int, rng: random.Random) -> tuple[list[tuple[str, str]], list[Si
 def run_simulators(cards: list[SimCard], bhxh_port: int, his_port: int, seed: int) -> None:
     """In a process of its own: BHXH (1–2 s) and HIS (300 ms) simulators, so their threads do not
     compete with the bench's event loop for one interpreter."""
-    import threading
-
-    from werkzeug.serving import make_server
-
-    from backend.simulators.bhxh import QuietRequestHandler
-
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     bhxh_app = create_bhxh_simulator(seed=cards, latency_ms=0)
     bhxh_app.wsgi_app = BhxhLatency(bhxh_app.wsgi_app, random.Random(seed))

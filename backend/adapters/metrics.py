@@ -9,7 +9,6 @@ What the database knows (queue lengths and waits, the HIS outbox) is read at scr
 process answers it alike. Labels are codes only: routes as URL rules (`/api/v1/tickets/<ticket_id>`,
 never the path), service codes, providers, outcome codes — never personal data.
 """
-import os
 from datetime import datetime, timezone
 from typing import Any
 
@@ -19,10 +18,9 @@ from prometheus_client.core import GaugeMetricFamily
 from sqlalchemy import func, select
 
 from ..services.ports.bhxh import BhxhUnavailable
+from .metrics_files import multiprocess_dir
 from .db.identity_models import HisOutboxRow
 from .db.models import TicketRow
-
-MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 REQUESTS = Counter("tiepdon_http_requests_total", "HTTP requests answered, by route (URL rule), method and status",
                    ["route", "method", "status"])
@@ -39,51 +37,6 @@ PAYMENTS = Counter("tiepdon_payments_total", "Invoices settled, by provider and 
 JOB_FAILURES = Counter("tiepdon_job_failures_total", "Background passes that failed, by job", ["job"])
 
 _SETTLED = frozenset({"paid", "expired", "cancelled", "failed", "refunded"})
-
-
-def multiprocess_dir() -> str | None:
-    path = os.environ.get(MULTIPROC_ENV)
-    return path if path and os.path.isdir(path) else None
-
-
-def clear_stale_files(path: str | None = None) -> int:
-    """At server start: remove the files of processes that no longer run (the documented wipe
-    between runs, done per process so that another running process keeps its own)."""
-    path = path or multiprocess_dir()
-    if not path:
-        return 0
-    removed = 0
-    for name in os.listdir(path):
-        pid = _pid_of(name)
-        if pid is not None and not _alive(pid):
-            try:
-                os.remove(os.path.join(path, name))
-                removed += 1
-            except FileNotFoundError:
-                pass
-    return removed
-
-
-def process_exited(pid: int) -> None:
-    """A worker process ended: its live gauges (open connections) stop counting."""
-    if multiprocess_dir():
-        multiprocess.mark_process_dead(pid)
-
-
-def _pid_of(name: str) -> int | None:
-    stem = name.removesuffix(".db")
-    tail = stem.rsplit("_", 1)[-1]
-    return int(tail) if stem != name and tail.isdigit() else None
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 # -- what the code tells the metrics ------------------------------------------------------------

@@ -74,12 +74,12 @@ class TiepDonServer(BaseApplication):
 
 
 def _clear_stale_metrics(_server) -> None:
-    from ..adapters.metrics import clear_stale_files  # lazy: gunicorn's master stays light until here
+    from ..adapters.metrics_files import clear_stale_files  # lazy: gunicorn's master stays light until here
 
     clear_stale_files()
 
 
 def _worker_exited(_server, worker) -> None:
-    from ..adapters.metrics import process_exited  # lazy: gunicorn's master stays light until here
+    from ..adapters.metrics_files import process_exited  # lazy: gunicorn's master stays light until here
 
     process_exited(worker.pid)

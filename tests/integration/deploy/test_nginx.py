@@ -8,6 +8,7 @@ import ipaddress
 import os
 import queue
 import shutil
+import socket
 import ssl
 import subprocess
 import time
@@ -96,7 +97,7 @@ http {{
         while time.monotonic() < deadline:
             assert self.proc.poll() is None, self.proc.stderr.read().decode()
             try:
-                with __import__("socket").create_connection(("127.0.0.1", port), timeout=0.5):
+                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
                     return
             except OSError:
                 time.sleep(0.05)
