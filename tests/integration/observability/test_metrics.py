@@ -101,3 +101,18 @@ def test_two_processes_add_up_in_multiprocess_mode(sqlite_url, tmp_path):
             tv.close()
         for server in servers:
             server.stop()
+
+
+def test_a_failing_background_pass_is_counted_by_name(sqlite_url):
+    from backend.jobs import Job, JobRunner  # lazy: only this test runs a pass by hand
+
+    b = make_backend(sqlite_url, metrics_token=TOKEN)
+    before = value(scrape(b.client()), "tiepdon_job_failures_total", job="his_outbox")
+
+    def broken():
+        raise ConnectionError("HIS unreachable")
+
+    runner = JobRunner([Job("his_outbox", broken, 60)])
+    runner.loops["main"].run_once()
+    runner.loops["main"].run_once()
+    assert value(scrape(b.client()), "tiepdon_job_failures_total", job="his_outbox") == before + 2
