@@ -3,6 +3,8 @@ numbers in Prometheus's multiprocess mode (PROMETHEUS_MULTIPROC_DIR)."""
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
+from backend.jobs import Job, JobRunner
+
 from tests.integration.realtime.live import Http, Listener, prepare_db
 from tests.support.app import make_backend
 from tests.support.servers import ServerProcess
@@ -104,8 +106,6 @@ def test_two_processes_add_up_in_multiprocess_mode(sqlite_url, tmp_path):
 
 
 def test_a_failing_background_pass_is_counted_by_name(sqlite_url):
-    from backend.jobs import Job, JobRunner  # lazy: only this test runs a pass by hand
-
     b = make_backend(sqlite_url, metrics_token=TOKEN)
     before = value(scrape(b.client()), "tiepdon_job_failures_total", job="his_outbox")
 
