@@ -7,6 +7,7 @@ from flask import Flask
 
 from .adapters.cpu_pool import event_loop_active
 from .api import register_api
+from .api.observability import init_observability
 from .api.blueprint import BoundedJSONProvider
 from .api.problems import problem
 from .bootstrap import build
@@ -43,6 +44,7 @@ def create_app(config: dict | None = None, **overrides):
     app.json.ensure_ascii = False
     app.json.sort_keys = False
     app.extensions["tiepdon"] = container
+    init_observability(app, container)  # first: its before_request binds the request id for all
     register_api(app)
     init_web(app)
     init_realtime(app, container)

@@ -14,6 +14,7 @@ from .adapters.db.migrate import require_migrated
 from .adapters.db.storage import StorageMonitor, require_writable
 from .adapters.db.uow import SqlUnitOfWorkFactory
 from .adapters.his.xml0 import Xml0FileExporter, build_xml0_document
+from .adapters.metrics import MeteredCardChecker, MeteredPublisher
 from .adapters.his.xml0_signing import SigningCertificateError, load_pkcs12_signer
 from .adapters.notify import DevSmsSink, HttpSmsGateway
 from .adapters.payments.qr_image import QrCodeRenderer
@@ -86,7 +87,7 @@ def build(settings: Settings, *, check_migrations: bool = True, for_server: bool
         uow=SqlUnitOfWorkFactory(engine, gate),
         catalog=catalog,
         signer=TokenSigner(secret),
-        publisher=publisher or SocketIOPublisher(),
+        publisher=MeteredPublisher(publisher or SocketIOPublisher()),  # counts for /metrics
         public_url=public_url.rstrip("/"),
         cpu=CpuPool(),
     )
@@ -94,7 +95,8 @@ def build(settings: Settings, *, check_migrations: bool = True, for_server: bool
         deps.clock = clock
     deps.kiosk_heartbeat_s = settings.kiosk_heartbeat_s
     deps.pii = FernetPiiVault(settings.pii_key, old_keys_from(settings.pii_key_old))
-    deps.card_checker = card_checker or _card_checker(settings)
+    checker = card_checker or _card_checker(settings)
+    deps.card_checker = None if checker is None else MeteredCardChecker(checker)
     deps.xml0_signer = _xml0_signer(settings, deps.clock)
     deps.xml0_format = build_xml0_document
     deps.his = his or _his_gateway(settings, deps.xml0_signer)

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit  # noqa: E402
 
 import click  # noqa: E402
 
+from .adapters.logs import configure_logging  # noqa: E402  (standard library only: nothing to patch)
 from .domain.errors import DomainError  # noqa: E402  (pure: no framework, nothing to patch)
 
 
@@ -58,8 +59,10 @@ def _fail(message: str) -> None:
 @click.group()
 def main():
     """Tiếp Đón — tiếp đón tự phục vụ / self-service hospital reception."""
-    logging.basicConfig(level=os.environ.get("TIEPDON_LOG_LEVEL", "INFO"),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    fmt = (os.environ.get("TIEPDON_LOG_FORMAT") or "text").strip().lower()
+    if fmt not in ("text", "json"):
+        _fail(f"TIEPDON_LOG_FORMAT phải là text hoặc json / must be text or json: {fmt!r}")
+    configure_logging(os.environ.get("TIEPDON_LOG_LEVEL", "INFO"), fmt)
     logging.getLogger("alembic").setLevel(logging.WARNING)
 
 

@@ -10,6 +10,7 @@ from typing import Callable
 
 from .adapters.db.backup import ScheduledBackup, parse_daily_time
 from .adapters.db.engine import CHECKPOINT_EVERY_S, WalCheckpointer, is_sqlite
+from .adapters.metrics import metered_job
 from .adapters.workers import PeriodicJobs
 from .services.accounts import purge_expired
 from .services.device_watch import SilentKioskWatch
@@ -66,7 +67,7 @@ class JobRunner:
         self.loops: dict[str, PeriodicJobs] = {}
         for job in jobs:
             loop = self.loops.setdefault(job.loop, PeriodicJobs(job.every_s))
-            loop.add(job.name, job.run)
+            loop.add(job.name, metered_job(job.name, job.run))  # failures counted for /metrics
 
     def start(self) -> None:
         for loop in self.loops.values():

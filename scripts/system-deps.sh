@@ -5,7 +5,7 @@ set -euo pipefail
 want=(python3-venv)
 if [ "${1:-run}" = "test" ]; then
   want+=(redis-server postgresql chromium xvfb fonts-dejavu-core fonts-noto-core nodejs npm
-         libgl1 libegl1 libmtdev1 espeak-ng xmlsec1)
+         libgl1 libegl1 libmtdev1 espeak-ng xmlsec1 nginx logrotate)
 fi
 missing=()
 for pkg in "${want[@]}"; do

@@ -35,7 +35,8 @@ def init_realtime(app: Flask, container) -> SocketIO:
     hub.sio = socketio
     hub.sweeper = ConnectionSweeper(hub, settings.sio_connect_timeout_s)
     register(socketio, hub)
-    if isinstance(deps.publisher, SocketIOPublisher):
-        deps.publisher.attach(hub)
+    inner = getattr(deps.publisher, "inner", deps.publisher)  # under adapters.metrics.MeteredPublisher
+    if isinstance(inner, SocketIOPublisher):
+        inner.attach(hub)
     app.extensions["tiepdon_realtime"] = hub
     return socketio

@@ -6,6 +6,7 @@ from flask import request, session
 from flask_socketio import Namespace, join_room
 from socketio.exceptions import ConnectionRefusedError
 
+from ..adapters import metrics
 from ..adapters.realtime import states
 from ..adapters.realtime.rooms import (
     DISPLAY,
@@ -63,6 +64,14 @@ class _Base(Namespace):
                                          {"code": "SERVICE_UNAVAILABLE", "title_vi": vi, "title_en": en})
         self.hub.faults.ok("connect:")
         self.hub.connection_opened()
+        metrics.connection_opened(self.namespace)
+
+    def on_disconnect(self, reason=None):
+        metrics.connection_closed(self.namespace)
+        self.leave()
+
+    def leave(self) -> None:
+        """What a namespace forgets when one of its connections closes."""
 
     def enter(self, rooms: list[str]) -> dict:
         for room in rooms:
@@ -91,7 +100,7 @@ class KioskNamespace(_Base):
         self.send_state("kiosk.state", states.kiosk_state(self.hub.deps, device.name), seqs)
         self.hub.sweeper.kiosk_joined(request.sid, device.id)
 
-    def on_disconnect(self, reason=None):
+    def leave(self) -> None:
         self.hub.sweeper.left(request.sid)
 
 
@@ -109,7 +118,7 @@ class StaffNamespace(_Base):
         self.hub.sweeper.staff_joined(request.sid, member.id, member.session_version)
         self.hub.staff_joined()
 
-    def on_disconnect(self, reason=None):
+    def leave(self) -> None:
         self.hub.sweeper.left(request.sid)
 
 
@@ -147,7 +156,7 @@ class PatientNamespace(_Base):
             raise
         self.send_state("patient.state", state, seqs)
 
-    def on_disconnect(self, reason=None):
+    def leave(self) -> None:
         self.hub.patient_left(request.sid)
 
 

@@ -56,6 +56,10 @@ class TiepDonServer(BaseApplication):
         self.cfg.set("accesslog", None)
         self.cfg.set("errorlog", "-")
         self.cfg.set("loglevel", "info")
+        # Prometheus multiprocess mode (PROMETHEUS_MULTIPROC_DIR): files of processes gone are
+        # removed at start, and a worker that exits stops counting in the live gauges.
+        self.cfg.set("on_starting", _clear_stale_metrics)
+        self.cfg.set("child_exit", _worker_exited)
 
     def load(self):
         from .. import create_app  # lazy: in the worker, after gevent patched it
@@ -67,3 +71,15 @@ class TiepDonServer(BaseApplication):
         gc.freeze()
         gc.set_threshold(*GC_THRESHOLDS)
         return app
+
+
+def _clear_stale_metrics(_server) -> None:
+    from ..adapters.metrics_files import clear_stale_files  # lazy: gunicorn's master stays light until here
+
+    clear_stale_files()
+
+
+def _worker_exited(_server, worker) -> None:
+    from ..adapters.metrics_files import process_exited  # lazy: gunicorn's master stays light until here
+
+    process_exited(worker.pid)

@@ -136,6 +136,10 @@ class Settings:
     # proxies whose X-Forwarded-For/-Proto/-Host are believed (client_address.py); empty: nobody.
     # Read as text here, parsed (from the environment or an override alike) at the end of from_env.
     trusted_proxies: tuple | str = field(default=(), metadata=_env("TIEPDON_TRUSTED_PROXIES"))
+    # GET /metrics (Prometheus): answered to a request with "Authorization: Bearer <token>", or from
+    # an address in the networks listed (comma-separated, as for trusted proxies); refused otherwise.
+    metrics_token: str | None = field(default=None, repr=False, metadata=_env("TIEPDON_METRICS_TOKEN"))  # a secret
+    metrics_networks: tuple | str = field(default=(), metadata=_env("TIEPDON_METRICS_NETWORKS"))
     # BHXH card-check gateway (the hospital's account; calls are attributed to the duty staff member)
     bhxh_url: str | None = field(default=None, metadata=_env("BHXH_URL"))
     bhxh_username: str | None = field(default=None, metadata=_env("BHXH_USERNAME"))
@@ -218,6 +222,7 @@ class Settings:
             setattr(s, key, value)
         try:
             s.trusted_proxies = parse_trusted_proxies(s.trusted_proxies)
+            s.metrics_networks = parse_trusted_proxies(s.metrics_networks)
         except InvalidTrustedProxies as exc:
             raise InvalidSetting(str(exc)) from None
         return s

@@ -14,6 +14,7 @@ from collections import Counter
 from datetime import date
 
 from ...domain.hospital_time import hospital_day
+from ..logs import bound_request_id, current_request_id
 from ...domain.tickets import Ticket, TicketStatus
 from ...services import queue_positions
 from ...services.queues import overview
@@ -118,7 +119,8 @@ class SocketIOPublisher:
             return  # a CLI process: nobody is connected to hear it
         try:
             self.start()
-            self._q.put_nowait(item)
+            # last: the request that made the change, for the log lines of its publishing
+            self._q.put_nowait(item + (current_request_id(),))
         except queue.Full:
             self.stats["dropped"] += 1
             hub.faults.fault("publish:queue_full",
@@ -145,10 +147,11 @@ class SocketIOPublisher:
                     break
             started = time.monotonic()
             try:
-                self._guarded(self._maintain)
-                self._guarded(lambda: self._handle(batch))
-                forced = any(item[0] == "counts" for item in batch)
-                self._guarded(lambda: self._send_counts(force=forced))
+                with bound_request_id(_request_ids(batch)):
+                    self._guarded(self._maintain)
+                    self._guarded(lambda: self._handle(batch))
+                    forced = any(item[0] == "counts" for item in batch)
+                    self._guarded(lambda: self._send_counts(force=forced))
             finally:
                 for _ in batch:
                     self._q.task_done()
@@ -413,3 +416,11 @@ class SocketIOPublisher:
 
 def _called_later(group, index: int, point_code: str) -> bool:
     return any(a == "call" and t.service_point == point_code for t, a in group[index + 1:])
+
+
+def _request_ids(batch: list[tuple], most: int = 4) -> str | None:
+    """The ids of the requests whose changes a batch publishes (the first few), for its log lines."""
+    ids = list(dict.fromkeys(item[-1] for item in batch if item[-1]))
+    if not ids:
+        return None
+    return ",".join(ids[:most]) + (f",+{len(ids) - most}" if len(ids) > most else "")

@@ -1,4 +1,6 @@
 """Check-in with a card: identify, BHXH check, ticket on the visit, HIS registration via the outbox."""
+import io
+import json
 import logging
 from datetime import date
 
@@ -6,6 +8,7 @@ import requests
 from sqlalchemy import func, select, text
 
 from backend.adapters.db.identity_models import PatientRow
+from backend.adapters.logs import log_handler
 from backend.services.his_sync import sync_outbox
 from backend.services.identification import recheck_pending
 from tests.support.cards import bhyt_qr, cccd_qr, synthetic_cccd
@@ -190,14 +193,23 @@ def test_staff_see_visits_not_yet_in_the_his(backend, his_sim):
 
 def test_no_personal_data_in_the_logs_of_a_full_check_in(backend, caplog):
     caplog.set_level(logging.DEBUG)
-    for scan in (AN, MAI_BHYT):
-        token = identify(backend, scan=scan).get_json()["identify_token"]
-        ticket(backend, token)
-    sync_outbox(backend.deps)
+    json_out = io.StringIO()  # and the JSON lines (TIEPDON_LOG_FORMAT=json) with all their fields
+    handler = log_handler("json", json_out)
+    logging.getLogger().addHandler(handler)
+    try:
+        for scan in (AN, MAI_BHYT):
+            token = identify(backend, scan=scan).get_json()["identify_token"]
+            ticket(backend, token)
+        sync_outbox(backend.deps)
+    finally:
+        logging.getLogger().removeHandler(handler)
     logged = "\n".join(r.getMessage() for r in caplog.records)
     assert caplog.records  # the run did log something
+    lines = [json.loads(line) for line in json_out.getvalue().splitlines()]
+    assert any(line.get("route") == "/api/v1/kiosk/identify" and line["request_id"] != "-" for line in lines)
+    logged += "\n" + json_out.getvalue() + "\n" + "\n".join(json.dumps(line, ensure_ascii=False) for line in lines)
     for secret in ("001090012345", "Nguyễn Văn An", "SV4797905001234", "Trần Thị Mai", "4797905001234",
-                   "15/08/1990", "Nguy"):
+                   "15/08/1990", "Nguy", "1990-08-15"):
         assert secret not in logged
 
 
