@@ -97,8 +97,8 @@ class Appointments(MethodView):
                 if key else None)
         cmd = Booking(account=g.account, link_id=body["patient_link_id"], service_code=body["service_code"],
                       start=body["start"], coverage=body["coverage"])
-        rendered, replayed = appointment_service.book(deps(), cmd, appointment_json, idem)
-        return rendered, 201, ({"Idempotency-Replayed": "true"} if replayed else {})
+        booked = appointment_service.book(deps(), cmd, idem)
+        return appointment_json(booked.result), 201, ({"Idempotency-Replayed": "true"} if booked.replayed else {})
 
 
 @blp.route("/appointments/lobby-code")

@@ -12,8 +12,6 @@ import logging
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Callable
-
 from ..domain import actors
 from ..domain import appointments as rules
 from ..domain.appointments import AppointmentStatus, Arrival
@@ -25,7 +23,7 @@ from ..domain.priority import PriorityClass, priority_from_age
 from ..domain.tokens import new_id
 from .accounts import Account, Link, link_of, link_view, mobile_of
 from .context import Deps
-from .idempotency import IdempotencyRequest, find_replay, remember
+from .idempotency import Answered, IdempotencyRequest, find_replay, remember
 from .identification import RECHECK_BACKOFF_S, PatientIdentity
 from .ports.bhxh import BhxhUnavailable
 from .ports.uow import AlreadyExists, UnitOfWork
@@ -111,17 +109,20 @@ class Booking:
     coverage: str
 
 
-def book(deps: Deps, cmd: Booking, render: Callable[[AppointmentView], dict],
-         idem: IdempotencyRequest | None = None) -> tuple[dict, bool]:
+def book(deps: Deps, cmd: Booking, idem: IdempotencyRequest | None = None) -> Answered[AppointmentView]:
+    """Books the slot. A replay (the same Idempotency-Key and body) is the first booking as it was."""
     policy = mobile_of(deps).appointments
     service = deps.catalog.service(cmd.service_code)
     service.require_coverage(cmd.coverage)
     rule = policy.rule(service.code)
     now = deps.clock()
     with deps.uow.write() as uow:
-        replay = find_replay(uow, idem)
+        replay = find_replay(uow, idem, AppointmentView)
         if replay is not None:
-            return replay.body, True
+            if replay.result is not None:
+                return Answered(replay.result, replayed=True)
+            row = _owned(uow, cmd.account, replay.first_id or "")  # a record from before results were kept
+            return Answered(_view(deps, row, _patient_link(uow, cmd.account, row.patient_id)), replayed=True)
         slot = rules.find_slot(policy, service.code, cmd.start, now)
         link = link_of(uow, cmd.account, cmd.link_id)
         day = slot.start.date()
@@ -139,11 +140,11 @@ def book(deps: Deps, cmd: Booking, render: Callable[[AppointmentView], dict],
         except AlreadyExists:
             raise DomainError("APPOINTMENT_DUPLICATE") from None  # the same patient, booked from two phones
         uow.audit.add(now, actors.account(cmd.account.id), "appointment.book", appointment_id)
-        body = render(_view(deps, uow.appointments.get(appointment_id), link))
-        remember(uow, idem, 201, body, now)
+        view = _view(deps, uow.appointments.get(appointment_id), link)
+        remember(uow, idem, 201, view, now)
         uow.commit()
     log.info("appointment booked service=%s slot=%s", service.code, to_local(slot.start).isoformat())
-    return body, False
+    return Answered(view)
 
 
 def get(deps: Deps, account: Account, appointment_id: str) -> AppointmentView:
