@@ -17,6 +17,7 @@ from marshmallow import Schema, fields, validate
 
 from ..domain import actors
 from ..domain.masking import mask_account, mask_digit_runs, mask_name
+from ..messages import Text, pair
 # The VNPay route's schema documents VNPay's own choices (the OpenAPI enums); the provider checks them too.
 from ..adapters.payments.vnpay.payment import BANK_CODES, LOCALES
 from ..services import payments as payment_service
@@ -418,31 +419,31 @@ class VnpayIpn(MethodView):
 
 
 def _return_page(view: payment_service.ReturnView) -> str:
-    def both(cls: str, vi: str, en: str) -> str:
-        return f'<p class="{cls}">{escape(vi)}</p><p class="en">{escape(en)}</p>'
+    def both(cls: str, words: Text) -> str:
+        return f'<p class="{cls}">{escape(words.vi)}</p><p class="en">{escape(words.en)}</p>'
 
     if not view.signature_ok:
-        body = both("bad", "Không xác minh được kết quả thanh toán. Vui lòng hỏi nhân viên thu ngân.",
-                    "The payment result could not be verified. Please ask the cashier.")
+        body = both("bad", pair("payment_return.unverified"))
     elif view.reported_paid:
-        body = both("ok", "VNPAY báo giao dịch thành công.", "VNPAY reports the payment as successful.")
+        body = both("ok", pair("payment_return.reported_paid"))
         if view.invoice is not None and view.invoice.status.value == "paid":
-            body += both("ok", "Bệnh viện đã ghi nhận thanh toán của bạn.", "The hospital has recorded your payment.")
+            body += both("ok", pair("payment_return.recorded"))
         else:
-            body += both("", "Bệnh viện đang chờ VNPAY xác nhận; số thứ tự sẽ tự cập nhật.",
-                         "The hospital is waiting for VNPAY's confirmation; your ticket updates by itself.")
+            body += both("", pair("payment_return.waiting"))
     else:
-        body = both("bad", "Thanh toán không thành công: " + (view.message_vi or ""),
-                    "The payment did not go through: " + (view.message_en or ""))
+        body = both("bad", pair("payment_return.failed", message_vi=view.message_vi or "",
+                                message_en=view.message_en or ""))
+    title, amount_words = pair("payment_return.title"), pair("payment_return.amount")
     if view.invoice is not None:
         amount = f"{view.invoice.amount:,}".replace(",", ".")
-        body += f"<p>Số tiền / Amount: {escape(amount)} ₫ — {escape(view.invoice.reference)}</p>"
+        body += (f"<p>{escape(amount_words.vi)} / {escape(amount_words.en)}: {escape(amount)} ₫ — "
+                 f"{escape(view.invoice.reference)}</p>")
     return ('<!doctype html><html lang="vi"><head><meta charset="utf-8">'
             '<meta name="viewport" content="width=device-width,initial-scale=1">'
             # A stylesheet, not inline style: the page has the pages' CSP (style-src 'self').
-            f'<title>Kết quả thanh toán / Payment result</title><link rel="stylesheet" '
+            f'<title>{escape(title.vi)} / {escape(title.en)}</title><link rel="stylesheet" '
             f'href="{escape(asset("css/payment-return.css"))}"></head>'
-            f"<body><h1>Kết quả thanh toán <small>/ Payment result</small></h1>{body}</body></html>")
+            f"<body><h1>{escape(title.vi)} <small>/ {escape(title.en)}</small></h1>{body}</body></html>")
 
 
 @blp.route("/payments/vnpay/return")
