@@ -13,7 +13,7 @@ import logging
 from flask import Response, g, request
 from flask.views import MethodView
 from markupsafe import escape
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 
 from ..domain import actors
 from ..domain.masking import mask_account, mask_digit_runs, mask_name
@@ -96,8 +96,17 @@ class InvoiceQuerySchema(Schema):
     token = fields.String(validate=validate.Length(max=128), metadata={"description": TOKEN_PARAM_HELP})
 
 
+def _registered_method(method: str) -> None:
+    """Any payment method of the provider registry (a third one too), checked when the request comes."""
+    registered = [provider.method for provider in payment_service.providers_of(deps())]
+    if method not in registered:
+        raise ValidationError(f"Must be one of: {', '.join(registered)}.")
+
+
 class QrQuerySchema(InvoiceQuerySchema):
-    provider = fields.String(load_default="vietqr", validate=validate.OneOf(["vietqr", "vnpay"]))
+    provider = fields.String(load_default="vietqr", validate=_registered_method, metadata={
+        "description": "the payment method whose QR to draw: vietqr, vnpay, or any other registered method "
+                       "whose payer instructions carry a QR payload"})
 
 
 class VnpayStartSchema(Schema):
@@ -365,7 +374,8 @@ class InvoicePay(MethodView):
 def _qr_view(fmt: str, mimetype: str):
     @blp.arguments(QrQuerySchema(), location="query")
     @blp.alt_response(200, content_type=mimetype, success=True, schema={"type": "string", "format": "binary"},
-                      description=f"{fmt.upper()} image of the VietQR payload, or of the open VNPay payment URL")
+                      description=f"{fmt.upper()} image of the method's QR payload: VietQR's, or the open "
+                                  "payment's (VNPay's payment URL, or another registered method's)")
     @blp.doc(**PAYER_DOC)
     def get(self, query, invoice_id):
         _payer(invoice_id, query.get("token"))
@@ -373,7 +383,7 @@ def _qr_view(fmt: str, mimetype: str):
         # The QR carries a payable amount for a limited time: never from a cache.
         return Response(image, mimetype=mimetype, headers={"Cache-Control": "no-store"})
 
-    get.__doc__ = f"QR image for screens ({fmt.upper()}), ?provider=vietqr|vnpay (kiosk, phone, staff)"
+    get.__doc__ = f"QR image for screens ({fmt.upper()}), ?provider=vietqr|vnpay|… (kiosk, phone, staff)"
     return type(f"InvoiceQr{fmt.title()}", (MethodView,), {"get": get})
 
 
