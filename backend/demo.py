@@ -5,12 +5,22 @@ tokens survive a restart of the demo. Nothing here is for production.
 """
 import os
 import secrets
+import signal
+import subprocess
 import sys
+import threading
 from collections.abc import Mapping
 
 import click
 
+from .adapters.db.migrate import upgrade
+from .bootstrap import build_container
+from .demo_simulators import start_demo_kiosk, start_identity_simulators, start_printer_simulator
+from .services.auth import add_device, add_staff
 from .settings import ROOT, Settings
+from .settings.hospital import load_hospital_file
+from .simulators.bank import create_bank_simulator
+from .simulators.vnpay import create_vnpay_simulator, make_simulator_server
 
 DEMO_DIR = os.path.join(ROOT, "var", "demo")
 SECRETS_FILE = os.path.join(DEMO_DIR, "secrets.env")
@@ -64,9 +74,6 @@ def prepare_demo_environment(port: int, base: Mapping[str, str] | None = None) -
 
 def seed_demo_accounts(settings: "Settings") -> list[tuple[str, str, str]]:
     """Creates the demo staff and kiosk once; returns (what, login, secret) lines to show."""
-    from .bootstrap import build_container
-    from .services.auth import add_device, add_staff
-
     if os.path.exists(CREDENTIALS_FILE):
         with open(CREDENTIALS_FILE, encoding="utf-8") as fh:
             return [tuple(line.rstrip("\n").split("\t")) for line in fh if line.strip()]
@@ -86,10 +93,6 @@ def seed_demo_accounts(settings: "Settings") -> list[tuple[str, str, str]]:
 
 
 def run_demo(host: str, port: int) -> None:
-    from .adapters.db.migrate import upgrade
-
-    from .demo_simulators import start_demo_kiosk, start_identity_simulators, start_printer_simulator
-
     env = prepare_demo_environment(port)
     simulators = start_identity_simulators(env)
     printer_links, printer = start_printer_simulator(os.path.join(DEMO_DIR, "printed"))
@@ -124,9 +127,6 @@ def run_demo(host: str, port: int) -> None:
 def _serve_until_stopped(host: str, port: int, env: Mapping[str, str]) -> None:
     """The server is a `tiepdon serve` child process, exactly as in production: it starts clean and
     patched for its event loop, while the simulators stay here on ordinary threads."""
-    import signal
-    import subprocess
-
     server = subprocess.Popen([sys.executable, "-m", "backend.cli", "serve", "--host", host, "--port", str(port)],
                               env=dict(env))
 
@@ -143,10 +143,6 @@ PAYMENTS_ENV_FILE = os.path.join(DEMO_DIR, "payments.env")
 
 def _serve_on(app, port: int) -> int:
     """Serve `app` on 127.0.0.1:`port`, or on a free port if that one is taken."""
-    import threading
-
-    from .simulators.vnpay import make_simulator_server
-
     try:
         server = make_simulator_server(app, "127.0.0.1", port)
     except OSError:
@@ -158,10 +154,6 @@ def _serve_on(app, port: int) -> int:
 def start_payment_simulators(env: dict[str, str], port: int) -> dict[str, str]:
     """VNPay sandbox and bank simulators calling this demo's IPN and webhook. Their addresses go to
     `env` (for the backend) and to var/demo/payments.env (for `tiepdon pay`)."""
-    from .settings.hospital import load_hospital_file
-    from .simulators.bank import create_bank_simulator
-    from .simulators.vnpay import create_vnpay_simulator
-
     settings = Settings.from_env(env=env)
     hospital = load_hospital_file(settings.config_path).payments
     backend = f"http://127.0.0.1:{port}/api/v1/payments"
