@@ -278,13 +278,13 @@ def link_self(deps: Deps, account: Account, scan: str | None, manual: dict | Non
     channel = actors.account(account.id)
     result = identify(deps, IdentifyRequest(scan=scan, manual=manual, consent_version=consent_version,
                                             channel=channel))
-    status = result["check"].status
+    status = result.check.status
     if status is CheckStatus.PENDING:
         raise DomainError("LINK_CHECK_UNAVAILABLE")
-    confirmed = result["assurance"].at_least(Assurance.CONFIRMED)  # the same person BHXH knows
+    confirmed = result.assurance.at_least(Assurance.CONFIRMED)  # the same person BHXH knows
     if status not in (CheckStatus.OK, CheckStatus.FLAGGED) or not confirmed:
         raise DomainError("LINK_NOT_VERIFIED")
-    patient_id = result["patient_id"]
+    patient_id = result.patient_id
     now = deps.clock()
     with deps.uow.write() as uow:
         holder = uow.links.self_link(patient_id)

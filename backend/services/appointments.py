@@ -17,6 +17,7 @@ from ..domain import appointments as rules
 from ..domain.appointments import AppointmentStatus, Arrival
 from ..domain.assurance import Assurance
 from ..domain.bhyt_check import CheckStatus, gateway_unavailable
+from ..domain.catalog import Service
 from ..domain.errors import DomainError
 from ..domain.hospital_time import hospital_day, to_local
 from ..domain.priority import PriorityClass, priority_from_age
@@ -80,7 +81,26 @@ def _owned(uow: UnitOfWork, account: Account, appointment_id: str):
 # -- slots ------------------------------------------------------------------------------------
 
 
-def free_slots(deps: Deps, service_code: str, day: date) -> dict:
+@dataclass(frozen=True)
+class FreeSlot:
+    start: datetime
+    end: datetime
+    capacity: int
+    free: int
+
+
+@dataclass(frozen=True)
+class FreeSlots:
+    """A service's bookable slots on a day with a free seat; `state` why there are none (DayState)."""
+
+    service: Service
+    date: date
+    state: str
+    slot_min: int
+    slots: list[FreeSlot]
+
+
+def free_slots(deps: Deps, service_code: str, day: date) -> FreeSlots:
     policy = mobile_of(deps).appointments
     service = deps.catalog.service(service_code)
     rule = policy.rule(service.code)
@@ -93,8 +113,8 @@ def free_slots(deps: Deps, service_code: str, day: date) -> dict:
     for slot in candidates:
         free = rule.capacity - booked.get(slot.start, 0)
         if free > 0:
-            slots.append({"start": slot.start, "end": slot.end, "capacity": rule.capacity, "free": free})
-    return {"service": service, "date": day, "state": state.value, "slot_min": rule.slot_min, "slots": slots}
+            slots.append(FreeSlot(slot.start, slot.end, rule.capacity, free))
+    return FreeSlots(service, day, state.value, rule.slot_min, slots)
 
 
 # -- booking ----------------------------------------------------------------------------------

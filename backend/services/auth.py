@@ -2,6 +2,7 @@
 from dataclasses import dataclass
 
 from ..domain import actors
+from ..domain.devices import DeviceStatus
 from ..domain.errors import DomainError
 from ..domain.lanes import Lane
 from ..domain.passwords import DUMMY_HASH, hash_password, verify_password
@@ -155,7 +156,7 @@ def device_for_token(deps: Deps, token: str) -> Device | None:
     return device
 
 
-def heartbeat(deps: Deps, device: Device, printer_status: str, app_version: str | None) -> dict:
+def heartbeat(deps: Deps, device: Device, printer_status: str, app_version: str | None) -> DeviceStatus:
     if printer_status not in PRINTER_STATES:
         raise DomainError("VALIDATION_ERROR", field="printer_status")
     now = deps.clock()
@@ -163,20 +164,15 @@ def heartbeat(deps: Deps, device: Device, printer_status: str, app_version: str 
         uow.devices.update(device.id, last_seen_at=now, printer_status=printer_status,
                            app_version=app_version)
         uow.commit()
-    state = {"device": device.name, "printer_status": printer_status, "app_version": app_version,
-             "last_seen_at": now}
+    state = DeviceStatus(device.name, printer_status, app_version, now, device.kind)
     deps.publisher.device_changed(state)
     return state
 
 
-def list_devices(deps: Deps) -> list[dict]:
+def list_devices(deps: Deps) -> list[DeviceStatus]:
     with deps.uow.read() as uow:
-        return [
-            {"name": r.name, "kind": r.kind, "last_seen_at": r.last_seen_at,
-             "printer_status": r.printer_status, "app_version": r.app_version,
-             "revoked": r.revoked_at is not None}
-            for r in uow.devices.all()
-        ]
+        return [DeviceStatus(r.name, r.printer_status, r.app_version, r.last_seen_at, r.kind, r.revoked_at is not None)
+                for r in uow.devices.all()]
 
 
 def revoked_devices(deps: Deps, device_ids: set[str]) -> set[str]:

@@ -16,10 +16,11 @@ from ..domain.hospital_time import HOSPITAL_TZ, hospital_day
 from ..domain.masking import mask_name
 from ..domain.cards.dates import age_on
 from ..domain.priority import PriorityClass, priority_from_age, priority_from_years
+from ..domain.tickets import Ticket
 from ..domain.tokens import SealedTokenError, new_id, seal, unseal
 from .context import Deps
 from .ports.bhxh import BhxhUnavailable
-from .ports.uow import UnitOfWork
+from .ports.uow import Record, UnitOfWork
 
 IDENTIFY_TTL = timedelta(minutes=10)
 CONSENT_TEXT_VERSION = "2026-11"
@@ -150,7 +151,24 @@ def _store_patient(uow: UnitOfWork, deps: Deps, req: IdentifyRequest, card, keys
     return patient_id
 
 
-def identify(deps: Deps, req: IdentifyRequest) -> dict:
+@dataclass(frozen=True)
+class Identification:
+    """Who the card says the patient is, how sure we are, and today's open visit where the level
+    may see it (presenters mask it: never the full number or name)."""
+
+    patient_id: str
+    card: object  # domain.cards: CccdCard | BhytCard
+    check: BhytCheckResult
+    assurance: Assurance
+    age: int
+    priority: PriorityClass | None
+    open_visit: Record | None  # the visit (its id), or None
+    open_tickets: list[Ticket]
+    identify_token: str
+    expires_at: datetime
+
+
+def identify(deps: Deps, req: IdentifyRequest) -> Identification:
     now = deps.clock()
     today = hospital_day(now)
     card = _parse(deps, req, today)
@@ -186,18 +204,8 @@ def identify(deps: Deps, req: IdentifyRequest) -> dict:
                  {"p": patient_id, "c": check_id, "pr": priority.value if priority else None,
                   "a": level.value},
                  expires.timestamp())
-    return {
-        "patient_id": patient_id,
-        "card": card,
-        "check": check,
-        "assurance": level,
-        "age": age_on(card.dob, today),
-        "priority": priority,
-        "open_visit": open_visit,
-        "open_tickets": open_tickets,
-        "identify_token": token,
-        "expires_at": expires,
-    }
+    return Identification(patient_id, card, check, level, age_on(card.dob, today), priority, open_visit,
+                          open_tickets, token, expires)
 
 
 def _verified_age_priority(card, level: Assurance, today) -> PriorityClass | None:
