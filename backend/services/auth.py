@@ -126,7 +126,7 @@ def revoke_device(deps: Deps, name: str) -> None:
         row = uow.devices.by_name(name)
         if row is None:
             raise DomainError("DEVICE_NOT_FOUND")
-        uow.devices.update(row.id, revoked_at=deps.clock())
+        uow.devices.revoke(row.id, deps.clock())
         uow.audit.add(deps.clock(), actors.CLI, "device.revoke", row.id, name)
         uow.commit()
     deps.device_cache.clear()
@@ -161,8 +161,7 @@ def heartbeat(deps: Deps, device: Device, printer_status: str, app_version: str 
         raise DomainError("VALIDATION_ERROR", field="printer_status")
     now = deps.clock()
     with deps.uow.write() as uow:
-        uow.devices.update(device.id, last_seen_at=now, printer_status=printer_status,
-                           app_version=app_version)
+        uow.devices.seen(device.id, now, printer_status, app_version)
         uow.commit()
     state = DeviceStatus(device.name, printer_status, app_version, now, device.kind)
     deps.publisher.device_changed(state)

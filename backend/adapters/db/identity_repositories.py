@@ -65,8 +65,15 @@ class CardCheckRepository:
     def __init__(self, conn: Connection):
         self.conn = conn
 
-    def add(self, **values) -> None:
-        self.conn.execute(_INSERT_CHECK, values)
+    def add(self, *, id: str, patient_id: str, visit_id: str | None, card_kind: str, status: str, code: str,
+            outcome: str, staff_flag: bool, alert_it: bool, attempts: int, next_attempt_at: datetime | None,
+            request_enc: str | None, created_at: datetime, checked_at: datetime | None) -> None:
+        self.conn.execute(_INSERT_CHECK, {
+            "id": id, "patient_id": patient_id, "visit_id": visit_id, "card_kind": card_kind, "status": status,
+            "code": code, "outcome": outcome, "staff_flag": staff_flag, "alert_it": alert_it,
+            "attempts": attempts, "next_attempt_at": next_attempt_at, "request_enc": request_enc,
+            "created_at": created_at, "checked_at": checked_at,
+        })
 
     def get(self, check_id: str):
         return self.conn.execute(_CHECK, {"id": check_id}).first()

@@ -218,10 +218,15 @@ class AppointmentRepository:
     def __init__(self, conn: Connection):
         self.conn = conn
 
-    def add(self, **values) -> None:
+    def add(self, *, id: str, account_id: str, patient_id: str, service_code: str, coverage: str, day: date,
+            slot_start: datetime, slot_end: datetime, status: str, created_at: datetime) -> None:
         """Raises AlreadyExists when the patient already holds a booking for that service and day."""
         try:
-            self.conn.execute(insert(APPT).values(**values))
+            self.conn.execute(insert(APPT).values({
+                "id": id, "account_id": account_id, "patient_id": patient_id, "service_code": service_code,
+                "coverage": coverage, "day": day, "slot_start": slot_start, "slot_end": slot_end,
+                "status": status, "created_at": created_at,
+            }))
         except IntegrityError as e:
             raise AlreadyExists("appointment") from e
 
