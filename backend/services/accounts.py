@@ -168,7 +168,7 @@ def verify_otp(deps: Deps, raw_phone: str, code: str, lang: str | None = None) -
                              created_at=now, last_login_at=now)
             account = uow.accounts.by_phone_hash(phone_hash)
         else:
-            uow.accounts.update(account.id, last_login_at=now)
+            uow.accounts.logged_in(account.id, now)
         token = TOKEN_PREFIX + new_secret_token()
         expires = now + policy.session_ttl
         uow.accounts.add_session(sha256_hex(token), account.id, now, expires)
@@ -201,7 +201,7 @@ def update_preferences(deps: Deps, account: Account, notifications: bool | None 
         values["language"] = language
     with deps.uow.write() as uow:
         if values:
-            uow.accounts.update(account.id, **values)
+            uow.accounts.set_preferences(account.id, values.get("notifications"), values.get("language"))
             uow.audit.add(deps.clock(), actors.account(account.id), "account.preferences",
                           detail=",".join(f"{k}={v}" for k, v in sorted(values.items())))
         row = uow.accounts.get(account.id)
