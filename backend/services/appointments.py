@@ -187,7 +187,7 @@ def cancel(deps: Deps, account: Account, appointment_id: str) -> AppointmentView
         if rules.shown_status(row.status, row.slot_start, now) is not AppointmentStatus.BOOKED:
             raise DomainError("APPOINTMENT_NOT_CHANGEABLE")
         rules.require_changeable(row.slot_start, now, policy)
-        if not uow.appointments.change(row.id, "booked", status="cancelled", cancelled_at=now):
+        if not uow.appointments.cancel(row.id, now):
             raise DomainError("CONFLICT")
         uow.slots.release(row.service_code, row.slot_start)
         uow.audit.add(now, actors.account(account.id), "appointment.cancel", row.id)
@@ -214,7 +214,7 @@ def reschedule(deps: Deps, account: Account, appointment_id: str, start: datetim
             if not uow.slots.take(row.service_code, slot.start, day, policy.rule(row.service_code).capacity):
                 raise DomainError("SLOT_FULL")
             uow.slots.release(row.service_code, row.slot_start)
-            if not uow.appointments.change(row.id, "booked", slot_start=slot.start, slot_end=slot.end, day=day):
+            if not uow.appointments.move(row.id, slot.start, slot.end, day):
                 raise DomainError("CONFLICT")
             uow.audit.add(now, actors.account(account.id), "appointment.reschedule", row.id)
         view = _view(deps, uow.appointments.get(row.id), _patient_link(uow, account, row.patient_id))
@@ -351,9 +351,7 @@ def check_in(deps: Deps, appointment_id: str, proof: CheckInProof) -> CheckInRes
             service_code=service.code, coverage=row.coverage, priority=priority, issued_by=proof.actor,
             # The booking account's link was made with the card at a kiosk or confirmed by BHXH.
             identity=PatientIdentity(row.patient_id, check_id, priority, Assurance.CONFIRMED)), now)
-        if not uow.appointments.change(row.id, "booked", status="checked_in", checked_in_at=now,
-                                       check_in_channel=proof.actor, arrival=arrived.value,
-                                       ticket_id=ticket.id):
+        if not uow.appointments.check_in(row.id, now, proof.actor, arrived.value, ticket.id):
             raise DomainError("CONFLICT")
         uow.audit.add(now, proof.actor, "appointment.check_in", row.id, arrived.value)
         uow.commit()

@@ -273,9 +273,20 @@ class AppointmentRepository:
             APPT.c.patient_id == patient_id, APPT.c.service_code == service_code, APPT.c.day == day,
             APPT.c.status == "booked")).first()
 
-    def change(self, appointment_id: str, expected_status: str, **values) -> bool:
+    def cancel(self, appointment_id: str, at: datetime) -> bool:
+        return self._change(appointment_id, status="cancelled", cancelled_at=at)
+
+    def move(self, appointment_id: str, slot_start: datetime, slot_end: datetime, day: date) -> bool:
+        return self._change(appointment_id, slot_start=slot_start, slot_end=slot_end, day=day)
+
+    def check_in(self, appointment_id: str, at: datetime, channel: str, arrival: str, ticket_id: str) -> bool:
+        return self._change(appointment_id, status="checked_in", checked_in_at=at, check_in_channel=channel,
+                            arrival=arrival, ticket_id=ticket_id)
+
+    def _change(self, appointment_id: str, **values) -> bool:
+        """Only a booking still "booked" changes: a conditional update, so two requests cannot both win."""
         res = self.conn.execute(update(APPT).where(
-            APPT.c.id == appointment_id, APPT.c.status == expected_status).values(**values))
+            APPT.c.id == appointment_id, APPT.c.status == "booked").values(**values))
         return res.rowcount == 1
 
     def booked_on(self, day: date):
