@@ -278,14 +278,12 @@ def recheck_pending(deps: Deps, limit: int = 20) -> int:
         with deps.uow.write() as uow:
             if result is None or result.status is CheckStatus.PENDING:
                 delay = RECHECK_BACKOFF_S[min(row.attempts, len(RECHECK_BACKOFF_S) - 1)]
-                uow.card_checks.record(row.id, row.attempts, attempts=row.attempts + 1,
-                                       next_attempt_at=now + timedelta(seconds=delay))
+                uow.card_checks.retry_later(row.id, row.attempts, now + timedelta(seconds=delay))
             else:
-                if uow.card_checks.record(
-                    row.id, row.attempts, attempts=row.attempts + 1, status=result.status.value,
-                    code=result.code, outcome=result.outcome.value, staff_flag=result.staff_flag
-                    or result.status is CheckStatus.REFUSED, alert_it=result.alert_it,
-                    next_attempt_at=None, request_enc=None, checked_at=now,
+                if uow.card_checks.decide(
+                    row.id, row.attempts, status=result.status.value, code=result.code,
+                    outcome=result.outcome.value, alert_it=result.alert_it, checked_at=now,
+                    staff_flag=result.staff_flag or result.status is CheckStatus.REFUSED,
                 ):
                     decided += 1
             uow.commit()

@@ -86,7 +86,17 @@ class CardCheckRepository:
                 .order_by(CC.c.next_attempt_at).limit(limit))
         return list(self.conn.execute(stmt))
 
-    def record(self, check_id: str, expected_attempts: int, **values) -> bool:
+    def retry_later(self, check_id: str, expected_attempts: int, next_attempt_at: datetime) -> bool:
+        return self._record(check_id, expected_attempts, next_attempt_at=next_attempt_at)
+
+    def decide(self, check_id: str, expected_attempts: int, *, status: str, code: str, outcome: str,
+               staff_flag: bool, alert_it: bool, checked_at: datetime) -> bool:
+        return self._record(check_id, expected_attempts, status=status, code=code, outcome=outcome,
+                            staff_flag=staff_flag, alert_it=alert_it, next_attempt_at=None, request_enc=None,
+                            checked_at=checked_at)
+
+    def _record(self, check_id: str, expected_attempts: int, **values) -> bool:
+        values["attempts"] = expected_attempts + 1
         res = self.conn.execute(update(CC).where(
             CC.c.id == check_id, CC.c.attempts == expected_attempts, CC.c.status == "pending"
         ).values(**values))
