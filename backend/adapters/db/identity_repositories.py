@@ -134,7 +134,17 @@ class HisOutboxRepository:
         ).values(claimed_until=until, attempts=attempts + 1))
         return res.rowcount == 1
 
-    def finish(self, outbox_id: str, **values) -> None:
+    def retry_later(self, outbox_id: str, error: str, next_attempt_at: datetime) -> None:
+        self._finish(outbox_id, last_error=error, next_attempt_at=next_attempt_at)
+
+    def park(self, outbox_id: str, error: str) -> None:
+        self._finish(outbox_id, status="parked", last_error=error)
+
+    def sent(self, outbox_id: str, at: datetime, his_patient_id: str | None, his_encounter_id: str | None) -> None:
+        self._finish(outbox_id, status="sent", sent_at=at, last_error=None, his_patient_id=his_patient_id,
+                     his_encounter_id=his_encounter_id)
+
+    def _finish(self, outbox_id: str, **values) -> None:
         self.conn.execute(update(OUT).where(OUT.c.id == outbox_id).values(claimed_until=None, **values))
 
     def not_sent(self):
