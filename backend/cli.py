@@ -281,8 +281,8 @@ def device_list():
     from .services.auth import list_devices
 
     for d in list_devices(_deps()):
-        click.echo(f"{d['name']:20} {d['kind']:8} {'REVOKED' if d['revoked'] else 'active':8} "
-                   f"{d['printer_status'] or '-':12} {d['last_seen_at'] or '-'}")
+        click.echo(f"{d.name:20} {d.kind:8} {'REVOKED' if d.revoked else 'active':8} "
+                   f"{d.printer_status or '-':12} {d.last_seen_at or '-'}")
 
 
 @main.command("check-config")

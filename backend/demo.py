@@ -8,14 +8,24 @@ import ipaddress
 import os
 import secrets
 import shutil
+import signal
 import socket
+import subprocess
 import sys
+import threading
 from collections.abc import Callable, Mapping
 from urllib.parse import urlsplit
 
 import click
 
+from .adapters.db.migrate import upgrade
+from .bootstrap import build_container
+from .demo_simulators import start_demo_kiosk, start_identity_simulators, start_printer_simulator
+from .services.auth import add_device, add_staff
 from .settings import ROOT, Settings
+from .settings.hospital import load_hospital_file
+from .simulators.bank import create_bank_simulator
+from .simulators.vnpay import create_vnpay_simulator, make_simulator_server
 
 DEMO_DIR = os.environ.get("TIEPDON_DEMO_DIR") or os.path.join(ROOT, "var", "demo")
 SECRETS_FILE = os.path.join(DEMO_DIR, "secrets.env")
@@ -152,9 +162,6 @@ def prepare_demo_environment(port: int, base: Mapping[str, str] | None = None,
 
 def seed_demo_accounts(settings: "Settings") -> list[tuple[str, str, str]]:
     """Creates the demo staff and kiosk once; returns (what, login, secret) lines to show."""
-    from .bootstrap import build_container
-    from .services.auth import add_device, add_staff
-
     if os.path.exists(CREDENTIALS_FILE):
         with open(CREDENTIALS_FILE, encoding="utf-8") as fh:
             return [tuple(line.rstrip("\n").split("\t")) for line in fh if line.strip()]
@@ -174,10 +181,6 @@ def seed_demo_accounts(settings: "Settings") -> list[tuple[str, str, str]]:
 
 
 def run_demo(host: str | None, port: int, public_url: str | None = None) -> None:
-    from .adapters.db.migrate import upgrade
-
-    from .demo_simulators import start_demo_kiosk, start_identity_simulators, start_printer_simulator
-
     host, public_url = demo_addresses(port, host, public_url)
     # Before anything is written: a busy port or a demo already running from this directory.
     if port_in_use(host, port):
@@ -235,9 +238,6 @@ def _refuse(message: str) -> None:
 def _serve_until_stopped(host: str, port: int, env: Mapping[str, str]) -> None:
     """The server is a `tiepdon serve` child process, exactly as in production: it starts clean and
     patched for its event loop, while the simulators stay here on ordinary threads."""
-    import signal
-    import subprocess
-
     server = subprocess.Popen([sys.executable, "-m", "backend.cli", "serve", "--host", host, "--port", str(port)],
                               env=dict(env))
 
@@ -254,10 +254,6 @@ PAYMENTS_ENV_FILE = os.path.join(DEMO_DIR, "payments.env")
 
 def _serve_on(app, port: int) -> int:
     """Serve `app` on 127.0.0.1:`port`, or on a free port if that one is taken."""
-    import threading
-
-    from .simulators.vnpay import make_simulator_server
-
     try:
         server = make_simulator_server(app, "127.0.0.1", port)
     except OSError:
@@ -269,10 +265,6 @@ def _serve_on(app, port: int) -> int:
 def start_payment_simulators(env: dict[str, str], port: int) -> dict[str, str]:
     """VNPay sandbox and bank simulators calling this demo's IPN and webhook. Their addresses go to
     `env` (for the backend) and to var/demo/payments.env (for `tiepdon pay`)."""
-    from .settings.hospital import load_hospital_file
-    from .simulators.bank import create_bank_simulator
-    from .simulators.vnpay import create_vnpay_simulator
-
     settings = Settings.from_env(env=env)
     hospital = load_hospital_file(settings.config_path).payments
     backend = f"http://127.0.0.1:{port}/api/v1/payments"

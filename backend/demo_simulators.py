@@ -2,13 +2,20 @@
 BHXH card-check gateway, HIS (FHIR) and a thermal printer. Their addresses go into the demo's
 environment (the one `tiepdon demo` builds and hands to the server it starts), exactly as a
 hospital would configure the real ones."""
+import atexit
 import os
+import subprocess
+import sys
 import threading
 from collections.abc import Mapping
 
+from printer_drivers.simulator import PrinterSimulator
 from werkzeug.serving import make_server
 
 from .simulators.access_log import PathOnlyRequestHandler
+from .simulators.bhxh import create_bhxh_simulator
+from .simulators.bhxh_data import DEFAULT_ACCOUNT, DEFAULT_STAFF_CCCD, DEFAULT_STAFF_NAME
+from .simulators.his import create_his_simulator
 
 
 def _serve(app, name: str) -> str:
@@ -19,10 +26,6 @@ def _serve(app, name: str) -> str:
 
 
 def start_identity_simulators(env: dict[str, str], latency_ms: int = 50) -> dict[str, str]:
-    from .simulators.bhxh import create_bhxh_simulator
-    from .simulators.bhxh_data import DEFAULT_ACCOUNT, DEFAULT_STAFF_CCCD, DEFAULT_STAFF_NAME
-    from .simulators.his import create_his_simulator
-
     bhxh = _serve(create_bhxh_simulator(latency_ms=latency_ms), "bhxh")
     his = _serve(create_his_simulator(latency_ms=latency_ms), "his")
     env.update({
@@ -40,8 +43,6 @@ def start_printer_simulator(save_dir: str) -> tuple[dict[str, str], str]:
     """A thermal printer on the lobby network (ESC/POS over TCP), for the demo kiosk. Each job is
     kept in `save_dir` with a PNG preview of exactly what was printed. Returns the links to show
     and the printer's host:port."""
-    from printer_drivers.simulator import PrinterSimulator
-
     os.makedirs(save_dir, exist_ok=True)
     printer = PrinterSimulator("127.0.0.1", 0, save_dir=save_dir).start()
     return ({"Máy in nhiệt (giả lập) / thermal printer (simulator)": f"tcp://127.0.0.1:{printer.port}"},
@@ -51,10 +52,6 @@ def start_printer_simulator(save_dir: str) -> tuple[dict[str, str], str]:
 def start_demo_kiosk(backend_url: str, token: str, demo_dir: str, printer: str, env: Mapping[str, str]):
     """A kiosk window for the demo, in its own process (Kivy runs one App per process), printing
     to the demo's printer simulator. Only where there is a screen to show it on."""
-    import atexit
-    import subprocess
-    import sys
-
     host, port = printer.split(":")
     path = os.path.join(demo_dir, "kiosk.toml")
     with open(path, "w", encoding="utf-8") as fh:

@@ -16,7 +16,9 @@ Keys:
 - ``priority.<reason>``, ``priority_status.<declared|confirmed>``: labels of a ticket's priority;
 - ``arrival.<arrival>``: the answer to an appointment check-in;
 - ``alert.long_wait``: the staff alert for a long wait;
-- ``sms.<kind>``: SMS texts; they go out in the account's language only.
+- ``sms.<kind>``: SMS texts; they go out in the account's language only;
+- ``vnpay.<table>.<code>``: VNPay's result codes in words (staff screens, the return page);
+- ``payment_return.*``: the page the patient's browser lands on after paying online.
 
 Texts with ``{fields}`` are filled in with ``str.format`` by ``text``.
 """
@@ -520,11 +522,67 @@ OTHER_TEXTS: dict[str, Text] = {
                          "On arrival, check in on the app or scan your code at a kiosk."),
 }
 
+# VNPay's codes in words (adapters/payments/vnpay/codes.py), for staff screens and the patient's return
+# page: ``vnpay.response.<vnp_ResponseCode>`` (return URL and IPN), ``vnpay.transaction.<vnp_TransactionStatus>``
+# (return URL, IPN, querydr), ``vnpay.api.<code>`` (querydr and refund answers), ``vnpay.unknown``.
+VNPAY_TEXTS: dict[str, Text] = {
+    "vnpay.response.00": Text("Giao dịch thành công", "Transaction successful"),
+    "vnpay.response.07": Text(
+        "Trừ tiền thành công, giao dịch bị nghi ngờ (liên quan tới lừa đảo, giao dịch bất thường)",
+        "Money debited, transaction flagged as suspicious (possible fraud or unusual activity)"),
+    "vnpay.response.09": Text("Thẻ/Tài khoản chưa đăng ký dịch vụ Internet Banking tại ngân hàng",
+                              "Card/account is not registered for internet banking"),
+    "vnpay.response.10": Text("Xác thực thông tin thẻ/tài khoản không đúng quá 3 lần",
+                              "Card/account authentication failed more than 3 times"),
+    "vnpay.response.11": Text("Đã hết hạn chờ thanh toán", "Payment window timed out"),
+    "vnpay.response.12": Text("Thẻ/Tài khoản bị khoá", "Card/account is locked"),
+    "vnpay.response.24": Text("Khách hàng huỷ giao dịch", "Customer cancelled the transaction"),
+    "vnpay.response.51": Text("Tài khoản không đủ số dư", "Insufficient balance"),
+    "vnpay.response.65": Text("Tài khoản đã vượt quá hạn mức giao dịch trong ngày", "Daily transaction limit exceeded"),
+    "vnpay.response.75": Text("Ngân hàng thanh toán đang bảo trì", "Paying bank is under maintenance"),
+    "vnpay.response.99": Text("Lỗi khác", "Other error"),
+    "vnpay.transaction.00": Text("Giao dịch thành công", "Transaction successful"),
+    "vnpay.transaction.01": Text("Giao dịch chưa hoàn tất", "Transaction not completed"),
+    "vnpay.transaction.02": Text("Giao dịch bị lỗi", "Transaction failed"),
+    "vnpay.transaction.04": Text("Giao dịch đảo (đã trừ tiền tại ngân hàng nhưng chưa thành công ở VNPAY)",
+                                 "Transaction reversed"),
+    "vnpay.transaction.05": Text("VNPAY đang xử lý hoàn tiền", "Refund being processed by VNPAY"),
+    "vnpay.transaction.06": Text("VNPAY đã gửi yêu cầu hoàn tiền sang ngân hàng", "Refund sent to the bank"),
+    "vnpay.transaction.07": Text("Giao dịch bị nghi ngờ gian lận", "Transaction suspected of fraud"),
+    "vnpay.transaction.09": Text("Giao dịch hoàn trả bị từ chối", "Refund rejected"),
+    "vnpay.api.00": Text("Yêu cầu thành công", "Request succeeded"),
+    "vnpay.api.02": Text("Mã định danh kết nối (TmnCode) không hợp lệ", "Invalid TmnCode"),
+    "vnpay.api.03": Text("Dữ liệu gửi sang không đúng định dạng", "Malformed request"),
+    "vnpay.api.91": Text("Không tìm thấy giao dịch yêu cầu", "Transaction not found"),
+    "vnpay.api.94": Text("Yêu cầu bị trùng lặp", "Duplicate request"),
+    "vnpay.api.95": Text("Giao dịch này không thành công bên VNPAY, VNPAY từ chối xử lý yêu cầu", "Refund refused"),
+    "vnpay.api.97": Text("Checksum không hợp lệ", "Invalid checksum"),
+    "vnpay.api.99": Text("Lỗi khác", "Other error"),
+    "vnpay.unknown": Text("Mã không xác định", "Unknown code"),
+}
+
+# The page the patient's browser lands on after paying (GET /payments/vnpay/return): it only shows.
+PAYMENT_RETURN_TEXTS: dict[str, Text] = {
+    "payment_return.title": Text("Kết quả thanh toán", "Payment result"),
+    "payment_return.unverified": Text("Không xác minh được kết quả thanh toán. Vui lòng hỏi nhân viên thu ngân.",
+                                      "The payment result could not be verified. Please ask the cashier."),
+    "payment_return.reported_paid": Text("VNPAY báo giao dịch thành công.", "VNPAY reports the payment as successful."),
+    "payment_return.recorded": Text("Bệnh viện đã ghi nhận thanh toán của bạn.",
+                                    "The hospital has recorded your payment."),
+    "payment_return.waiting": Text("Bệnh viện đang chờ VNPAY xác nhận; số thứ tự sẽ tự cập nhật.",
+                                   "The hospital is waiting for VNPAY's confirmation; your ticket updates by itself."),
+    "payment_return.failed": Text("Thanh toán không thành công: {message_vi}",
+                                  "The payment did not go through: {message_en}"),
+    "payment_return.amount": Text("Số tiền", "Amount"),
+}
+
 MESSAGES: dict[str, Text] = {
     **PROBLEM_TEXTS,
     **{f"socket.{code}": t for code, t in SOCKET_REFUSALS.items()},
     **BHYT_CHECK_TEXTS,
     **OTHER_TEXTS,
+    **VNPAY_TEXTS,
+    **PAYMENT_RETURN_TEXTS,
 }
 
 

@@ -30,7 +30,7 @@ from .mobile_schemas import (
     SlotsSchema,
 )
 from .problems import ProblemException
-from ..presenters.rest import iso, link_json, service_ref, ticket_json
+from ..presenters.rest import free_slots_json, iso, link_json, service_ref, ticket_json
 
 ARRIVAL_MESSAGES = {arrival: pair(f"arrival.{arrival.value}") for arrival in Arrival}
 
@@ -62,11 +62,7 @@ class Slots(MethodView):
     def get(self, query):
         """Free appointment slots of a service on a day (public)"""
         limit("public", "rate_public")
-        data = appointment_service.free_slots(deps(), query["service"], query["date"])
-        return {"service": service_ref(data["service"]), "date": data["date"].isoformat(),
-                "state": data["state"], "slot_min": data["slot_min"],
-                "slots": [{"start": iso(s["start"]), "end": iso(s["end"]), "capacity": s["capacity"],
-                           "free": s["free"]} for s in data["slots"]]}
+        return free_slots_json(appointment_service.free_slots(deps(), query["service"], query["date"]))
 
 
 @blp.route("/appointments")
@@ -97,8 +93,8 @@ class Appointments(MethodView):
                 if key else None)
         cmd = Booking(account=g.account, link_id=body["patient_link_id"], service_code=body["service_code"],
                       start=body["start"], coverage=body["coverage"])
-        rendered, replayed = appointment_service.book(deps(), cmd, appointment_json, idem)
-        return rendered, 201, ({"Idempotency-Replayed": "true"} if replayed else {})
+        booked = appointment_service.book(deps(), cmd, idem)
+        return appointment_json(booked.result), 201, ({"Idempotency-Replayed": "true"} if booked.replayed else {})
 
 
 @blp.route("/appointments/lobby-code")

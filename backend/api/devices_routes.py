@@ -13,7 +13,7 @@ from .blueprint import Blueprint
 from .guards import deps, staff_required
 from .problems import ProblemException
 from .schemas import TicketSchema
-from ..presenters.rest import iso, ticket_json
+from ..presenters.rest import device_json, ticket_json
 
 blp = Blueprint("staff_lists", __name__, url_prefix="/api/v1", description="Staff: devices and ticket look-up")
 
@@ -47,8 +47,7 @@ class Devices(MethodView):
     @staff_required("admin", "reception")
     def get(self):
         """Kiosks and their printers: last heartbeat, paper state, app version (admin, reception)"""
-        rows = auth_service.list_devices(deps())
-        return {"devices": [{**r, "last_seen_at": iso(r["last_seen_at"])} for r in rows]}
+        return {"devices": [device_json(d) for d in auth_service.list_devices(deps())]}
 
 
 class TicketSearchSchema(Schema):

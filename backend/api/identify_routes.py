@@ -90,8 +90,8 @@ class Identify(MethodView):
             card_in_hand=True))
         d = deps()
         open_tickets = None
-        if result["open_visit"] is not None:
-            open_tickets = [ticket_json(v, d.catalog, d.public_url) for v in describe_tickets(d, result["open_tickets"])]
+        if result.open_visit is not None:
+            open_tickets = [ticket_json(v, d.catalog, d.public_url) for v in describe_tickets(d, result.open_tickets)]
         return identify_json(result, open_tickets)
 
 

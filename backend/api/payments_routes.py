@@ -13,10 +13,11 @@ import logging
 from flask import Response, g, request
 from flask.views import MethodView
 from markupsafe import escape
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 
 from ..domain import actors
 from ..domain.masking import mask_account, mask_digit_runs, mask_name
+from ..messages import Text, pair
 # The VNPay route's schema documents VNPay's own choices (the OpenAPI enums); the provider checks them too.
 from ..adapters.payments.vnpay.payment import BANK_CODES, LOCALES
 from ..services import payments as payment_service
@@ -97,8 +98,17 @@ class InvoiceQuerySchema(Schema):
     token = fields.String(validate=validate.Length(max=128), metadata={"description": TOKEN_PARAM_HELP})
 
 
+def _registered_method(method: str) -> None:
+    """Any payment method of the provider registry (a third one too), checked when the request comes."""
+    registered = [provider.method for provider in payment_service.providers_of(deps())]
+    if method not in registered:
+        raise ValidationError(f"Must be one of: {', '.join(registered)}.")
+
+
 class QrQuerySchema(InvoiceQuerySchema):
-    provider = fields.String(load_default="vietqr", validate=validate.OneOf(["vietqr", "vnpay"]))
+    provider = fields.String(load_default="vietqr", validate=_registered_method, metadata={
+        "description": "the payment method whose QR to draw: vietqr, vnpay, or any other registered method "
+                       "whose payer instructions carry a QR payload"})
 
 
 class VnpayStartSchema(Schema):
@@ -400,7 +410,8 @@ class InvoicePay(MethodView):
 def _qr_view(fmt: str, mimetype: str):
     @blp.arguments(QrQuerySchema(), location="query")
     @blp.alt_response(200, content_type=mimetype, success=True, schema={"type": "string", "format": "binary"},
-                      description=f"{fmt.upper()} image of the VietQR payload, or of the open VNPay payment URL")
+                      description=f"{fmt.upper()} image of the method's QR payload: VietQR's, or the open "
+                                  "payment's (VNPay's payment URL, or another registered method's)")
     @blp.doc(**PAYER_DOC)
     def get(self, query, invoice_id):
         _payer(invoice_id, query.get("token"))
@@ -408,7 +419,7 @@ def _qr_view(fmt: str, mimetype: str):
         # The QR carries a payable amount for a limited time: never from a cache.
         return Response(image, mimetype=mimetype, headers={"Cache-Control": "no-store"})
 
-    get.__doc__ = f"QR image for screens ({fmt.upper()}), ?provider=vietqr|vnpay (kiosk, phone, staff)"
+    get.__doc__ = f"QR image for screens ({fmt.upper()}), ?provider=vietqr|vnpay|… (kiosk, phone, staff)"
     return type(f"InvoiceQr{fmt.title()}", (MethodView,), {"get": get})
 
 
@@ -514,31 +525,31 @@ class VnpayIpn(MethodView):
 
 
 def _return_page(view: payment_service.ReturnView) -> str:
-    def both(cls: str, vi: str, en: str) -> str:
-        return f'<p class="{cls}">{escape(vi)}</p><p class="en">{escape(en)}</p>'
+    def both(cls: str, words: Text) -> str:
+        return f'<p class="{cls}">{escape(words.vi)}</p><p class="en">{escape(words.en)}</p>'
 
     if not view.signature_ok:
-        body = both("bad", "Không xác minh được kết quả thanh toán. Vui lòng hỏi nhân viên thu ngân.",
-                    "The payment result could not be verified. Please ask the cashier.")
+        body = both("bad", pair("payment_return.unverified"))
     elif view.reported_paid:
-        body = both("ok", "VNPAY báo giao dịch thành công.", "VNPAY reports the payment as successful.")
+        body = both("ok", pair("payment_return.reported_paid"))
         if view.invoice is not None and view.invoice.status.value == "paid":
-            body += both("ok", "Bệnh viện đã ghi nhận thanh toán của bạn.", "The hospital has recorded your payment.")
+            body += both("ok", pair("payment_return.recorded"))
         else:
-            body += both("", "Bệnh viện đang chờ VNPAY xác nhận; số thứ tự sẽ tự cập nhật.",
-                         "The hospital is waiting for VNPAY's confirmation; your ticket updates by itself.")
+            body += both("", pair("payment_return.waiting"))
     else:
-        body = both("bad", "Thanh toán không thành công: " + (view.message_vi or ""),
-                    "The payment did not go through: " + (view.message_en or ""))
+        body = both("bad", pair("payment_return.failed", message_vi=view.message_vi or "",
+                                message_en=view.message_en or ""))
+    title, amount_words = pair("payment_return.title"), pair("payment_return.amount")
     if view.invoice is not None:
         amount = f"{view.invoice.amount:,}".replace(",", ".")
-        body += f"<p>Số tiền / Amount: {escape(amount)} ₫ — {escape(view.invoice.reference)}</p>"
+        body += (f"<p>{escape(amount_words.vi)} / {escape(amount_words.en)}: {escape(amount)} ₫ — "
+                 f"{escape(view.invoice.reference)}</p>")
     return ('<!doctype html><html lang="vi"><head><meta charset="utf-8">'
             '<meta name="viewport" content="width=device-width,initial-scale=1">'
             # A stylesheet, not inline style: the page has the pages' CSP (style-src 'self').
-            f'<title>Kết quả thanh toán / Payment result</title><link rel="stylesheet" '
+            f'<title>{escape(title.vi)} / {escape(title.en)}</title><link rel="stylesheet" '
             f'href="{escape(asset("css/payment-return.css"))}"></head>'
-            f"<body><h1>Kết quả thanh toán <small>/ Payment result</small></h1>{body}</body></html>")
+            f"<body><h1>{escape(title.vi)} <small>/ {escape(title.en)}</small></h1>{body}</body></html>")
 
 
 @blp.route("/payments/vnpay/return")

@@ -9,7 +9,7 @@ from ..services import auth as auth_service
 from .blueprint import Blueprint
 from .guards import deps, device_required
 from .schemas import HealthSchema, HeartbeatResultSchema, HeartbeatSchema
-from ..presenters.rest import iso
+from ..presenters.rest import heartbeat_json
 
 blp = Blueprint("system", __name__, url_prefix="/api/v1", description="Health and devices")
 
@@ -62,4 +62,4 @@ class Heartbeat(MethodView):
         """Kiosk heartbeat: printer status and app version"""
         state = auth_service.heartbeat(deps(), g.device, body["printer_status"],
                                        body.get("app_version"))
-        return {**state, "last_seen_at": iso(state["last_seen_at"])}
+        return heartbeat_json(state)

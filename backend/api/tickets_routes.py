@@ -64,9 +64,9 @@ class Tickets(MethodView):
             priority_reason=body.get("priority_reason"), identify_token=body.get("identify_token"),
             lane=lane_of(deps(), who) if kind == "staff" else None,
         )
-        rendered, replayed = ticket_service.request_ticket(deps(), req, _render, idem)
-        headers = {"Idempotency-Replayed": "true"} if replayed else {}
-        return rendered, 201, headers
+        issued = ticket_service.request_ticket(deps(), req, idem)
+        headers = {"Idempotency-Replayed": "true"} if issued.replayed else {}
+        return _render(issued.result), 201, headers
 
 
 def _patient_token(ticket_id: str, token: str | None) -> bool:

@@ -5,25 +5,26 @@ from ..domain.bhyt_check import BhytCheckResult
 from ..domain.cards import BhytCard
 from ..domain.masking import mask_id, mask_name
 from ..messages import pair
+from ..services.identification import Identification
 from .rest import iso, priority_label
 
 
-def identify_json(result: dict, open_tickets: list[dict] | None) -> dict:
-    """`result`: services.identification.identify's; `open_tickets`: the open visit's tickets as
-    ticket_json shows them (None when no open visit is shown)."""
-    priority = result["priority"]
+def identify_json(result: Identification, open_tickets: list[dict] | None) -> dict:
+    """`open_tickets`: the open visit's tickets as ticket_json shows them (None when no open visit
+    is shown)."""
+    priority = result.priority
     open_visit = None
-    if result["open_visit"] is not None:
-        open_visit = {"visit_id": result["open_visit"].id, "tickets": open_tickets or []}
+    if result.open_visit is not None:
+        open_visit = {"visit_id": result.open_visit.id, "tickets": open_tickets or []}
     return {
-        "patient": patient_view(result["card"], result["check"], result["age"]),
-        "card": card_view(result["card"]),
-        "bhyt_check": check_view(result["check"]),
+        "patient": patient_view(result.card, result.check, result.age),
+        "card": card_view(result.card),
+        "bhyt_check": check_view(result.check),
         "priority": None if priority is None else priority_label(priority),
-        "assurance": assurance_view(result["assurance"]),
+        "assurance": assurance_view(result.assurance),
         "open_visit": open_visit,
-        "identify_token": result["identify_token"],
-        "expires_at": iso(result["expires_at"]),
+        "identify_token": result.identify_token,
+        "expires_at": iso(result.expires_at),
     }
 
 

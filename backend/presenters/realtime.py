@@ -3,6 +3,7 @@ shows a number, and `name_masked` stays null until identification links tickets 
 from datetime import datetime
 
 from ..domain.catalog import Catalog, Service, ServicePoint
+from ..domain.devices import DeviceStatus
 from ..domain.tickets import Ticket, requeue_allowed
 from ..messages import pair
 from ..services.queue_positions import Place
@@ -105,12 +106,11 @@ def invoice_update(invoice: dict) -> dict:
     return out
 
 
-DEVICE_FIELDS = ("device", "printer_status", "app_version", "last_seen_at", "responding", "heartbeat_s", "at")
-
-
-def device_update(device: dict) -> dict:
-    return {k: (iso(v) if isinstance(v, datetime) else v) for k, v in device.items()
-            if k in DEVICE_FIELDS}
+def device_update(device: DeviceStatus) -> dict:
+    """device.updated (staff): a kiosk's heartbeat, or the watch noticing it went silent."""
+    return {"device": device.name, "printer_status": device.printer_status, "app_version": device.app_version,
+            "last_seen_at": iso(device.last_seen_at), "responding": device.responding,
+            "heartbeat_s": device.heartbeat_s, "at": iso(device.at)}
 
 
 def long_wait_alert(t: Ticket, service: Service, waited_min: int, now: datetime) -> dict:

@@ -2,11 +2,14 @@
 from datetime import date, datetime
 
 from ..domain.catalog import Catalog, Service, ServicePoint
+from ..domain.devices import DeviceStatus
 from ..domain.hospital_time import hospital_day, to_local
 from ..domain.invoices import CashierDesk
 from ..domain.tickets import Ticket, requeue_allowed
 from ..messages import MESSAGES, pair
+from ..services.appointments import FreeSlots
 from ..services.payments import receipt_body
+from ..services.queues import QueueOverview
 from ..services.tickets import Linked, TicketView
 
 
@@ -116,26 +119,47 @@ def invoice_brief(invoice, cashier: CashierDesk) -> dict:
     }
 
 
-def queues_json(data: dict) -> dict:
+def free_slots_json(data: FreeSlots) -> dict:
+    """GET /appointments/slots."""
+    return {"service": service_ref(data.service), "date": data.date.isoformat(), "state": data.state,
+            "slot_min": data.slot_min,
+            "slots": [{"start": iso(s.start), "end": iso(s.end), "capacity": s.capacity, "free": s.free}
+                      for s in data.slots]}
+
+
+def heartbeat_json(state: DeviceStatus) -> dict:
+    """POST /devices/heartbeat: what the kiosk's heartbeat recorded."""
+    return {"device": state.name, "printer_status": state.printer_status, "app_version": state.app_version,
+            "last_seen_at": iso(state.last_seen_at)}
+
+
+def device_json(device: DeviceStatus) -> dict:
+    """One kiosk of GET /devices."""
+    return {"name": device.name, "kind": device.kind, "last_seen_at": iso(device.last_seen_at),
+            "printer_status": device.printer_status, "app_version": device.app_version,
+            "revoked": device.revoked, "responding": device.responding, "heartbeat_s": device.heartbeat_s}
+
+
+def queues_json(data: QueueOverview) -> dict:
     services = []
-    for row in data["services"]:
-        s = row["service"]
+    for row in data.services:
+        s = row.service
         services.append({
             "service": {"code": s.code, "name_vi": s.name_vi, "name_en": s.name_en,
                         "prefix": s.prefix, "kind": s.kind},
-            "open_now": row["open"],
-            "waiting": row["waiting"],
-            "called": row["called"],
-            "serving": row["serving"],
-            "priority_waiting": row["priority_waiting"],
-            "unpaid_waiting": row["unpaid_waiting"],
-            "longest_wait_min": row["longest_wait_min"],
-            "estimated_wait_min": row["estimated_wait_min"],
-            "average_service_s": row["average_service_s"],
+            "open_now": row.open,
+            "waiting": row.waiting,
+            "called": row.called,
+            "serving": row.serving,
+            "priority_waiting": row.priority_waiting,
+            "unpaid_waiting": row.unpaid_waiting,
+            "longest_wait_min": row.longest_wait_min,
+            "estimated_wait_min": row.estimated_wait_min,
+            "average_service_s": row.average_service_s,
         })
     points = []
-    for row in data["points"]:
-        p, t = row["point"], row["current"]
+    for row in data.points:
+        p, t = row.point, row.current
         points.append({
             "service_point": point_ref(p),
             "services": list(p.services),
@@ -145,23 +169,23 @@ def queues_json(data: dict) -> dict:
                 "priority": priority_ref(t),
             },
         })
-    return {"at": iso(data["at"]), "services": services, "service_points": points}
+    return {"at": iso(data.at), "services": services, "service_points": points}
 
 
-def services_json(data: dict, catalog: Catalog, payment_methods: list[dict]) -> dict:
+def services_json(data: QueueOverview, catalog: Catalog, payment_methods: list[dict]) -> dict:
     """GET /api/v1/services from services.queues.overview: what is on offer today and the wait;
     `payment_methods` from services.payments.method_choices (the kiosk's method buttons)."""
     services = []
-    for row in data["services"]:
-        s = row["service"]
+    for row in data.services:
+        s = row.service
         services.append({
             **service_ref(s), "prefix": s.prefix, "kind": s.kind,
-            "coverages": list(s.coverages), "fee_vnd": s.fee_vnd, "open_now": row["open"],
-            "kiosk": s.kiosk, "waiting": row["waiting"],
-            "estimated_wait_min": row["estimated_wait_min"],
+            "coverages": list(s.coverages), "fee_vnd": s.fee_vnd, "open_now": row.open,
+            "kiosk": s.kiosk, "waiting": row.waiting,
+            "estimated_wait_min": row.estimated_wait_min,
             "payment_before_call": s.payment_before_call,
         })
-    return {"date": hospital_day(data["at"]).isoformat(),
+    return {"date": hospital_day(data.at).isoformat(),
             "hospital": {"code": catalog.hospital_code, "name_vi": catalog.hospital_name_vi,
                          "name_en": catalog.hospital_name_en},
             "services": services, "payment_methods": payment_methods}

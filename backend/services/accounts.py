@@ -177,7 +177,7 @@ def verify_otp(deps: Deps, raw_phone: str, code: str, lang: str | None = None) -
                              created_at=now, last_login_at=now)
             account = uow.accounts.by_phone_hash(phone_hash)
         else:
-            uow.accounts.update(account.id, last_login_at=now)
+            uow.accounts.logged_in(account.id, now)
         token = TOKEN_PREFIX + new_secret_token()
         expires = now + policy.session_ttl
         uow.accounts.add_session(sha256_hex(token), account.id, now, expires)
@@ -210,7 +210,7 @@ def update_preferences(deps: Deps, account: Account, notifications: bool | None 
         values["language"] = language
     with deps.uow.write() as uow:
         if values:
-            uow.accounts.update(account.id, **values)
+            uow.accounts.set_preferences(account.id, values.get("notifications"), values.get("language"))
             uow.audit.add(deps.clock(), actors.account(account.id), "account.preferences",
                           detail=",".join(f"{k}={v}" for k, v in sorted(values.items())))
         row = uow.accounts.get(account.id)
@@ -287,13 +287,13 @@ def link_self(deps: Deps, account: Account, scan: str | None, manual: dict | Non
     channel = actors.account(account.id)
     result = identify(deps, IdentifyRequest(scan=scan, manual=manual, consent_version=consent_version,
                                             channel=channel))
-    status = result["check"].status
+    status = result.check.status
     if status is CheckStatus.PENDING:
         raise DomainError("LINK_CHECK_UNAVAILABLE")
-    confirmed = result["assurance"].at_least(Assurance.CONFIRMED)  # the same person BHXH knows
+    confirmed = result.assurance.at_least(Assurance.CONFIRMED)  # the same person BHXH knows
     if status not in (CheckStatus.OK, CheckStatus.FLAGGED) or not confirmed:
         raise DomainError("LINK_NOT_VERIFIED")
-    patient_id = result["patient_id"]
+    patient_id = result.patient_id
     now = deps.clock()
     with deps.uow.write() as uow:
         holder = uow.links.self_link(patient_id)

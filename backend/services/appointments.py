@@ -12,20 +12,19 @@ import logging
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Callable
-
 from ..domain import actors
 from ..domain import appointments as rules
 from ..domain.appointments import AppointmentStatus, Arrival
 from ..domain.assurance import Assurance
 from ..domain.bhyt_check import CheckStatus, gateway_unavailable
+from ..domain.catalog import Service
 from ..domain.errors import DomainError
 from ..domain.hospital_time import hospital_day, to_local
 from ..domain.priority import PriorityClass, priority_from_age
 from ..domain.tokens import new_id
 from .accounts import Account, Link, link_of, link_view, mobile_of
 from .context import Deps
-from .idempotency import IdempotencyRequest, find_replay, remember
+from .idempotency import Answered, IdempotencyRequest, find_replay, remember
 from .identification import RECHECK_BACKOFF_S, PatientIdentity
 from .ports.bhxh import BhxhUnavailable
 from .ports.uow import AlreadyExists, UnitOfWork
@@ -82,7 +81,26 @@ def _owned(uow: UnitOfWork, account: Account, appointment_id: str):
 # -- slots ------------------------------------------------------------------------------------
 
 
-def free_slots(deps: Deps, service_code: str, day: date) -> dict:
+@dataclass(frozen=True)
+class FreeSlot:
+    start: datetime
+    end: datetime
+    capacity: int
+    free: int
+
+
+@dataclass(frozen=True)
+class FreeSlots:
+    """A service's bookable slots on a day with a free seat; `state` why there are none (DayState)."""
+
+    service: Service
+    date: date
+    state: str
+    slot_min: int
+    slots: list[FreeSlot]
+
+
+def free_slots(deps: Deps, service_code: str, day: date) -> FreeSlots:
     policy = mobile_of(deps).appointments
     service = deps.catalog.service(service_code)
     rule = policy.rule(service.code)
@@ -95,8 +113,8 @@ def free_slots(deps: Deps, service_code: str, day: date) -> dict:
     for slot in candidates:
         free = rule.capacity - booked.get(slot.start, 0)
         if free > 0:
-            slots.append({"start": slot.start, "end": slot.end, "capacity": rule.capacity, "free": free})
-    return {"service": service, "date": day, "state": state.value, "slot_min": rule.slot_min, "slots": slots}
+            slots.append(FreeSlot(slot.start, slot.end, rule.capacity, free))
+    return FreeSlots(service, day, state.value, rule.slot_min, slots)
 
 
 # -- booking ----------------------------------------------------------------------------------
@@ -111,17 +129,20 @@ class Booking:
     coverage: str
 
 
-def book(deps: Deps, cmd: Booking, render: Callable[[AppointmentView], dict],
-         idem: IdempotencyRequest | None = None) -> tuple[dict, bool]:
+def book(deps: Deps, cmd: Booking, idem: IdempotencyRequest | None = None) -> Answered[AppointmentView]:
+    """Books the slot. A replay (the same Idempotency-Key and body) is the first booking as it was."""
     policy = mobile_of(deps).appointments
     service = deps.catalog.service(cmd.service_code)
     service.require_coverage(cmd.coverage)
     rule = policy.rule(service.code)
     now = deps.clock()
     with deps.uow.write() as uow:
-        replay = find_replay(uow, idem)
+        replay = find_replay(uow, idem, AppointmentView)
         if replay is not None:
-            return replay.body, True
+            if replay.result is not None:
+                return Answered(replay.result, replayed=True)
+            row = _owned(uow, cmd.account, replay.first_id or "")  # a record from before results were kept
+            return Answered(_view(deps, row, _patient_link(uow, cmd.account, row.patient_id)), replayed=True)
         slot = rules.find_slot(policy, service.code, cmd.start, now)
         link = link_of(uow, cmd.account, cmd.link_id)
         day = slot.start.date()
@@ -139,11 +160,11 @@ def book(deps: Deps, cmd: Booking, render: Callable[[AppointmentView], dict],
         except AlreadyExists:
             raise DomainError("APPOINTMENT_DUPLICATE") from None  # the same patient, booked from two phones
         uow.audit.add(now, actors.account(cmd.account.id), "appointment.book", appointment_id)
-        body = render(_view(deps, uow.appointments.get(appointment_id), link))
-        remember(uow, idem, 201, body, now)
+        view = _view(deps, uow.appointments.get(appointment_id), link)
+        remember(uow, idem, 201, view, now)
         uow.commit()
     log.info("appointment booked service=%s slot=%s", service.code, to_local(slot.start).isoformat())
-    return body, False
+    return Answered(view)
 
 
 def get(deps: Deps, account: Account, appointment_id: str) -> AppointmentView:
@@ -166,7 +187,7 @@ def cancel(deps: Deps, account: Account, appointment_id: str) -> AppointmentView
         if rules.shown_status(row.status, row.slot_start, now) is not AppointmentStatus.BOOKED:
             raise DomainError("APPOINTMENT_NOT_CHANGEABLE")
         rules.require_changeable(row.slot_start, now, policy)
-        if not uow.appointments.change(row.id, "booked", status="cancelled", cancelled_at=now):
+        if not uow.appointments.cancel(row.id, now):
             raise DomainError("CONFLICT")
         uow.slots.release(row.service_code, row.slot_start)
         uow.audit.add(now, actors.account(account.id), "appointment.cancel", row.id)
@@ -193,7 +214,7 @@ def reschedule(deps: Deps, account: Account, appointment_id: str, start: datetim
             if not uow.slots.take(row.service_code, slot.start, day, policy.rule(row.service_code).capacity):
                 raise DomainError("SLOT_FULL")
             uow.slots.release(row.service_code, row.slot_start)
-            if not uow.appointments.change(row.id, "booked", slot_start=slot.start, slot_end=slot.end, day=day):
+            if not uow.appointments.move(row.id, slot.start, slot.end, day):
                 raise DomainError("CONFLICT")
             uow.audit.add(now, actors.account(account.id), "appointment.reschedule", row.id)
         view = _view(deps, uow.appointments.get(row.id), _patient_link(uow, account, row.patient_id))
@@ -330,9 +351,7 @@ def check_in(deps: Deps, appointment_id: str, proof: CheckInProof) -> CheckInRes
             service_code=service.code, coverage=row.coverage, priority=priority, issued_by=proof.actor,
             # The booking account's link was made with the card at a kiosk or confirmed by BHXH.
             identity=PatientIdentity(row.patient_id, check_id, priority, Assurance.CONFIRMED)), now)
-        if not uow.appointments.change(row.id, "booked", status="checked_in", checked_in_at=now,
-                                       check_in_channel=proof.actor, arrival=arrived.value,
-                                       ticket_id=ticket.id):
+        if not uow.appointments.check_in(row.id, now, proof.actor, arrived.value, ticket.id):
             raise DomainError("CONFLICT")
         uow.audit.add(now, proof.actor, "appointment.check_in", row.id, arrived.value)
         uow.commit()

@@ -2,7 +2,7 @@
 from dataclasses import dataclass
 
 from ..domain import actors
-from ..domain.devices import responding
+from ..domain.devices import DeviceStatus, responding
 from ..domain.errors import DomainError
 from ..domain.lanes import Lane
 from ..domain.passwords import DUMMY_HASH, hash_password, verify_password
@@ -126,7 +126,7 @@ def revoke_device(deps: Deps, name: str) -> None:
         row = uow.devices.by_name(name)
         if row is None:
             raise DomainError("DEVICE_NOT_FOUND")
-        uow.devices.update(row.id, revoked_at=deps.clock())
+        uow.devices.revoke(row.id, deps.clock())
         uow.audit.add(deps.clock(), actors.CLI, "device.revoke", row.id, name)
         uow.commit()
     deps.device_cache.clear()
@@ -156,35 +156,29 @@ def device_for_token(deps: Deps, token: str) -> Device | None:
     return device
 
 
-def heartbeat(deps: Deps, device: Device, printer_status: str, app_version: str | None) -> dict:
+def heartbeat(deps: Deps, device: Device, printer_status: str, app_version: str | None) -> DeviceStatus:
     if printer_status not in PRINTER_STATES:
         raise DomainError("VALIDATION_ERROR", field="printer_status")
     now = deps.clock()
     with deps.uow.write() as uow:
-        uow.devices.update(device.id, last_seen_at=now, printer_status=printer_status,
-                           app_version=app_version)
+        uow.devices.seen(device.id, now, printer_status, app_version)
         uow.commit()
-    state = {"device": device.name, "printer_status": printer_status, "app_version": app_version,
-             "last_seen_at": now}
+    state = DeviceStatus(device.name, printer_status, app_version, now, device.kind,
+                         heartbeat_s=deps.kiosk_heartbeat_s, at=now)
     # Pushed to /staff at once (device.updated): a printer out of paper is news now, not at the
     # next page reload.
-    deps.publisher.device_changed({**state, "responding": True, "heartbeat_s": deps.kiosk_heartbeat_s,
-                                   "at": now})
+    deps.publisher.device_changed(state)
     return state
 
 
-def list_devices(deps: Deps) -> list[dict]:
+def list_devices(deps: Deps) -> list[DeviceStatus]:
     """Every kiosk with its last report; `responding` is False after 3 missed heartbeats."""
     now = deps.clock()
     with deps.uow.read() as uow:
-        return [
-            {"name": r.name, "kind": r.kind, "last_seen_at": r.last_seen_at,
-             "printer_status": r.printer_status, "app_version": r.app_version,
-             "revoked": r.revoked_at is not None,
-             "responding": responding(r.last_seen_at, now, deps.kiosk_heartbeat_s),
-             "heartbeat_s": deps.kiosk_heartbeat_s}
-            for r in uow.devices.all()
-        ]
+        return [DeviceStatus(r.name, r.printer_status, r.app_version, r.last_seen_at, r.kind, r.revoked_at is not None,
+                             responding=responding(r.last_seen_at, now, deps.kiosk_heartbeat_s),
+                             heartbeat_s=deps.kiosk_heartbeat_s)
+                for r in uow.devices.all()]
 
 
 def revoked_devices(deps: Deps, device_ids: set[str]) -> set[str]:

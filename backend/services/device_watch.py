@@ -3,7 +3,7 @@ with `responding: false` (and `responding: true` again with the next heartbeat, 
 
 A periodic pass (jobs.py). It remembers, per process, which kiosks it already announced, so a
 silent kiosk is announced once, not every round; a restarted process announces them once again."""
-from ..domain.devices import responding
+from ..domain.devices import DeviceStatus, responding
 from .context import Deps
 
 
@@ -21,10 +21,9 @@ class SilentKioskWatch:
         announced = []
         for r in rows:
             if r.name in silent_now and r.name not in self._silent:
-                deps.publisher.device_changed({
-                    "device": r.name, "printer_status": r.printer_status, "app_version": r.app_version,
-                    "last_seen_at": r.last_seen_at, "responding": False,
-                    "heartbeat_s": deps.kiosk_heartbeat_s, "at": now})
+                deps.publisher.device_changed(DeviceStatus(
+                    r.name, r.printer_status, r.app_version, r.last_seen_at, r.kind, responding=False,
+                    heartbeat_s=deps.kiosk_heartbeat_s, at=now))
                 announced.append(r.name)
         self._silent = silent_now
         return announced

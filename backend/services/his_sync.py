@@ -73,24 +73,20 @@ def sync_outbox(deps: Deps, limit: int = 50) -> dict:
             receipt = deps.his.register_visit(registration)
         except HisUnavailable as exc:
             with deps.uow.write() as uow:
-                uow.his_outbox.finish(item.id, last_error=getattr(exc, "reason", "unavailable"),
-                                      next_attempt_at=deps.clock() + timedelta(
-                                          seconds=backoff_s(item.attempts + 1)))
+                uow.his_outbox.retry_later(item.id, getattr(exc, "reason", "unavailable"),
+                                           deps.clock() + timedelta(seconds=backoff_s(item.attempts + 1)))
                 uow.commit()
             counts["retry"] += 1
             continue
         except HisRejected as exc:
             with deps.uow.write() as uow:
-                uow.his_outbox.finish(item.id, status="parked",
-                                      last_error=getattr(exc, "reason", "rejected"))
+                uow.his_outbox.park(item.id, getattr(exc, "reason", "rejected"))
                 uow.commit()
             log.warning("HIS refused a registration (%s): parked for staff", getattr(exc, "reason", "?"))
             counts["parked"] += 1
             continue
         with deps.uow.write() as uow:
-            uow.his_outbox.finish(item.id, status="sent", sent_at=deps.clock(), last_error=None,
-                                  his_patient_id=receipt.his_patient_id,
-                                  his_encounter_id=receipt.his_encounter_id)
+            uow.his_outbox.sent(item.id, deps.clock(), receipt.his_patient_id, receipt.his_encounter_id)
             uow.commit()
         counts["sent"] += 1
     if any(counts.values()):

@@ -16,10 +16,11 @@ from ..domain.hospital_time import HOSPITAL_TZ, hospital_day
 from ..domain.masking import mask_name
 from ..domain.cards.dates import age_on
 from ..domain.priority import PriorityClass, priority_from_age, priority_from_years
+from ..domain.tickets import Ticket
 from ..domain.tokens import SealedTokenError, new_id, seal, unseal
 from .context import Deps
 from .ports.bhxh import BhxhUnavailable
-from .ports.uow import UnitOfWork
+from .ports.uow import Record, UnitOfWork
 
 IDENTIFY_TTL = timedelta(minutes=10)
 CONSENT_TEXT_VERSION = "2026-11"
@@ -158,7 +159,24 @@ def _store_patient(uow: UnitOfWork, deps: Deps, req: IdentifyRequest, card, keys
     return patient_id
 
 
-def identify(deps: Deps, req: IdentifyRequest) -> dict:
+@dataclass(frozen=True)
+class Identification:
+    """Who the card says the patient is, how sure we are, and today's open visit where the level
+    may see it (presenters mask it: never the full number or name)."""
+
+    patient_id: str
+    card: object  # domain.cards: CccdCard | BhytCard
+    check: BhytCheckResult
+    assurance: Assurance
+    age: int
+    priority: PriorityClass | None
+    open_visit: Record | None  # the visit (its id), or None
+    open_tickets: list[Ticket]
+    identify_token: str
+    expires_at: datetime
+
+
+def identify(deps: Deps, req: IdentifyRequest) -> Identification:
     now = deps.clock()
     today = hospital_day(now)
     card = _parse(deps, req, today)
@@ -194,18 +212,8 @@ def identify(deps: Deps, req: IdentifyRequest) -> dict:
                  {"p": patient_id, "c": check_id, "pr": priority.value if priority else None,
                   "a": level.value},
                  expires.timestamp())
-    return {
-        "patient_id": patient_id,
-        "card": card,
-        "check": check,
-        "assurance": level,
-        "age": age_on(card.dob, today),
-        "priority": priority,
-        "open_visit": open_visit,
-        "open_tickets": open_tickets,
-        "identify_token": token,
-        "expires_at": expires,
-    }
+    return Identification(patient_id, card, check, level, age_on(card.dob, today), priority, open_visit,
+                          open_tickets, token, expires)
 
 
 def _verified_age_priority(card, level: Assurance, today) -> PriorityClass | None:
@@ -278,14 +286,12 @@ def recheck_pending(deps: Deps, limit: int = 20) -> int:
         with deps.uow.write() as uow:
             if result is None or result.status is CheckStatus.PENDING:
                 delay = RECHECK_BACKOFF_S[min(row.attempts, len(RECHECK_BACKOFF_S) - 1)]
-                uow.card_checks.record(row.id, row.attempts, attempts=row.attempts + 1,
-                                       next_attempt_at=now + timedelta(seconds=delay))
+                uow.card_checks.retry_later(row.id, row.attempts, now + timedelta(seconds=delay))
             else:
-                if uow.card_checks.record(
-                    row.id, row.attempts, attempts=row.attempts + 1, status=result.status.value,
-                    code=result.code, outcome=result.outcome.value, staff_flag=result.staff_flag
-                    or result.status is CheckStatus.REFUSED, alert_it=result.alert_it,
-                    next_attempt_at=None, request_enc=None, checked_at=now,
+                if uow.card_checks.decide(
+                    row.id, row.attempts, status=result.status.value, code=result.code,
+                    outcome=result.outcome.value, alert_it=result.alert_it, checked_at=now,
+                    staff_flag=result.staff_flag or result.status is CheckStatus.REFUSED,
                 ):
                     decided += 1
             uow.commit()

@@ -1,9 +1,9 @@
 """Use cases that create, read and cancel tickets."""
 from dataclasses import dataclass
-from typing import Callable
 
 from ..domain.errors import DomainError
 from ..domain.hospital_time import hospital_day
+from ..domain.invoices import Invoice
 from ..domain.lanes import Lane
 from ..domain.numbering import display_number
 from ..domain.priority import PriorityClass, parse_priority, queue_place, ticket_priority
@@ -11,7 +11,7 @@ from ..domain.tickets import Action, Ticket, TicketStatus, follow_transfers, nex
 from ..domain.tokens import new_id
 from . import queue_positions
 from .context import Deps
-from .idempotency import IdempotencyRequest, Replay, find_replay, remember
+from .idempotency import Answered, IdempotencyRequest, find_replay, remember
 from .identification import attach_visit, read_identify_token
 from .payments import open_exam_fee_invoice, publish_voided, ticket_invoice, void_ticket_invoices
 from .ports.uow import UnitOfWork
@@ -53,7 +53,7 @@ class TicketView:
     people_ahead: int | None
     estimated_wait_min: int | None
     track_token: str
-    invoice: object = None  # domain.invoices.Invoice of a self-pay fee, as of now
+    invoice: Invoice | None = None  # the self-pay fee, as of now
     replaced_by: "Linked | None" = None  # the ticket a transfer replaced this one with
     current: "Linked | None" = None  # the visit's current ticket along its transfers (None: itself)
 
@@ -107,8 +107,8 @@ def create_ticket_and_fee(uow: UnitOfWork, deps: Deps, cmd: IssueTicket, now):
     return ticket, fee
 
 
-def request_ticket(deps: Deps, req: TicketRequest, render: Callable[[TicketView], dict],
-                   idem: IdempotencyRequest | None = None) -> tuple[dict, bool]:
+def request_ticket(deps: Deps, req: TicketRequest,
+                   idem: IdempotencyRequest | None = None) -> Answered[TicketView]:
     """A client's ticket request: staff only for the services of their lane; the priority by
     channel (domain.priority.ticket_priority: self-service may only declare). BHYT needs an
     identified, checked card; only self-pay walk-ins may come without papers."""
@@ -125,33 +125,38 @@ def request_ticket(deps: Deps, req: TicketRequest, render: Callable[[TicketView]
     return issue_ticket(deps, IssueTicket(
         service_code=req.service_code, coverage=req.coverage, priority=priority,
         priority_confirmed=confirmed, issued_by=req.issued_by, identity=identity,
-    ), render, idem)
+    ), idem)
 
 
-def issue_ticket(
-    deps: Deps,
-    cmd: IssueTicket,
-    render: Callable[[TicketView], dict],
-    idem: IdempotencyRequest | None = None,
-) -> tuple[dict, bool]:
-    """Issues a ticket. Returns (rendered body, replayed) — a replay is the first answer unchanged."""
+def issue_ticket(deps: Deps, cmd: IssueTicket, idem: IdempotencyRequest | None = None) -> Answered[TicketView]:
+    """Issues a ticket. A replay (the same Idempotency-Key and body) is the first ticket as it was
+    issued (place, wait, fee), nothing new issued or published."""
     service = deps.catalog.service(cmd.service_code)
     service.require_coverage(cmd.coverage)
     now = deps.clock()
     if not service.hours.is_open(now):
         raise DomainError("QUEUE_CLOSED", service=service.code)
     with deps.uow.write() as uow:
-        replay = find_replay(uow, idem)
+        replay = find_replay(uow, idem, TicketView)
         if replay is not None:
-            return replay.body, True
+            if replay.result is not None:
+                return Answered(replay.result, replayed=True)
+            return Answered(_now_of(uow, deps, replay.first_id), replayed=True)
         # A new ticket's only invoice is the fee it just opened (if any): no read needed.
         ticket, fee = create_ticket_and_fee(uow, deps, cmd, now)
         view = TicketView(ticket, *queue_positions.place_at_issue(ticket), deps.signer.track_token(ticket.id), fee)
-        body = render(view)
-        remember(uow, idem, 201, body, now)
+        remember(uow, idem, 201, view, now)
         uow.commit()
     deps.publisher.ticket_changed(ticket, "issue")
-    return body, False
+    return Answered(view)
+
+
+def _now_of(uow: UnitOfWork, deps: Deps, ticket_id: str | None) -> TicketView:
+    """A record from before results were kept holds only the ticket's id: the ticket as it is now."""
+    ticket = uow.tickets.get(ticket_id) if ticket_id else None
+    if ticket is None:
+        raise DomainError("TICKET_NOT_FOUND")
+    return describe(uow, deps, ticket)
 
 
 def view_ticket(deps: Deps, ticket_id: str, lane: Lane | None = None) -> TicketView:

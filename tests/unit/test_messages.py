@@ -1,11 +1,18 @@
 """The backend's one message catalog (backend/messages.py): every code a person can be shown has
 Vietnamese and English words, and each text fills in the same fields in both languages."""
+import ast
 import pathlib
 import re
 import string
 
 import pytest
 
+from backend.adapters.payments.vnpay.codes import (
+    API_RESULT_CODES,
+    RESPONSE_CODES,
+    TRANSACTION_STATUSES,
+    describe_response_code,
+)
 from backend.api.problems import PROBLEMS, STATUS
 from backend.domain.appointments import Arrival
 from backend.domain.bhyt_check import RESULT_CODE_RULES, gateway_unavailable, interpret_check
@@ -77,3 +84,19 @@ def test_every_priority_reason_has_a_label():
     for reason in PriorityClass:
         assert pair(f"priority.{reason.value}")
     assert pair("priority_status.declared") and pair("priority_status.confirmed")
+
+
+def _vietnamese_literals(path: pathlib.Path) -> list[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return [node.value for node in ast.walk(tree)
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and VIETNAMESE & set(node.value.lower())]
+
+
+def test_vnpay_words_and_the_payment_return_page_come_from_the_catalog():
+    for path in (BACKEND / "adapters/payments/vnpay/codes.py", BACKEND / "api/payments_routes.py"):
+        assert _vietnamese_literals(path) == [], path.name
+    assert len(RESPONSE_CODES) == 11 and len(TRANSACTION_STATUSES) == 8 and len(API_RESULT_CODES) == 8
+    assert describe_response_code("24") == text("vnpay.response.24") == "Khách hàng huỷ giao dịch"
+    assert describe_response_code("42", "en") == text("vnpay.unknown", "en") == "Unknown code"
+    assert pair("payment_return.failed", message_vi="Lỗi khác", message_en="Other error").en == \
+        "The payment did not go through: Other error"

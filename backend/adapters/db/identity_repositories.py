@@ -65,8 +65,15 @@ class CardCheckRepository:
     def __init__(self, conn: Connection):
         self.conn = conn
 
-    def add(self, **values) -> None:
-        self.conn.execute(_INSERT_CHECK, values)
+    def add(self, *, id: str, patient_id: str, visit_id: str | None, card_kind: str, status: str, code: str,
+            outcome: str, staff_flag: bool, alert_it: bool, attempts: int, next_attempt_at: datetime | None,
+            request_enc: str | None, created_at: datetime, checked_at: datetime | None) -> None:
+        self.conn.execute(_INSERT_CHECK, {
+            "id": id, "patient_id": patient_id, "visit_id": visit_id, "card_kind": card_kind, "status": status,
+            "code": code, "outcome": outcome, "staff_flag": staff_flag, "alert_it": alert_it,
+            "attempts": attempts, "next_attempt_at": next_attempt_at, "request_enc": request_enc,
+            "created_at": created_at, "checked_at": checked_at,
+        })
 
     def get(self, check_id: str):
         return self.conn.execute(_CHECK, {"id": check_id}).first()
@@ -79,7 +86,17 @@ class CardCheckRepository:
                 .order_by(CC.c.next_attempt_at).limit(limit))
         return list(self.conn.execute(stmt))
 
-    def record(self, check_id: str, expected_attempts: int, **values) -> bool:
+    def retry_later(self, check_id: str, expected_attempts: int, next_attempt_at: datetime) -> bool:
+        return self._record(check_id, expected_attempts, next_attempt_at=next_attempt_at)
+
+    def decide(self, check_id: str, expected_attempts: int, *, status: str, code: str, outcome: str,
+               staff_flag: bool, alert_it: bool, checked_at: datetime) -> bool:
+        return self._record(check_id, expected_attempts, status=status, code=code, outcome=outcome,
+                            staff_flag=staff_flag, alert_it=alert_it, next_attempt_at=None, request_enc=None,
+                            checked_at=checked_at)
+
+    def _record(self, check_id: str, expected_attempts: int, **values) -> bool:
+        values["attempts"] = expected_attempts + 1
         res = self.conn.execute(update(CC).where(
             CC.c.id == check_id, CC.c.attempts == expected_attempts, CC.c.status == "pending"
         ).values(**values))
@@ -120,7 +137,17 @@ class HisOutboxRepository:
         ).values(claimed_until=until, attempts=attempts + 1))
         return res.rowcount == 1
 
-    def finish(self, outbox_id: str, **values) -> None:
+    def retry_later(self, outbox_id: str, error: str, next_attempt_at: datetime) -> None:
+        self._finish(outbox_id, last_error=error, next_attempt_at=next_attempt_at)
+
+    def park(self, outbox_id: str, error: str) -> None:
+        self._finish(outbox_id, status="parked", last_error=error)
+
+    def sent(self, outbox_id: str, at: datetime, his_patient_id: str | None, his_encounter_id: str | None) -> None:
+        self._finish(outbox_id, status="sent", sent_at=at, last_error=None, his_patient_id=his_patient_id,
+                     his_encounter_id=his_encounter_id)
+
+    def _finish(self, outbox_id: str, **values) -> None:
         self.conn.execute(update(OUT).where(OUT.c.id == outbox_id).values(claimed_until=None, **values))
 
     def not_sent(self):

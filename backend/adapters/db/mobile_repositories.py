@@ -51,14 +51,25 @@ class AccountRepository:
     def get(self, account_id: str):
         return self.conn.execute(select(ACC).where(ACC.c.id == account_id)).first()
 
-    def add(self, **values) -> bool:
+    def add(self, *, id: str, phone_hash: str, phone_enc: str, phone_masked: str, notifications: bool,
+            language: str, created_at: datetime, last_login_at: datetime) -> bool:
         """False when the phone already has an account (two first logins at once)."""
-        stmt = _insert(self.conn)(ACC).values(**values).on_conflict_do_nothing(
+        values = {
+            "id": id, "phone_hash": phone_hash, "phone_enc": phone_enc, "phone_masked": phone_masked,
+            "notifications": notifications, "language": language, "created_at": created_at,
+            "last_login_at": last_login_at,
+        }
+        stmt = _insert(self.conn)(ACC).values(values).on_conflict_do_nothing(
             index_elements=[ACC.c.phone_hash]).returning(ACC.c.id)
         return self.conn.execute(stmt).first() is not None
 
-    def update(self, account_id: str, **values) -> None:
-        self.conn.execute(update(ACC).where(ACC.c.id == account_id).values(**values))
+    def logged_in(self, account_id: str, at: datetime) -> None:
+        self.conn.execute(update(ACC).where(ACC.c.id == account_id).values(last_login_at=at))
+
+    def set_preferences(self, account_id: str, notifications: bool | None, language: str | None) -> None:
+        values = {k: v for k, v in (("notifications", notifications), ("language", language)) if v is not None}
+        if values:
+            self.conn.execute(update(ACC).where(ACC.c.id == account_id).values(values))
 
     def add_session(self, token_hash: str, account_id: str, created_at: datetime,
                     expires_at: datetime) -> None:
@@ -90,8 +101,12 @@ class OtpRepository:
         ).where(OTP.c.phone_hash == phone_hash, OTP.c.created_at >= since)
         return self.conn.execute(stmt).one()
 
-    def add(self, **values) -> None:
-        self.conn.execute(insert(OTP).values(**values))
+    def add(self, *, id: str, phone_hash: str, code_hash: str, created_at: datetime, expires_at: datetime,
+            attempts: int) -> None:
+        self.conn.execute(insert(OTP).values({
+            "id": id, "phone_hash": phone_hash, "code_hash": code_hash, "created_at": created_at,
+            "expires_at": expires_at, "attempts": attempts,
+        }))
 
     def supersede(self, phone_hash: str, now: datetime) -> None:
         """Only the newest code of a phone works: older ones count as used."""
@@ -142,12 +157,17 @@ class LinkRepository:
             LINK.c.patient_id == patient_id, LINK.c.relation == "self", LINK.c.active.is_(True)
         )).first()
 
-    def add(self, **values) -> None:
+    def add(self, *, id: str, account_id: str, patient_id: str, relation: str, consent_channel: str,
+            consent_version: str, created_at: datetime) -> None:
         """Raises AlreadyExists when the patient is linked elsewhere. Inside a savepoint, so the
         caller's transaction stays usable after the refusal (PostgreSQL aborts it otherwise)."""
         try:
             with self.conn.begin_nested():
-                self.conn.execute(insert(LINK).values(active=True, **values))
+                self.conn.execute(insert(LINK).values({
+                    "id": id, "account_id": account_id, "patient_id": patient_id, "relation": relation,
+                    "consent_channel": consent_channel, "consent_version": consent_version,
+                    "created_at": created_at, "active": True,
+                }))
         except IntegrityError as e:
             raise AlreadyExists("link") from e
 
@@ -167,8 +187,12 @@ class ShareCodeRepository:
     def __init__(self, conn: Connection):
         self.conn = conn
 
-    def add(self, **values) -> None:
-        self.conn.execute(insert(SHARE).values(**values))
+    def add(self, *, code_hash: str, patient_id: str, relation: str, created_by: str, consent_version: str,
+            created_at: datetime, expires_at: datetime) -> None:
+        self.conn.execute(insert(SHARE).values({
+            "code_hash": code_hash, "patient_id": patient_id, "relation": relation, "created_by": created_by,
+            "consent_version": consent_version, "created_at": created_at, "expires_at": expires_at,
+        }))
 
     def get(self, code_hash: str):
         return self.conn.execute(select(SHARE).where(SHARE.c.code_hash == code_hash)).first()
@@ -218,10 +242,15 @@ class AppointmentRepository:
     def __init__(self, conn: Connection):
         self.conn = conn
 
-    def add(self, **values) -> None:
+    def add(self, *, id: str, account_id: str, patient_id: str, service_code: str, coverage: str, day: date,
+            slot_start: datetime, slot_end: datetime, status: str, created_at: datetime) -> None:
         """Raises AlreadyExists when the patient already holds a booking for that service and day."""
         try:
-            self.conn.execute(insert(APPT).values(**values))
+            self.conn.execute(insert(APPT).values({
+                "id": id, "account_id": account_id, "patient_id": patient_id, "service_code": service_code,
+                "coverage": coverage, "day": day, "slot_start": slot_start, "slot_end": slot_end,
+                "status": status, "created_at": created_at,
+            }))
         except IntegrityError as e:
             raise AlreadyExists("appointment") from e
 
@@ -244,9 +273,20 @@ class AppointmentRepository:
             APPT.c.patient_id == patient_id, APPT.c.service_code == service_code, APPT.c.day == day,
             APPT.c.status == "booked")).first()
 
-    def change(self, appointment_id: str, expected_status: str, **values) -> bool:
+    def cancel(self, appointment_id: str, at: datetime) -> bool:
+        return self._change(appointment_id, status="cancelled", cancelled_at=at)
+
+    def move(self, appointment_id: str, slot_start: datetime, slot_end: datetime, day: date) -> bool:
+        return self._change(appointment_id, slot_start=slot_start, slot_end=slot_end, day=day)
+
+    def check_in(self, appointment_id: str, at: datetime, channel: str, arrival: str, ticket_id: str) -> bool:
+        return self._change(appointment_id, status="checked_in", checked_in_at=at, check_in_channel=channel,
+                            arrival=arrival, ticket_id=ticket_id)
+
+    def _change(self, appointment_id: str, **values) -> bool:
+        """Only a booking still "booked" changes: a conditional update, so two requests cannot both win."""
         res = self.conn.execute(update(APPT).where(
-            APPT.c.id == appointment_id, APPT.c.status == expected_status).values(**values))
+            APPT.c.id == appointment_id, APPT.c.status == "booked").values(**values))
         return res.rowcount == 1
 
     def booked_on(self, day: date):

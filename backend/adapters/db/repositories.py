@@ -369,11 +369,13 @@ class StaffRepository:
     def get(self, staff_id: str):
         return self.conn.execute(select(STAFF).where(STAFF.c.id == staff_id)).first()
 
-    def add(self, **values) -> None:
-        self.conn.execute(insert(STAFF).values(**values))
-
-    def update(self, staff_id: str, **values) -> None:
-        self.conn.execute(update(STAFF).where(STAFF.c.id == staff_id).values(**values))
+    def add(self, *, id: str, username: str, full_name: str, role: str, password_hash: str,
+            service_points: str, active: bool, session_version: int, created_at: datetime) -> None:
+        self.conn.execute(insert(STAFF).values({
+            "id": id, "username": username, "full_name": full_name, "role": role,
+            "password_hash": password_hash, "service_points": service_points, "active": active,
+            "session_version": session_version, "created_at": created_at,
+        }))
 
     def bump_session(self, staff_id: str) -> None:
         self.conn.execute(
@@ -396,11 +398,17 @@ class DeviceRepository:
     def by_name(self, name: str):
         return self.conn.execute(select(DEV).where(DEV.c.name == name)).first()
 
-    def add(self, **values) -> None:
-        self.conn.execute(insert(DEV).values(**values))
+    def add(self, *, id: str, name: str, kind: str, token_hash: str, created_at: datetime) -> None:
+        self.conn.execute(insert(DEV).values({
+            "id": id, "name": name, "kind": kind, "token_hash": token_hash, "created_at": created_at,
+        }))
 
-    def update(self, device_id: str, **values) -> None:
-        self.conn.execute(update(DEV).where(DEV.c.id == device_id).values(**values))
+    def revoke(self, device_id: str, at: datetime) -> None:
+        self.conn.execute(update(DEV).where(DEV.c.id == device_id).values(revoked_at=at))
+
+    def seen(self, device_id: str, at: datetime, printer_status: str, app_version: str | None) -> None:
+        self.conn.execute(update(DEV).where(DEV.c.id == device_id).values(
+            last_seen_at=at, printer_status=printer_status, app_version=app_version))
 
     def all(self):
         return list(self.conn.execute(select(DEV).order_by(DEV.c.name)))

@@ -13,6 +13,7 @@ import time
 from collections import Counter
 from datetime import date
 
+from ...domain.devices import DeviceStatus
 from ...domain.hospital_time import hospital_day
 from ..logs import bound_request_id, current_request_id
 from ...domain.tickets import Ticket, TicketStatus
@@ -104,8 +105,8 @@ class SocketIOPublisher:
     def ticket_changed(self, ticket: Ticket, action: str) -> None:
         self._put(("ticket", ticket, action))
 
-    def device_changed(self, device: dict) -> None:
-        self._put(("device", dict(device)))
+    def device_changed(self, device: DeviceStatus) -> None:
+        self._put(("device", device))
 
     def invoice_changed(self, invoice: dict) -> None:
         self._put(("invoice", dict(invoice)))

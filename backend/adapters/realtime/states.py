@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 from ...presenters.rest import iso, queues_json, ticket_json
 from ...domain.hospital_time import hospital_day
 from ...services.context import Deps
-from ...services.queues import overview
+from ...services.queues import QueueOverview, overview
 from ...services.tickets import follow_visit, view_ticket
 from ...presenters import realtime as payloads
 
@@ -55,7 +55,7 @@ def display_state(deps: Deps, area: str) -> dict:
     }
 
 
-def queue_rows(deps: Deps, services: set[str] | None, data: dict | None = None) -> dict:
+def queue_rows(deps: Deps, services: set[str] | None, data: QueueOverview | None = None) -> dict:
     """GET /api/v1/queues, limited to `services` (None: all) and the points serving them."""
     full = queues_json(data if data is not None else overview(deps))
     return full if services is None else limit_rows(full, services)
@@ -102,10 +102,10 @@ def kiosk_state(deps: Deps, device_name: str) -> dict:
     data = overview(deps)
     return {
         "device": {"name": device_name},
-        "at": iso(data["at"]),
+        "at": iso(data.at),
         "services": [
-            {**payloads.service_brief(row["service"]), "open_now": row["open"],
-             "waiting": row["waiting"], "estimated_wait_min": row["estimated_wait_min"]}
-            for row in data["services"] if row["service"].kiosk
+            {**payloads.service_brief(row.service), "open_now": row.open,
+             "waiting": row.waiting, "estimated_wait_min": row.estimated_wait_min}
+            for row in data.services if row.service.kiosk
         ],
     }

@@ -1,13 +1,14 @@
 """What the services tell the realtime layer after a commit. Adapters decide rooms and payloads."""
 from typing import Protocol
 
+from ...domain.devices import DeviceStatus
 from ...domain.tickets import Ticket
 
 
 class RealtimePublisher(Protocol):
     def ticket_changed(self, ticket: Ticket, action: str) -> None: ...
 
-    def device_changed(self, device: dict) -> None: ...
+    def device_changed(self, device: DeviceStatus) -> None: ...
 
     def invoice_changed(self, invoice: dict) -> None:
         """`invoice` carries at least id, status, amount, ticket_id, device_id (who asked)."""
@@ -20,7 +21,7 @@ class NullPublisher:
     def ticket_changed(self, ticket: Ticket, action: str) -> None:
         pass
 
-    def device_changed(self, device: dict) -> None:
+    def device_changed(self, device: DeviceStatus) -> None:
         pass
 
     def invoice_changed(self, invoice: dict) -> None:
@@ -39,7 +40,7 @@ class RecordingPublisher:
     def ticket_changed(self, ticket: Ticket, action: str) -> None:
         self.events.append((action, ticket))
 
-    def device_changed(self, device: dict) -> None:
+    def device_changed(self, device: DeviceStatus) -> None:
         self.events.append(("device", device))
 
     def invoice_changed(self, invoice: dict) -> None:

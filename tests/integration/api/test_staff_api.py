@@ -217,4 +217,4 @@ def test_heartbeat_records_printer_state(backend):
     assert c.post("/api/v1/devices/heartbeat", json={"printer_status": "ok"}).status_code == 401
     from backend.services.auth import list_devices
 
-    assert any(d["printer_status"] == "paper_out" for d in list_devices(backend.deps))
+    assert any(d.printer_status == "paper_out" for d in list_devices(backend.deps))

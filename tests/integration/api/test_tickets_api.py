@@ -81,6 +81,7 @@ def test_idempotency_key_replays_the_first_answer(backend):
     second = c.post("/api/v1/tickets", json=body, headers=h)
     assert first.status_code == second.status_code == 201
     assert first.get_json() == second.get_json()
+    assert first.data == second.data  # byte for byte: the first result, presented again
     assert second.headers.get("Idempotency-Replayed") == "true"
     assert ticket_count(backend) == 1
 

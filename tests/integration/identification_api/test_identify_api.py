@@ -9,8 +9,9 @@ from sqlalchemy import func, select, text
 
 from backend.adapters.db.identity_models import PatientRow
 from backend.adapters.logs import log_handler
-from backend.services.his_sync import sync_outbox
+from backend.services.his_sync import not_in_his, retry_parked, sync_outbox
 from backend.services.identification import recheck_pending
+from backend.services.ports.his import HisRejected
 from tests.support.cards import bhyt_qr, cccd_qr, synthetic_cccd
 
 AN = cccd_qr("001090012345", "Nguyễn Văn An", date(1990, 8, 15), "Nam", "123456789")
@@ -240,3 +241,25 @@ def test_year_only_date_of_birth_still_gives_age_and_priority(backend):
     assert body["patient"]["age"] == 86
     assert body["priority"]["code"] == "elderly_75"
     assert body["bhyt_check"]["status"] == "ok"
+
+
+class RejectingHis:
+    """An HIS that refuses the registration for good (its data, not its health)."""
+
+    def register_visit(self, reg):
+        raise HisRejected("invalid", status_code=422, issue_codes=("invalid",))
+
+
+def test_a_registration_the_his_refuses_is_parked_for_staff_then_sent_after_a_retry(backend, his_sim, monkeypatch):
+    token = identify(backend, scan=AN).get_json()["identify_token"]
+    visit_id = ticket(backend, token).get_json()["visit_id"]
+    real = backend.deps.his
+    monkeypatch.setattr(backend.deps, "his", RejectingHis())
+    assert sync_outbox(backend.deps) == {"sent": 0, "retry": 0, "parked": 1}
+    [waiting] = not_in_his(backend.deps)
+    assert (waiting["visit_id"], waiting["status"], waiting["last_error"]) == (visit_id, "parked", "invalid")
+    assert sync_outbox(backend.deps)["parked"] == 0  # parked: not tried again by itself
+    monkeypatch.setattr(backend.deps, "his", real)
+    retry_parked(backend.deps, visit_id)
+    assert sync_outbox(backend.deps)["sent"] == 1
+    assert not_in_his(backend.deps) == [] and his_sim.stats()["encounters_by_visit"] == {visit_id: 1}

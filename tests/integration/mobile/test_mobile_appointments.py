@@ -60,6 +60,7 @@ def test_book_cancel_and_reschedule(backend, phone):
     assert appt["check_in_from"] == "2026-11-24T07:00:00+07:00" and appt["qr_payload"].startswith("TDA1.")
     replay = p.book(link, TOMORROW_8, **{"Idempotency-Key": "book-1"})
     assert replay.status_code == 201 and replay.get_json()["id"] == appt["id"]
+    assert replay.data == r.data  # byte for byte: the first result, presented again
     assert replay.headers["Idempotency-Replayed"] == "true"
     dup = p.book(link, "2026-11-24T09:00:00+07:00")
     assert dup.status_code == 409 and dup.get_json()["code"] == "APPOINTMENT_DUPLICATE"

@@ -274,3 +274,23 @@ def test_a_transfer_is_not_refunded_through_a_gateway_even_with_a_refunding_prov
     r = backend.login("thu").post(f"/api/v1/invoices/{ticket['invoice']['id']}/refund", json={"method": "gateway"},
                                   headers={"Accept-Language": "en"})
     assert r.status_code == 409 and r.get_json()["code"] == "PAYMENT_NOT_REFUNDABLE"
+
+
+def test_the_qr_image_of_any_registered_method_comes_from_its_instructions(backend):
+    ticket = issue_self_pay(backend)
+    url = f"/api/v1/invoices/{ticket['invoice']['id']}"
+    c, headers = backend.client(), backend.kiosk_headers()
+    not_started = c.get(f"{url}/qr.png?provider=wallet", headers=headers)
+    assert not_started.status_code == 409 and not_started.get_json()["code"] == "PAYMENT_NOT_STARTED"
+    assert c.post(f"{url}/pay", json={"method": "wallet"}, headers=headers).status_code == 200
+    png = c.get(f"{url}/qr.png?provider=wallet", headers=headers)
+    assert png.status_code == 200 and png.mimetype == "image/png" and png.data.startswith(b"\x89PNG\r\n\x1a\n")
+    assert png.headers["Cache-Control"] == "no-store"
+    svg = c.get(f"{url}/qr.svg?provider=wallet&token={ticket['track_token']}")
+    assert svg.status_code == 200 and svg.mimetype == "image/svg+xml" and b"<svg" in svg.data
+    # The same image as the payload the start answer gave: the QR of the wallet's payment link.
+    assert svg.data == c.get(f"{url}/qr.svg?provider=wallet", headers=headers).data
+    unknown = c.get(f"{url}/qr.png?provider=momo", headers={**headers, "Accept-Language": "en"})
+    assert unknown.status_code == 422 and unknown.get_json()["code"] == "VALIDATION_ERROR"
+    assert unknown.get_json()["errors"] == {"provider": ["Must be one of: vietqr, vnpay, wallet."]}
+    assert unknown.get_json()["title"] == "The request data is not valid"

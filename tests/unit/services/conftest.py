@@ -75,19 +75,19 @@ def _render(view) -> dict:
 
 @pytest.fixture
 def render():
-    """What a client would get back; the use case stores it as the idempotent answer."""
+    """What a client would get back: a presenter's view of the use case's result."""
     return _render
 
 
 @pytest.fixture
-def issue(deps, render):
+def issue(deps):
     """Issues a ticket as a kiosk would; returns the Ticket as stored."""
     from backend.services.tickets import IssueTicket, issue_ticket
 
     def _issue(service="KB", coverage="bhyt", priority=None, issued_by="device:kiosk-1", idem=None):
-        body, _ = issue_ticket(deps, IssueTicket(service_code=service, coverage=coverage,
-                                                 priority=priority, issued_by=issued_by), render, idem)
+        issued = issue_ticket(deps, IssueTicket(service_code=service, coverage=coverage,
+                                                priority=priority, issued_by=issued_by), idem)
         with deps.uow.read() as uow:
-            return uow.tickets.get(body["id"])
+            return uow.tickets.get(issued.result.ticket.id)
 
     return _issue

@@ -14,8 +14,9 @@ def _request(key: str, body: dict, scope: str = "device:kiosk-1") -> Idempotency
 
 
 def _issue(deps, render, idem, service="KB"):
-    return issue_ticket(deps, IssueTicket(service_code=service, coverage="bhyt",
-                                          issued_by="device:kiosk-1"), render, idem)
+    """(what the client gets back, replayed)"""
+    issued = issue_ticket(deps, IssueTicket(service_code=service, coverage="bhyt", issued_by="device:kiosk-1"), idem)
+    return render(issued.result), issued.replayed
 
 
 def test_the_same_key_and_body_replays_the_first_answer(deps, render, store, publisher):

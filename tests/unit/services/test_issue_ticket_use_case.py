@@ -1,9 +1,12 @@
 """Issuing a ticket: numbering per day and prefix, the queue place, the wait, the self-pay fee."""
+from dataclasses import replace
+
 import pytest
 
 from backend.domain.errors import DomainError
 from backend.domain.invoices import InvoiceKind, InvoiceStatus
 from backend.domain.tickets import TicketStatus
+from backend.domain.tokens import TokenSigner
 from backend.services.tickets import IssueTicket, issue_ticket
 
 
@@ -32,9 +35,9 @@ def test_a_new_ticket_waits_behind_the_queue_with_its_wait_estimated(deps, issue
     clock.advance(minutes=1)
     second = issue("KB")
     clock.advance(minutes=1)
-    body, replayed = issue_ticket(deps, IssueTicket(service_code="KB", coverage="bhyt",
-                                                    issued_by="device:kiosk-1"), render)
-    assert replayed is False
+    issued = issue_ticket(deps, IssueTicket(service_code="KB", coverage="bhyt", issued_by="device:kiosk-1"))
+    assert issued.replayed is False
+    body = render(issued.result)
     assert first.people_ahead_at_issue == 0 and second.people_ahead_at_issue == 1
     assert body["people_ahead"] == 2 and body["position"] == 3
     # Two people ahead, two points serving KB (P1, P2), 300 s each: 5 minutes.
@@ -63,22 +66,24 @@ def test_a_self_pay_fee_opens_an_invoice_and_holds_the_ticket_unpaid(deps, issue
 
 def test_a_closed_queue_or_a_refused_coverage_stores_nothing(deps, store):
     with pytest.raises(DomainError) as closed:
-        issue_ticket(deps, IssueTicket(service_code="DEM", coverage="bhyt"), lambda v: {})
+        issue_ticket(deps, IssueTicket(service_code="DEM", coverage="bhyt"))
     assert closed.value.code == "QUEUE_CLOSED"
     with pytest.raises(DomainError) as refused:
-        issue_ticket(deps, IssueTicket(service_code="DEM", coverage="self_pay"), lambda v: {})
+        issue_ticket(deps, IssueTicket(service_code="DEM", coverage="self_pay"))
     assert refused.value.code == "COVERAGE_NOT_ALLOWED"
     assert store.state.tickets == {} and store.state.counters == {}
 
 
+class BrokenSigner(TokenSigner):
+    def track_token(self, ticket_id: str) -> str:
+        raise RuntimeError("signer failed")
+
+
 def test_a_failure_inside_the_transaction_leaves_no_number_taken(deps, store, issue):
     issue("KB")
-
-    def broken_render(view):
-        raise RuntimeError("presenter failed")
-
+    broken = replace(deps, signer=BrokenSigner(b"unit-test-signing-secret"))
     with pytest.raises(RuntimeError):
-        issue_ticket(deps, IssueTicket(service_code="KB", coverage="bhyt"), broken_render)
+        issue_ticket(broken, IssueTicket(service_code="KB", coverage="bhyt"))
     # Rolled back: the failed ticket's number is free again and nothing waits for it.
     assert [t.display_number for t in store.state.tickets.values()] == ["A001"]
     assert issue("KB").display_number == "A002"
