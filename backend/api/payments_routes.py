@@ -33,7 +33,7 @@ from .blueprint import Blueprint
 from .guards import client_ip, deps, device_or_staff, limit, staff_required
 from .problems import ProblemException
 from ..presenters.rest import invoice_brief, iso
-from .schemas import InvoiceBriefSchema
+from .schemas import InvoiceBriefSchema, PendingListSchema
 
 log = logging.getLogger("tiepdon.api.payments")
 
@@ -191,31 +191,6 @@ class CounterPaymentSchema(Schema):
     receipt_no = fields.String(required=True, validate=validate.Length(max=64),
                                metadata={"description": "the number on the printed receipt or card slip",
                                          "example": "BL-000123"})
-
-
-class PendingServiceSchema(Schema):
-    code = fields.String()
-    name_vi = fields.String()
-    name_en = fields.String()
-
-
-class PendingItemSchema(Schema):
-    invoice_id = fields.String()
-    ticket_id = fields.String(allow_none=True)
-    ticket_number = fields.String(allow_none=True, metadata={"example": "N012"})
-    service = fields.Nested(PendingServiceSchema, allow_none=True)
-    amount = fields.Integer(metadata={"description": "integer VND"})
-    description = fields.String()
-    reference = fields.String()
-    status = fields.String(metadata={"enum": ["pending", "expired"]})
-    at_cashier = fields.Boolean(metadata={"description": "the patient was sent to the cashier"})
-    name_masked = fields.String(allow_none=True, metadata={"example": "Nguyễn V. A",
-                                                            "description": "null for a walk-in without papers"})
-    since = fields.DateTime(metadata={"description": "when the invoice was created"})
-
-
-class PendingListSchema(Schema):
-    items = fields.List(fields.Nested(PendingItemSchema))
 
 
 class IpnAnswerSchema(Schema):

@@ -328,3 +328,31 @@ class CurrentPatientSchema(Schema):
         "status": "ok", "code": "000", "outcome": "ok"}}})
     payment = fields.Dict(metadata={"example": {"required": True, "paid": False, "invoice_status": "pending",
                                                 "amount": 39000}})
+
+
+# -- the cashier's desk ----------------------------------------------------------------------
+
+
+class PendingServiceSchema(Schema):
+    code = fields.String()
+    name_vi = fields.String()
+    name_en = fields.String()
+
+
+class PendingItemSchema(Schema):
+    invoice_id = fields.String()
+    ticket_id = fields.String(allow_none=True)
+    ticket_number = fields.String(allow_none=True, metadata={"example": "N012"})
+    service = fields.Nested(PendingServiceSchema, allow_none=True)
+    amount = fields.Integer(metadata={"description": "integer VND"})
+    description = fields.String()
+    reference = fields.String()
+    status = fields.String(metadata={"enum": ["pending", "expired"]})
+    at_cashier = fields.Boolean(metadata={"description": "the patient was sent to the cashier"})
+    name_masked = fields.String(allow_none=True, metadata={"example": "Nguyễn V. A",
+                                                            "description": "null for a walk-in without papers"})
+    since = fields.DateTime(metadata={"description": "when the invoice was created"})
+
+
+class PendingListSchema(Schema):
+    items = fields.List(fields.Nested(PendingItemSchema))
