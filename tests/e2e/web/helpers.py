@@ -124,7 +124,7 @@ def login(page, username: str) -> None:
     page.get_by_label("Tên đăng nhập").fill(username)
     page.get_by_label("Mật khẩu").fill(PASSWORD)
     page.get_by_role("button", name="Đăng nhập").click()
-    page.wait_for_url(re.compile(r"/staff/(points/[A-Z0-9-]+)?$"), timeout=10_000)
+    page.wait_for_url(re.compile(r"/staff/(points/[A-Z0-9-]+|cashier)?$"), timeout=10_000)
 
 
 def run_node(script: str, timeout: float = 30) -> str:
