@@ -132,7 +132,8 @@ class KioskStack:
                 patient_id = uow.patients.conn.execute(
                     text("SELECT id FROM patients ORDER BY created_at DESC LIMIT 1")).scalar_one()
                 uow.accounts.add(id=account_id, phone_hash=secrets.token_hex(32), phone_enc="-",
-                                 phone_masked="091****000", notifications=False, language="vi", created_at=now)
+                                 phone_masked="091****000", notifications=False, language="vi", created_at=now,
+                                 last_login_at=now)
                 uow.appointments.add(id=appointment_id, account_id=account_id, patient_id=patient_id,
                                      service_code=service, coverage="bhyt", day=hospital_day(now),
                                      slot_start=now - timedelta(minutes=5), slot_end=now + timedelta(minutes=25),
