@@ -380,6 +380,13 @@ class Morning:
                     self.called += 1
                     self.calls.append((body["display_number"], answered))
                     self.answered[body["id"]] = answered
+                    # The patient walks in and the doctor presses Start; the next call-next finishes them.
+                    try:
+                        async with staff.post(f"{url}/api/v1/tickets/{body['id']}/start") as r:
+                            if r.status != 200:
+                                self.errors[f"start_{r.status}"] += 1
+                    except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+                        self.errors[type(exc).__name__] += 1
                     await asyncio.sleep(per_patient_s * self.rng.uniform(0.7, 1.3))
                     continue
                 if status != 204:
