@@ -473,12 +473,12 @@ def _hold_for_refund(uow, invoice: Invoice, now: datetime, *, source: str, amoun
     if refund_reason is inv_rules.RefundReason.VOID:
         reason = None  # "late" to the matching policy, but the cashier must read why: its ticket is gone
     invoice = _apply(uow, invoice, inv_rules.expire(invoice, now), now, SYSTEM)
-    uow.reconciliation.add({
-        "id": new_id(), "source": source, "reason": reason or refund_reason.value, "status": "open",
-        "amount": amount, "expected_amount": invoice.amount, "invoice_id": invoice.id,
-        "reference": invoice.reference, "bank_transaction_id": bank_transaction_id, "txn_ref": txn_ref,
-        "created_at": now,
-    })
+    uow.reconciliation.add(
+        id=new_id(), source=source, reason=reason or refund_reason.value,
+        amount=amount, expected_amount=invoice.amount, invoice_id=invoice.id,
+        reference=invoice.reference, bank_transaction_id=bank_transaction_id, txn_ref=txn_ref,
+        created_at=now,
+    )
     detail = {"txn_ref": txn_ref} if txn_ref else {"bank_transaction_id": bank_transaction_id}
     return _apply(uow, invoice, inv_rules.flag_refund(invoice, refund_reason), now, actor, source, detail)
 
@@ -690,14 +690,14 @@ def _settle_transfer(deps: Deps, method: str, transfer, accounts: tuple[str, ...
             invoice = found.get(match.reference) if match.reference else None
             # Inserted first: on PostgreSQL a concurrent delivery of the same transaction blocks here
             # and then fails on the primary key, instead of settling a second time.
-            uow.bank_transfers.add({
-                "transaction_id": transfer.transaction_id, "account": transfer.account,
-                "amount": transfer.amount, "content": "", "transferred_at": transfer.transferred_at,
-                "received_at": now, "bank_bin": transfer.bank_bin, "payer_enc": _seal_payer(deps, transfer),
-                "decision": str(match.decision),
-                "reason": str(match.reason) if match.reason else None,
-                "invoice_id": invoice.id if invoice else None, "reference": match.reference,
-            })
+            uow.bank_transfers.add(
+                transaction_id=transfer.transaction_id, account=transfer.account,
+                amount=transfer.amount, transferred_at=transfer.transferred_at,
+                received_at=now, bank_bin=transfer.bank_bin, payer_enc=_seal_payer(deps, transfer),
+                decision=str(match.decision),
+                reason=str(match.reason) if match.reason else None,
+                invoice_id=invoice.id if invoice else None, reference=match.reference,
+            )
             actor = f"bank:{transfer.transaction_id}"  # the bank, whichever method it confirms
             if match.decision is TransferDecision.SETTLE:
                 change = inv_rules.pay(invoice, now, method, moment=moment, payment_ref=transfer.transaction_id)
@@ -711,12 +711,12 @@ def _settle_transfer(deps: Deps, method: str, transfer, accounts: tuple[str, ...
                                            reason=str(match.reason))
                 effects.invoice(inv_rules.as_of(invoice, now))
             else:
-                uow.reconciliation.add({
-                    "id": new_id(), "source": method, "reason": str(match.reason), "status": "open",
-                    "amount": transfer.amount, "expected_amount": match.expected_amount,
-                    "invoice_id": invoice.id if invoice else None, "reference": match.reference,
-                    "bank_transaction_id": transfer.transaction_id, "txn_ref": None, "created_at": now,
-                })
+                uow.reconciliation.add(
+                    id=new_id(), source=method, reason=str(match.reason),
+                    amount=transfer.amount, expected_amount=match.expected_amount,
+                    invoice_id=invoice.id if invoice else None, reference=match.reference,
+                    bank_transaction_id=transfer.transaction_id, created_at=now,
+                )
             uow.commit()
     except AlreadyExists:
         with deps.uow.read() as uow:
@@ -845,8 +845,8 @@ def resolve_reconciliation(deps: Deps, item_id: str, action: str, actor: str, *,
             effects.invoice(target)
         elif action == "returned" and item.txn_ref:
             uow.payment_attempts.update(item.txn_ref, {"status": AttemptStatus.REFUNDED, "refunded_at": now})
-        uow.reconciliation.update(item.id, {"status": "resolved", "resolved_at": now, "resolved_by": actor,
-                                            "resolution": action, "note": (note or "").strip()[:500] or None})
+        uow.reconciliation.resolve(item.id, at=now, by=actor, resolution=action,
+                                   note=(note or "").strip()[:500] or None)
         for touched_id in touched:
             refreshed = _refresh_refund_flag(uow, touched_id, now, actor)
             if refreshed is not None:
@@ -909,9 +909,9 @@ def refund_invoice(deps: Deps, invoice_id: str, actor: str, *, method: str = "ga
     with deps.uow.write() as uow:
         current = uow.invoices.get(invoice_id, for_update=True)
         if item is not None:
-            uow.reconciliation.update(item.id, {"status": "resolved", "resolved_at": now, "resolved_by": actor,
-                                                "resolution": "refunded" if method == "gateway" else "returned",
-                                                "note": detail["reason"]})
+            uow.reconciliation.resolve(item.id, at=now, by=actor,
+                                       resolution="refunded" if method == "gateway" else "returned",
+                                       note=detail["reason"])
             uow.invoices.add_event(current.id, now, "payment_returned", current.status, current.status, actor,
                                    item.source, detail)
             current = _refresh_refund_flag(uow, current.id, now, actor)

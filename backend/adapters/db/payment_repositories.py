@@ -282,11 +282,18 @@ class BankTransferRepository:
             select(exists().where(BT.c.transaction_id == transaction_id))
         ).scalar_one()
 
-    def add(self, values: dict) -> None:
+    def add(self, *, transaction_id: str, account: str, amount: int, transferred_at: datetime,
+            received_at: datetime, decision: str, payer_enc: str | None, bank_bin: str | None = None,
+            reason: str | None = None, invoice_id: str | None = None,
+            reference: str | None = None) -> None:
         """Raises AlreadyExists when the bank transaction id is already recorded (on PostgreSQL a
         concurrent delivery of the same transaction waits here for the first one, then fails)."""
         try:
-            self.conn.execute(insert(BT).values(**_plain(values)))
+            self.conn.execute(insert(BT).values(
+                transaction_id=transaction_id, account=account, amount=amount, content="",
+                transferred_at=transferred_at, received_at=received_at, bank_bin=bank_bin,
+                payer_enc=payer_enc, decision=decision, reason=reason, invoice_id=invoice_id,
+                reference=reference))
         except IntegrityError as e:
             raise AlreadyExists("bank transfer") from e
 
@@ -310,8 +317,14 @@ class ReconciliationRepository:
     def __init__(self, conn: Connection):
         self.conn = conn
 
-    def add(self, values: dict) -> None:
-        self.conn.execute(insert(REC).values(**_plain(values)))
+    def add(self, *, id: str, source: str, reason: str, amount: int, created_at: datetime,
+            expected_amount: int | None = None, invoice_id: str | None = None,
+            reference: str | None = None, bank_transaction_id: str | None = None,
+            txn_ref: str | None = None) -> None:
+        self.conn.execute(insert(REC).values(
+            id=id, source=source, reason=reason, status="open", amount=amount,
+            expected_amount=expected_amount, invoice_id=invoice_id, reference=reference,
+            bank_transaction_id=bank_transaction_id, txn_ref=txn_ref, created_at=created_at))
 
     def get(self, item_id: str, for_update: bool = False):
         stmt = select(REC).where(REC.c.id == item_id)
@@ -319,8 +332,10 @@ class ReconciliationRepository:
             stmt = stmt.with_for_update()
         return self.conn.execute(stmt).first()
 
-    def update(self, item_id: str, values: dict) -> None:
-        self.conn.execute(update(REC).where(REC.c.id == item_id).values(**_plain(values)))
+    def resolve(self, item_id: str, *, at: datetime, by: str, resolution: str,
+                note: str | None = None) -> None:
+        self.conn.execute(update(REC).where(REC.c.id == item_id).values(
+            status="resolved", resolved_at=at, resolved_by=by, resolution=resolution, note=note))
 
     def open_for_txn_ref(self, txn_ref: str) -> list:
         stmt = select(REC).where(REC.c.txn_ref == txn_ref, REC.c.status == "open")

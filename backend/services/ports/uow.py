@@ -316,8 +316,13 @@ class PaymentAttemptRepository(Protocol):
 class BankTransferRepository(Protocol):
     def exists(self, transaction_id: str) -> bool: ...
 
-    def add(self, values: dict[str, Any]) -> None:
-        """Raises AlreadyExists when the bank transaction id is already recorded."""
+    def add(self, *, transaction_id: str, account: str, amount: int, transferred_at: datetime,
+            received_at: datetime, decision: str, payer_enc: str | None, bank_bin: str | None = None,
+            reason: str | None = None, invoice_id: str | None = None,
+            reference: str | None = None) -> None:
+        """Records a received transfer (the payer's data only sealed in `payer_enc`; the clear
+        columns are written empty). Raises AlreadyExists when the bank transaction id is already
+        recorded."""
         ...
 
     def get(self, transaction_id: str) -> Record | None: ...
@@ -328,11 +333,19 @@ class BankTransferRepository(Protocol):
 
 
 class ReconciliationRepository(Protocol):
-    def add(self, values: dict[str, Any]) -> None: ...
+    def add(self, *, id: str, source: str, reason: str, amount: int, created_at: datetime,
+            expected_amount: int | None = None, invoice_id: str | None = None,
+            reference: str | None = None, bank_transaction_id: str | None = None,
+            txn_ref: str | None = None) -> None:
+        """Records money waiting for a cashier's decision (status open)."""
+        ...
 
     def get(self, item_id: str, for_update: bool = False) -> Record | None: ...
 
-    def update(self, item_id: str, values: dict[str, Any]) -> None: ...
+    def resolve(self, item_id: str, *, at: datetime, by: str, resolution: str,
+                note: str | None = None) -> None:
+        """Closes an item (status resolved) with the cashier's decision."""
+        ...
 
     def open_for_txn_ref(self, txn_ref: str) -> list[Record]: ...
 

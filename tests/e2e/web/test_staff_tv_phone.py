@@ -198,10 +198,8 @@ def test_exceptions_say_what_they_mean_and_staff_resolve_them_in_the_page(browse
             for check in uow.card_checks.for_visits([child["visit_id"]]):
                 uow.card_checks.update(check.id, status="refused", code="130", outcome="child_see_reception",
                                        staff_flag=True, next_attempt_at=None)
-            uow.reconciliation.add({
-                "id": "rec-unmatched-1", "source": "vietqr", "reason": "unmatched", "status": "open",
-                "amount": 50000, "expected_amount": None, "invoice_id": None, "reference": None,
-                "bank_transaction_id": None, "txn_ref": None, "created_at": datetime.now(timezone.utc)})
+            uow.reconciliation.add(id="rec-unmatched-1", source="vietqr", reason="unmatched", amount=50000,
+                                   created_at=datetime.now(timezone.utc))
             # The HIS refused the child's registration for good (parked).
             row = uow.his_outbox.get_for_visit(child["visit_id"])
             uow.his_outbox.park(row.id, "HIS 422")
@@ -295,10 +293,8 @@ def test_a_cashier_resolves_unmatched_money_at_the_desk(browser, site, page_erro
     c = _container(site)
     try:
         with c.deps.uow.write() as uow:
-            uow.reconciliation.add({
-                "id": "rec-desk-1", "source": "vietqr", "reason": "unmatched", "status": "open",
-                "amount": 120000, "expected_amount": None, "invoice_id": None, "reference": None,
-                "bank_transaction_id": None, "txn_ref": None, "created_at": datetime.now(timezone.utc)})
+            uow.reconciliation.add(id="rec-desk-1", source="vietqr", reason="unmatched", amount=120000,
+                                   created_at=datetime.now(timezone.utc))
             uow.commit()
     finally:
         c.engine.dispose()

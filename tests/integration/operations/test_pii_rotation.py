@@ -46,9 +46,9 @@ def stored_hashes(url: str) -> set[str]:
 def add_bank_transfer(backend) -> None:
     now = datetime.now(timezone.utc)
     with backend.deps.uow.write() as uow:
-        uow.bank_transfers.add({"transaction_id": "FT0001", "account": "1012345678", "amount": 150000,
-                                "content": "", "transferred_at": now, "received_at": now,
-                                "payer_enc": backend.deps.pii.encrypt(PAYER), "decision": "reconcile"})
+        uow.bank_transfers.add(transaction_id="FT0001", account="1012345678", amount=150000,
+                               transferred_at=now, received_at=now,
+                               payer_enc=backend.deps.pii.encrypt(PAYER), decision="reconcile")
         uow.commit()
 
 
