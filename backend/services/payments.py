@@ -361,13 +361,12 @@ def _start_attempt(deps: Deps, provider: PaymentProvider, invoice_id: str, raw: 
             attempt = latest
         else:
             txn_ref = inv_rules.txn_ref_for(invoice.reference, len(attempts) + 1)
-            values = {
-                "txn_ref": txn_ref, "invoice_id": invoice.id, "provider": provider.method,
-                "amount": invoice.amount, "status": AttemptStatus.PENDING, "bank_code": opts.bank_code,
-                "locale": opts.locale, "ip_addr": ip_addr[:64], "device_id": device_id, "created_at": now,
-                "expires_at": invoice.expires_at,
-            }
-            uow.payment_attempts.add(values)
+            uow.payment_attempts.add(
+                txn_ref=txn_ref, invoice_id=invoice.id, provider=provider.method,
+                amount=invoice.amount, bank_code=opts.bank_code,
+                locale=opts.locale, ip_addr=ip_addr[:64], device_id=device_id, created_at=now,
+                expires_at=invoice.expires_at,
+            )
             uow.invoices.add_event(invoice.id, now, f"{provider.method}_started", invoice.status, invoice.status,
                                    actor, provider.method, {"txn_ref": txn_ref, "bank_code": opts.bank_code})
             attempt = uow.payment_attempts.get(txn_ref)
@@ -487,19 +486,19 @@ def _record_attempt_result(deps: Deps, uow, invoice: Invoice, attempt, result: P
                            via: str, effects: _Effects) -> str:
     """Write a provider's final answer for a still-pending attempt. Returns the new attempt status."""
     method = attempt.provider
-    values = {"settled_at": now, "settled_via": via, "response_code": result.response_code,
+    answer = {"at": now, "via": via, "response_code": result.response_code,
               "transaction_status": result.transaction_status, "transaction_no": result.transaction_no,
               "pay_bank_code": result.pay_bank_code, "pay_date": result.pay_date}
     actor = f"{method}:{via}"
     if not result.paid:
         status = AttemptStatus.FAILED
-        uow.payment_attempts.update(attempt.txn_ref, {**values, "status": status})
+        uow.payment_attempts.settle(attempt.txn_ref, status=status, **answer)
         uow.invoices.add_event(invoice.id, now, "payment_failed", invoice.status, invoice.status, actor,
                                method, {"txn_ref": attempt.txn_ref, "response_code": result.response_code,
                                                 "transaction_status": result.transaction_status})
     elif inv_rules.accepts_money_at(invoice, inv_rules.payment_moment(result.pay_date, now)):
         status = AttemptStatus.PAID
-        uow.payment_attempts.update(attempt.txn_ref, {**values, "status": status})
+        uow.payment_attempts.settle(attempt.txn_ref, status=status, **answer)
         change = inv_rules.pay(invoice, now, method, moment=inv_rules.payment_moment(result.pay_date, now),
                                payment_ref=result.transaction_no)
         invoice = _apply(uow, invoice, change, now, actor, method,
@@ -507,7 +506,7 @@ def _record_attempt_result(deps: Deps, uow, invoice: Invoice, attempt, result: P
         _mark_ticket_paid(uow, invoice, now, actor, effects)
     else:
         status = AttemptStatus.LATE
-        uow.payment_attempts.update(attempt.txn_ref, {**values, "status": status})
+        uow.payment_attempts.settle(attempt.txn_ref, status=status, **answer)
         invoice = _hold_for_refund(uow, invoice, now, source=method, amount=attempt.amount, actor=actor,
                                    txn_ref=attempt.txn_ref)
     effects.invoice(inv_rules.as_of(invoice, now), _attempt_summary(deps, method, attempt.txn_ref, status, result.response_code))
@@ -654,7 +653,7 @@ def reconcile(deps: Deps, limit: int = 50, min_age: timedelta | None = None) -> 
                 recorded = _record_attempt_result(deps, uow, invoice, attempt, status.result, deps.clock(),
                                                   "querydr", effects)
                 report[str(recorded)] += 1
-            uow.payment_attempts.update(candidate.txn_ref, {"queried_at": deps.clock()})
+            uow.payment_attempts.mark_queried(candidate.txn_ref, deps.clock())
             uow.commit()
     _publish(deps, effects)
     if report:
@@ -839,12 +838,12 @@ def resolve_reconciliation(deps: Deps, item_id: str, action: str, actor: str, *,
                                    payment_ref=item.bank_transaction_id or item.txn_ref)
             target = _apply(uow, target, change, now, actor, item.source, detail)
             if item.txn_ref and target.id == item.invoice_id:
-                uow.payment_attempts.update(item.txn_ref, {"status": AttemptStatus.PAID})
+                uow.payment_attempts.mark_paid(item.txn_ref)
             _mark_ticket_paid(uow, target, now, actor, effects)
             touched.add(target.id)
             effects.invoice(target)
         elif action == "returned" and item.txn_ref:
-            uow.payment_attempts.update(item.txn_ref, {"status": AttemptStatus.REFUNDED, "refunded_at": now})
+            uow.payment_attempts.mark_refunded(item.txn_ref, now)
         uow.reconciliation.resolve(item.id, at=now, by=actor, resolution=action,
                                    note=(note or "").strip()[:500] or None)
         for touched_id in touched:
@@ -920,7 +919,7 @@ def refund_invoice(deps: Deps, invoice_id: str, actor: str, *, method: str = "ga
             if current.ticket_id and uow.invoices.mark_ticket_unpaid(current.ticket_id):
                 effects.tickets.append((uow.tickets.get(current.ticket_id), "unpaid"))
         if attempt is not None:
-            uow.payment_attempts.update(attempt.txn_ref, {"status": AttemptStatus.REFUNDED, "refunded_at": now})
+            uow.payment_attempts.mark_refunded(attempt.txn_ref, now)
         uow.audit.add(now, actor, "invoice.refund", invoice_id, method)
         uow.commit()
     current = inv_rules.as_of(current, now)

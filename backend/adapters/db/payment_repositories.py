@@ -13,7 +13,7 @@ from sqlalchemy import and_, bindparam, exists, func, insert, or_, select, updat
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
-from ...domain.invoices import Invoice, InvoiceKind, InvoiceStatus
+from ...domain.invoices import AttemptStatus, Invoice, InvoiceKind, InvoiceStatus
 from ...domain.tickets import Ticket
 from ...services.ports.uow import AlreadyExists
 from .identity_models import PatientRow
@@ -232,8 +232,14 @@ class PaymentAttemptRepository:
     def __init__(self, conn: Connection):
         self.conn = conn
 
-    def add(self, values: dict) -> None:
-        self.conn.execute(_INSERT_ATTEMPT, _plain(values))
+    def add(self, *, txn_ref: str, invoice_id: str, provider: str, amount: int, ip_addr: str,
+            created_at: datetime, expires_at: datetime, locale: str, bank_code: str | None = None,
+            device_id: str | None = None) -> None:
+        self.conn.execute(_INSERT_ATTEMPT, {
+            "txn_ref": txn_ref, "invoice_id": invoice_id, "provider": provider, "amount": amount,
+            "status": AttemptStatus.PENDING.value, "bank_code": bank_code, "locale": locale,
+            "ip_addr": ip_addr, "device_id": device_id, "created_at": created_at, "expires_at": expires_at,
+        })
 
     def get(self, txn_ref: str, for_update: bool = False):
         stmt = _ATTEMPT_BY_REF_LOCKED if for_update else _ATTEMPT_BY_REF
@@ -258,8 +264,23 @@ class PaymentAttemptRepository:
             select(func.count()).where(ATT.c.invoice_id == invoice_id)
         ).scalar_one()
 
-    def update(self, txn_ref: str, values: dict) -> None:
-        _update(self.conn, ATT, txn_ref, values)
+    def settle(self, txn_ref: str, *, status: AttemptStatus, at: datetime, via: str,
+               response_code: str | None, transaction_status: str | None, transaction_no: str | None,
+               pay_bank_code: str | None, pay_date: datetime | None) -> None:
+        _update(self.conn, ATT, txn_ref, {
+            "status": status, "settled_at": at, "settled_via": via, "response_code": response_code,
+            "transaction_status": transaction_status, "transaction_no": transaction_no,
+            "pay_bank_code": pay_bank_code, "pay_date": pay_date,
+        })
+
+    def mark_paid(self, txn_ref: str) -> None:
+        _update(self.conn, ATT, txn_ref, {"status": AttemptStatus.PAID})
+
+    def mark_refunded(self, txn_ref: str, at: datetime) -> None:
+        _update(self.conn, ATT, txn_ref, {"status": AttemptStatus.REFUNDED, "refunded_at": at})
+
+    def mark_queried(self, txn_ref: str, at: datetime) -> None:
+        _update(self.conn, ATT, txn_ref, {"queried_at": at})
 
     def awaiting_answer(self, created_before: datetime, created_after: datetime, limit: int) -> list:
         """Attempts with no final word from VNPay, oldest query first: querydr candidates."""

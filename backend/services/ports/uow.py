@@ -18,7 +18,7 @@ from contextlib import AbstractContextManager
 from datetime import date, datetime
 from typing import Any, Protocol, TypedDict
 
-from ...domain.invoices import Invoice
+from ...domain.invoices import AttemptStatus, Invoice
 from ...domain.tickets import Ticket, TicketStatus
 
 Record = Any  # a stored record read by attribute: a database row, or a test double's namespace
@@ -296,7 +296,11 @@ class InvoiceRepository(Protocol):
 
 
 class PaymentAttemptRepository(Protocol):
-    def add(self, values: dict[str, Any]) -> None: ...
+    def add(self, *, txn_ref: str, invoice_id: str, provider: str, amount: int, ip_addr: str,
+            created_at: datetime, expires_at: datetime, locale: str, bank_code: str | None = None,
+            device_id: str | None = None) -> None:
+        """Records a new attempt (status pending)."""
+        ...
 
     def get(self, txn_ref: str, for_update: bool = False) -> Record | None: ...
 
@@ -307,7 +311,21 @@ class PaymentAttemptRepository(Protocol):
 
     def count_for_invoice(self, invoice_id: str) -> int: ...
 
-    def update(self, txn_ref: str, values: dict[str, Any]) -> None: ...
+    def settle(self, txn_ref: str, *, status: AttemptStatus, at: datetime, via: str,
+               response_code: str | None, transaction_status: str | None, transaction_no: str | None,
+               pay_bank_code: str | None, pay_date: datetime | None) -> None:
+        """Writes the provider's final answer (paid, failed or late) as received `via` ipn/querydr."""
+        ...
+
+    def mark_paid(self, txn_ref: str) -> None:
+        """A cashier applied the attempt's money to its own invoice."""
+        ...
+
+    def mark_refunded(self, txn_ref: str, at: datetime) -> None: ...
+
+    def mark_queried(self, txn_ref: str, at: datetime) -> None:
+        """querydr asked the provider about it at `at` (oldest-asked first next time)."""
+        ...
 
     def awaiting_answer(self, created_before: datetime, created_after: datetime,
                         limit: int) -> list[Record]: ...
