@@ -371,7 +371,7 @@ def _start_attempt(deps: Deps, provider: PaymentProvider, invoice_id: str, raw: 
                                    actor, provider.method, {"txn_ref": txn_ref, "bank_code": opts.bank_code})
             attempt = uow.payment_attempts.get(txn_ref)
         if device_id and device_id != invoice.device_id:
-            uow.invoices.update(invoice.id, {"device_id": device_id})
+            uow.invoices.set_device(invoice.id, device_id)
         instructions = provider.instructions(invoice, attempt)  # a refusal rolls the attempt back
         uow.commit()
     return PaymentStart(invoice.id, provider.method, attempt.amount, invoice.reference, attempt.expires_at,
@@ -390,7 +390,7 @@ def _start_transfer(deps: Deps, provider: PaymentProvider, invoice_id: str, devi
     instructions = provider.instructions(invoice, None)
     if device_id and device_id != invoice.device_id:
         with deps.uow.write() as uow:
-            uow.invoices.update(invoice.id, {"device_id": device_id})
+            uow.invoices.set_device(invoice.id, device_id)
             uow.commit()
     return PaymentStart(invoice.id, provider.method, invoice.amount, invoice.reference, invoice.expires_at,
                         instructions)
@@ -458,7 +458,7 @@ def _apply(uow, invoice: Invoice, change: inv_rules.Change | None, now: datetime
            provider: str | None = None, detail: dict | None = None) -> Invoice:
     if change is None:
         return invoice
-    uow.invoices.update(invoice.id, change.values)
+    uow.invoices.apply(invoice.id, change)
     uow.invoices.add_event(invoice.id, now, change.action, change.from_status, change.to_status, actor,
                            provider, detail)
     return change.applied_to(invoice)

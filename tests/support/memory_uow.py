@@ -21,7 +21,7 @@ from datetime import date, datetime
 from types import SimpleNamespace
 from typing import Any, Iterator
 
-from backend.domain.invoices import Invoice, InvoiceKind, InvoiceStatus
+from backend.domain.invoices import Change, Invoice, InvoiceKind, InvoiceStatus
 from backend.domain.priority import PriorityClass
 from backend.domain.tickets import Ticket, TicketStatus
 from backend.services.ports.uow import AlreadyExists, TicketChanges
@@ -275,7 +275,13 @@ class MemoryInvoiceRepository:
         return sorted((i for i in self.s.invoices.values() if i.ticket_id == ticket_id),
                       key=lambda i: i.created_at)
 
-    def update(self, invoice_id: str, values: dict[str, Any]) -> None:
+    def apply(self, invoice_id: str, change: Change) -> None:
+        self._set(invoice_id, change.values)
+
+    def set_device(self, invoice_id: str, device_id: str) -> None:
+        self._set(invoice_id, {"device_id": device_id})
+
+    def _set(self, invoice_id: str, values: dict[str, Any]) -> None:
         changes = {k: (_INVOICE_ENUMS[k](v) if k in _INVOICE_ENUMS else v) for k, v in values.items()}
         self.s.invoices[invoice_id] = dataclasses.replace(self.s.invoices[invoice_id], **changes)
 

@@ -13,7 +13,7 @@ from sqlalchemy import and_, bindparam, exists, func, insert, or_, select, updat
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
-from ...domain.invoices import AttemptStatus, Invoice, InvoiceKind, InvoiceStatus
+from ...domain.invoices import AttemptStatus, Change, Invoice, InvoiceKind, InvoiceStatus
 from ...domain.tickets import Ticket
 from ...services.ports.uow import AlreadyExists
 from .identity_models import PatientRow
@@ -144,8 +144,11 @@ class InvoiceRepository:
         stmt = select(INV).where(INV.c.ticket_id == ticket_id).order_by(INV.c.created_at)
         return [row_to_invoice(r) for r in self.conn.execute(stmt)]
 
-    def update(self, invoice_id: str, values: dict) -> None:
-        _update(self.conn, INV, invoice_id, values)
+    def apply(self, invoice_id: str, change: Change) -> None:
+        _update(self.conn, INV, invoice_id, change.values)
+
+    def set_device(self, invoice_id: str, device_id: str) -> None:
+        _update(self.conn, INV, invoice_id, {"device_id": device_id})
 
     def unpaid_for_ticket(self, ticket_id: str, for_update: bool = False) -> list[Invoice]:
         """The ticket's invoices nobody has paid yet (pending or expired), oldest first."""

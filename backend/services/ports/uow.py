@@ -18,7 +18,7 @@ from contextlib import AbstractContextManager
 from datetime import date, datetime
 from typing import Any, Protocol, TypedDict
 
-from ...domain.invoices import AttemptStatus, Invoice
+from ...domain.invoices import AttemptStatus, Change, Invoice
 from ...domain.tickets import Ticket, TicketStatus
 
 Record = Any  # a stored record read by attribute: a database row, or a test double's namespace
@@ -267,7 +267,13 @@ class InvoiceRepository(Protocol):
         """The ticket's invoices, oldest first."""
         ...
 
-    def update(self, invoice_id: str, values: dict[str, Any]) -> None: ...
+    def apply(self, invoice_id: str, change: Change) -> None:
+        """Writes what one invoice transition changes (the domain's Change, its history event apart)."""
+        ...
+
+    def set_device(self, invoice_id: str, device_id: str) -> None:
+        """The kiosk or phone the patient is paying from."""
+        ...
 
     def overdue_pending(self, now: datetime, limit: int = 500) -> list[Invoice]:
         """Pending invoices past their window, not sent to the cashier."""
