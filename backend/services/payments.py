@@ -348,9 +348,7 @@ def _start_attempt(deps: Deps, provider: PaymentProvider, invoice_id: str, raw: 
     opts = provider.options(raw)
     now = deps.clock()
     with deps.uow.write() as uow:
-        invoice = uow.invoices.get(invoice_id, for_update=True)
-        if invoice is None:
-            raise DomainError("INVOICE_NOT_FOUND")
+        invoice = _locked_invoice(uow, invoice_id)
         inv_rules.require_payable(invoice, now)
         if invoice.amount < provider.min_amount:
             raise DomainError("PAYMENT_AMOUNT_INVALID", provider=provider.method)
@@ -452,6 +450,13 @@ def _mark_ticket_paid(uow, invoice: Invoice, now: datetime, actor: str, effects:
     # else about the payment reaches them through invoice_changed (which names the ticket).
     if ticket.payment_required:
         effects.tickets.append((ticket, "paid"))
+
+
+def _locked_invoice(uow, invoice_id: str) -> Invoice:
+    invoice = uow.invoices.get(invoice_id, for_update=True)
+    if invoice is None:
+        raise DomainError("INVOICE_NOT_FOUND")
+    return invoice
 
 
 def _apply(uow, invoice: Invoice, change: inv_rules.Change | None, now: datetime, actor: str | None,
@@ -992,9 +997,7 @@ def send_to_cashier(deps: Deps, invoice_id: str, actor: str) -> Invoice:
     now = deps.clock()
     effects = _Effects()
     with deps.uow.write() as uow:
-        invoice = uow.invoices.get(invoice_id, for_update=True)
-        if invoice is None:
-            raise DomainError("INVOICE_NOT_FOUND")
+        invoice = _locked_invoice(uow, invoice_id)
         change = inv_rules.send_to_cashier(inv_rules.as_of(invoice, now), now, deps.catalog.cashier)
         invoice = _apply(uow, invoice, change, now, actor)
         uow.commit()
@@ -1011,9 +1014,7 @@ def record_counter_payment(deps: Deps, invoice_id: str, method: str, receipt_no:
     now = deps.clock()
     effects = _Effects()
     with deps.uow.write() as uow:
-        invoice = uow.invoices.get(invoice_id, for_update=True)
-        if invoice is None:
-            raise DomainError("INVOICE_NOT_FOUND")
+        invoice = _locked_invoice(uow, invoice_id)
         change = inv_rules.pay_at_counter(invoice, now, method, receipt_no)
         invoice = _apply(uow, invoice, inv_rules.expire(invoice, now), now, SYSTEM)
         invoice = _apply(uow, invoice, change, now, actor, method, {"receipt_no": change.values["receipt_no"]})
