@@ -127,6 +127,17 @@ def login(page, username: str) -> None:
     page.wait_for_url(re.compile(r"/staff/(points/[A-Z0-9-]+|cashier)?$"), timeout=10_000)
 
 
+def press(page, key: str) -> None:
+    """A point page's single-letter shortcut, pressed the way staff do: once its button is enabled.
+
+    The page ignores a key whose button is disabled (its patient has not reached that step on this
+    screen yet), so a test that presses before the screen caught up loses the key at random.
+    """
+    from playwright.sync_api import expect
+    expect(page.locator(f'#actions button[data-key="{key}"]')).to_be_enabled()
+    page.keyboard.press(key)
+
+
 def run_node(script: str, timeout: float = 30) -> str:
     out = subprocess.run(["node", "--input-type=module", "-e", script], capture_output=True,
                          text=True, timeout=timeout)

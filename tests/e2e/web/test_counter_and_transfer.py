@@ -7,7 +7,7 @@ import re
 import requests
 from playwright.sync_api import expect
 
-from .helpers import login, new_page, public
+from .helpers import login, new_page, press, public
 
 LIVE = 20_000
 SHOTS = os.path.join(os.path.dirname(__file__), "..", "..", "..", "var", "shots")
@@ -33,10 +33,10 @@ def test_next_twice_asks_and_a_no_show_is_shown_and_undone(browser, site, page_e
     phone.goto(public(a["track_url"], site))
     expect_live(phone)
 
-    room.keyboard.press("n")
+    press(room, "n")
     expect(room.locator("#current-number")).to_have_text(a["display_number"])
     expect(room.locator("#btn-finish")).to_be_disabled()  # only a patient being served is finished
-    room.keyboard.press("n")  # a second later
+    press(room, "n")  # a second later
     confirm = room.locator("#confirm-next")
     expect(confirm).to_be_visible()
     expect(confirm).to_contain_text(f"Số {a['display_number']} đã được mời nhưng chưa vào")
@@ -47,7 +47,7 @@ def test_next_twice_asks_and_a_no_show_is_shown_and_undone(browser, site, page_e
     room.keyboard.press("Escape")
     expect(confirm).to_be_hidden()
 
-    room.keyboard.press("n")
+    press(room, "n")
     room.get_by_role("button", name=re.compile("^Vắng mặt, gọi số tiếp")).click()
     expect(room.locator("#current-number")).to_have_text(b["display_number"])
     outcome = room.locator("#outcome")
@@ -66,12 +66,12 @@ def test_next_twice_asks_and_a_no_show_is_shown_and_undone(browser, site, page_e
     expect(phone.locator("#position")).to_have_text("1")
 
     # Once re-queued, a second no-show is shown without an undo: the rule allows one re-queue.
-    room.keyboard.press("s")
+    press(room, "s")
     expect(room.locator("#current-status")).to_have_attribute("data-status", "serving")
-    room.keyboard.press("n")  # B was being served: finished, A called again
+    press(room, "n")  # B was being served: finished, A called again
     expect(room.locator("#current-number")).to_have_text(a["display_number"])
     assert status_of(site, b) == "done"
-    room.keyboard.press("k")
+    press(room, "k")
     expect(outcome).to_contain_text("không thể xếp lại nữa")
     expect(room.locator("#btn-undo-noshow")).to_have_count(0)
     assert page_errors.real() == []
@@ -91,9 +91,9 @@ def test_the_phone_follows_a_transfer_on_the_same_link(browser, site, page_error
     expect_live(phone)
     expect(phone.locator("#number")).to_have_text(n["display_number"])
 
-    room.keyboard.press("n")
+    press(room, "n")
     expect(phone.locator("#status")).to_have_attribute("data-status", "called")
-    room.keyboard.press("s")
+    press(room, "s")
     expect(phone.locator("#status")).to_have_attribute("data-status", "serving")
     room.get_by_label(re.compile("^Chuyển")).select_option("XET-NGHIEM")
     room.get_by_role("button", name=re.compile("^Chuyển")).click()

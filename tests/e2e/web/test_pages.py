@@ -16,7 +16,7 @@ from backend.services.ports.realtime import RecordingPublisher
 from tests.support.app import CONFIG, PASSWORD, TEST_PII_KEY, TEST_SECRET
 from tests.support.cards import bhyt_qr
 
-from .helpers import CONTRAST_JS, WATCH_JS, login, new_page, public, run_node, unnamed_controls
+from .helpers import CONTRAST_JS, WATCH_JS, login, new_page, press, public, run_node, unnamed_controls
 
 LIVE = 20_000  # ms: generous bound for anything that has to cross a reconnect
 
@@ -241,7 +241,7 @@ def test_pages_reconnect_and_show_the_right_state_after_a_backend_restart(browse
     # And the events flow again on the new connections.
     third = site.issue("KHAM-NGOAI")
     expect(room.locator("#waiting .waiting-list li .tnum")).to_have_text([third["display_number"]])
-    room.keyboard.press("n")  # the second patient was only called: the page asks first (issue 17)
+    press(room, "n")  # the second patient was only called: the page asks first (issue 17)
     room.get_by_role("button", name=re.compile("^Vắng mặt, gọi số tiếp")).click()
     expect(tv.locator("#latest-number")).to_have_text(third["display_number"])
     assert page_errors.real() == []
@@ -284,21 +284,21 @@ def test_keyboard_accessibility_and_screenshots(browser, site, page_errors, arti
     expect(page.locator("#current-number")).to_have_text(mat[1]["display_number"])
     # The single-letter shortcuts: recall, start, finish, next, no-show, transfer.
     page.locator("body").focus()
-    page.keyboard.press("r")
+    press(page, "r")
     expect(page.locator("#action-msg")).to_contain_text("Đã gọi lại")
-    page.keyboard.press("s")
+    press(page, "s")
     expect(page.locator("#current-status")).to_have_attribute("data-status", "serving")
-    page.keyboard.press("f")
+    press(page, "f")
     expect(page.locator("#current-number")).to_contain_text("Chưa mời ai")
-    page.keyboard.press("n")
+    press(page, "n")
     expect(page.locator("#current-number")).to_have_text(mat[0]["display_number"])
-    page.keyboard.press("k")
+    press(page, "k")
     expect(page.locator("#skipped li")).to_contain_text(mat[0]["display_number"])
     page.keyboard.press("t")
     assert page.evaluate("document.activeElement.id") == "transfer-target"
     # Letters typed in the destination list choose a destination, not an action: leave it first.
     page.keyboard.press("Tab")
-    page.keyboard.press("n")
+    press(page, "n")
     expect(page.locator("#current-number")).to_have_text(mat[2]["display_number"])
     page.reload()
     expect_live(page)
